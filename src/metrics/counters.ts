@@ -1,0 +1,87 @@
+/**
+ * The self-describing counter registry: every number a strategy run accumulates has an integer
+ * id (an index into one Float64Array per strategy run), a name, a unit and a description. Model
+ * code increments `c[C.hypercalls]` directly: no objects or strings on the hot path.
+ */
+
+export interface CounterSpec {
+  name: string;
+  unit: string;
+  doc: string;
+}
+
+const specs: CounterSpec[] = [];
+function counter(name: string, unit: string, doc: string): number {
+  specs.push({ name, unit, doc });
+  return specs.length - 1;
+}
+
+/** Counter ids. */
+export const C = {
+  maps: counter('maps', 'DMAs', 'map requests replayed (one per DMA buffer)'),
+  unmaps: counter('unmaps', 'DMAs', 'unmap requests replayed'),
+  deviceAccesses: counter('device_accesses', 'accesses', 'buffer accesses issued by devices (one per buffer access, explicit or implicit)'),
+  pageAccesses: counter('page_accesses', 'pages', 'page-sized pieces of device accesses (each needs a translation when an IOMMU is used)'),
+  hypercalls: counter('hypercalls', 'calls', 'guest -> VMM calls'),
+  validations: counter('validations', 'pages', 'VMM ownership checks of guest pages'),
+  refcountUpdates: counter('refcount_updates', 'updates', 'page reference-count updates (pins, unpins, guest-side mapping refcounts)'),
+  ptUpdates: counter('pt_updates', 'PTE writes', 'IOMMU page-table entry writes (map, unmap, new-table links)'),
+  ptTables: counter('pt_tables', 'tables', 'IOMMU page-table pages allocated'),
+  iotlbHits: counter('iotlb_hits', 'lookups', 'translations served by the IOTLB'),
+  iotlbMisses: counter('iotlb_misses', 'lookups', 'translations that needed a page walk'),
+  iotlbEvictions: counter('iotlb_evictions', 'entries', 'valid IOTLB entries replaced by LRU'),
+  iotlbInvalidations: counter('iotlb_invalidations', 'descriptors', 'IOTLB invalidation requests (page, domain or global)'),
+  iotlbInvalidatedEntries: counter('iotlb_invalidated_entries', 'entries', 'valid IOTLB entries dropped by invalidations'),
+  iotlbWaits: counter('iotlb_waits', 'waits', 'synchronous waits for invalidation completion'),
+  walkRefs: counter('walk_refs', 'memory reads', 'page-table memory references made by IOMMU walks'),
+  faults: counter('faults', 'accesses', 'device accesses blocked by the IOMMU or refused by the VMM'),
+  faultsNotPresent: counter('faults_not_present', 'accesses', 'blocked: no mapping for the address'),
+  faultsPermission: counter('faults_permission', 'accesses', 'blocked: mapping lacks the needed read/write permission'),
+  mapsRejected: counter('maps_rejected', 'DMAs', 'map requests the VMM refused (page not owned by the guest)'),
+  mapReuses: counter('map_reuses', 'DMAs', 'map requests served entirely by existing mappings'),
+  pagesMappedNew: counter('pages_mapped_new', 'pages', 'pages that needed a new (or upgraded) IOMMU mapping at map time'),
+  iovaAllocs: counter('iova_allocs', 'ranges', 'IOVA ranges allocated'),
+  iovaFrees: counter('iova_frees', 'ranges', 'IOVA ranges freed'),
+  evictions: counter('mapping_evictions', 'pages', 'mappings evicted from a bounded mapping cache'),
+  liveMappings: counter('live_mappings', 'PTEs', 'IOMMU leaf entries present now (gauge)'),
+  peakMappings: counter('peak_mappings', 'PTEs', 'most IOMMU leaf entries present at once'),
+  mappingArea: counter('mapping_area', 'PTE*ns', 'time integral of live mappings'),
+  inFlightBytes: counter('in_flight_bytes', 'bytes', 'bytes of buffers mapped and not yet unmapped (gauge)'),
+  reachableBytes: counter('reachable_bytes', 'bytes', 'guest memory a device can reach now (gauge)'),
+  exposureArea: counter('exposure_area', 'byte*ns', 'time integral of reachable bytes beyond in-flight buffers'),
+  exposureMax: counter('exposure_max', 'bytes', 'most bytes reachable beyond in-flight buffers at once'),
+  setupCycles: counter('setup_cycles', 'cycles', 'one-time setup work (direct-map: mapping all guest memory), reported apart'),
+  setupPtUpdates: counter('setup_pt_updates', 'PTE writes', 'page-table writes of the one-time setup'),
+  // Cycle categories (DESIGN section 3). Their sum is the total; all but iotlb-walk are CPU time.
+  cycDriver: counter('cycles.driver', 'cycles', 'guest driver DMA work'),
+  cycHypercall: counter('cycles.hypercall', 'cycles', 'hypercall round trips'),
+  cycValidate: counter('cycles.validate', 'cycles', 'VMM page ownership checks'),
+  cycRefcount: counter('cycles.refcount', 'cycles', 'page reference counting'),
+  cycPtUpdate: counter('cycles.pt-update', 'cycles', 'IOMMU page-table writes'),
+  cycIotlbInvalidate: counter('cycles.iotlb-invalidate', 'cycles', 'IOTLB invalidation descriptors and waits'),
+  cycIotlbWalk: counter('cycles.iotlb-walk', 'cycles', 'IOMMU page walks on IOTLB misses (IOMMU time that delays the DMA, not CPU time)'),
+  cycIovaAlloc: counter('cycles.iova-alloc', 'cycles', 'IOVA allocation and free'),
+  cycCopy: counter('cycles.copy', 'cycles', 'data copies'),
+} as const;
+
+export const COUNTER_SPECS: readonly CounterSpec[] = specs;
+export const COUNTER_COUNT = specs.length;
+
+/** The cost categories, in report order, with their counter ids. */
+export const CATEGORIES = [
+  { name: 'driver', id: C.cycDriver, cpu: true },
+  { name: 'hypercall', id: C.cycHypercall, cpu: true },
+  { name: 'validate', id: C.cycValidate, cpu: true },
+  { name: 'refcount', id: C.cycRefcount, cpu: true },
+  { name: 'pt-update', id: C.cycPtUpdate, cpu: true },
+  { name: 'iotlb-invalidate', id: C.cycIotlbInvalidate, cpu: true },
+  { name: 'iotlb-walk', id: C.cycIotlbWalk, cpu: false },
+  { name: 'iova-alloc', id: C.cycIovaAlloc, cpu: true },
+  { name: 'copy', id: C.cycCopy, cpu: true },
+] as const;
+
+export type CategoryName = (typeof CATEGORIES)[number]['name'];
+
+export function newCounters(): Float64Array {
+  return new Float64Array(COUNTER_COUNT);
+}

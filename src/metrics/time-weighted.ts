@@ -1,0 +1,27 @@
+/**
+ * Time integrals of the gauges a strategy keeps (live mappings, bytes reachable beyond the
+ * buffers in flight), advanced at every event with the trace's own clock. Averages are the
+ * integrals divided by the trace's duration.
+ */
+import { C } from './counters.js';
+
+export class TimeWeighted {
+  private last = -1;
+
+  /** Accounts for the time since the previous event at the levels that held during it. */
+  advance(c: Float64Array, ts: number): void {
+    const exposure = Math.max(0, c[C.reachableBytes] - c[C.inFlightBytes]);
+    if (this.last >= 0) {
+      const dt = ts - this.last;
+      c[C.mappingArea] += c[C.liveMappings] * dt;
+      c[C.exposureArea] += exposure * dt;
+    }
+    if (exposure > c[C.exposureMax]) c[C.exposureMax] = exposure;
+    this.last = ts;
+  }
+
+  /** Closes the integrals at the end of the trace. */
+  finish(c: Float64Array, endTs: number): void {
+    if (this.last >= 0) this.advance(c, Math.max(endTs, this.last));
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * Device queues: the NIC's TX and RX descriptor rings and the disk's scatter-gather request
+ * queue.
+ *
+ * Models: how many descriptors (NIC: buffers; disk: requests, i.e. live units, or buffers when
+ * the trace has no units) each queue holds while they are in flight, its peak, and every time a
+ * trace holds more than the modelled queue can (an overflow: the capture came from a device
+ * with a larger ring, or the trace is wrong).
+ * Does not model: descriptor fetch timing, doorbells, interrupts or completion order (the
+ * trace's unmaps give the order).
+ * Cost charged: none; the DMA accesses themselves go through dma-engine.ts.
+ */
+import { DeviceClass, Dir } from '../../types/event.js';
+
+export interface QueueCapacities {
+  txRing: number;
+  rxRing: number;
+  diskQueue: number;
+}
+
+/** Queue of a buffer: per device, TX (or disk) = 0 and RX = 1. */
+export function queueOf(device: number, cls: number, dir: number): number {
+  return device * 2 + (cls === DeviceClass.net && dir === Dir.from_device ? 1 : 0);
+}
+
+export class DeviceQueues {
+  private occupancy = new Int32Array(16);
+  private peakOccupancy = new Int32Array(16);
+  private capacityOf = new Int32Array(16);
+  overflows = 0;
+  /** First overflow per queue, for one warning each: [queue, line, occupancy]. */
+  readonly firstOverflow: [number, number, number][] = [];
+
+  constructor(private readonly caps: QueueCapacities) {}
+
+  /** Records a posted descriptor; returns true when it overflowed the queue. */
+  post(queue: number, cls: number, line: number): boolean {
+    if (queue >= this.occupancy.length) this.grow(queue);
+    if (this.capacityOf[queue] === 0) {
+      this.capacityOf[queue] = cls === DeviceClass.disk ? this.caps.diskQueue : (queue & 1) === 1 ? this.caps.rxRing : this.caps.txRing;
+    }
+    const occ = ++this.occupancy[queue];
+    if (occ > this.peakOccupancy[queue]) this.peakOccupancy[queue] = occ;
+    if (occ > this.capacityOf[queue]) {
+      if (this.overflows === 0 || !this.firstOverflow.some((f) => f[0] === queue)) this.firstOverflow.push([queue, line, occ]);
+      this.overflows++;
+      return true;
+    }
+    return false;
+  }
+
+  complete(queue: number): void {
+    this.occupancy[queue]--;
+  }
+
+  peak(queue: number): number {
+    return queue < this.peakOccupancy.length ? this.peakOccupancy[queue] : 0;
+  }
+
+  capacity(queue: number): number {
+    return queue < this.capacityOf.length ? this.capacityOf[queue] : 0;
+  }
+
+  private grow(queue: number): void {
+    let n = this.occupancy.length;
+    while (n <= queue) n *= 2;
+    const grow = (a: Int32Array) => {
+      const b = new Int32Array(n);
+      b.set(a);
+      return b;
+    };
+    this.occupancy = grow(this.occupancy);
+    this.peakOccupancy = grow(this.peakOccupancy);
+    this.capacityOf = grow(this.capacityOf);
+  }
+}

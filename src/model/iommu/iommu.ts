@@ -1,0 +1,151 @@
+/**
+ * The IOMMU as a strategy drives it: per-domain page tables, the shared IOTLB, an invalidation
+ * interface with a synchronous wait, and device translations that fault.
+ *
+ * Models: map/unmap of leaves (every PTE write counted), translation through the IOTLB with a
+ * page walk on a miss, not-present and permission faults, page/domain/global invalidation
+ * requests and the synchronous wait for them (VT-d queued invalidation: descriptors, then a wait
+ * descriptor; AMD-Vi: INVALIDATE_IOMMU_PAGES then COMPLETION_WAIT).
+ * Does not model: fault reporting queues, interrupt remapping, ATS/PRI, queue-full stalls.
+ * Cost charged: `pt-update` per PTE write (pt.update_cycles); `iotlb-invalidate` per request
+ * (iotlb.invalidate_cycles) and per wait (iotlb.wait_cycles); `iotlb-walk` per page-table
+ * memory reference on a miss (iommu.walk_ref_cycles; IOMMU time, not CPU time).
+ */
+import { C } from '../../metrics/counters.js';
+import type { ResolvedParams } from '../../cost/schema.js';
+import { Iotlb } from './iotlb.js';
+import { PageTables, PAGES_PER_LEAF, leafHostPage, leafPerms } from './page-table.js';
+
+export class Iommu {
+  readonly tables = new PageTables();
+  readonly iotlb: Iotlb;
+  private readonly ptUpdateCycles: number;
+  private readonly invalidateCycles: number;
+  private readonly waitCycles: number;
+  private readonly walkRefCycles: number;
+  /** Largest leaf level mapped in each domain, so lookups skip sizes a domain never uses. */
+  private maxLevel = new Uint8Array(16);
+
+  constructor(
+    private readonly c: Float64Array,
+    params: ResolvedParams,
+  ) {
+    this.iotlb = new Iotlb(params['iotlb.entries'], params['iotlb.ways']);
+    this.ptUpdateCycles = params['pt.update_cycles'];
+    this.invalidateCycles = params['iotlb.invalidate_cycles'];
+    this.waitCycles = params['iotlb.wait_cycles'];
+    this.walkRefCycles = params['iommu.walk_ref_cycles'];
+  }
+
+  /** Maps one leaf, charging its PTE writes as `pt-update`. */
+  mapPage(domain: number, page: number, hostPage: number, perms: number, level = 0): void {
+    const writes = this.tables.map(domain, page, hostPage, perms, level);
+    const c = this.c;
+    c[C.ptUpdates] += writes;
+    c[C.cycPtUpdate] += writes * this.ptUpdateCycles;
+    c[C.ptTables] += this.tables.lastTablesAllocated;
+    this.noteLevel(domain, level);
+    this.updateGauges();
+  }
+
+  /** Maps one leaf as one-time setup: its writes go to the setup counters, not the run's. */
+  setupMapPage(domain: number, page: number, hostPage: number, perms: number, level = 0): void {
+    const writes = this.tables.map(domain, page, hostPage, perms, level);
+    const c = this.c;
+    c[C.setupPtUpdates] += writes;
+    c[C.setupCycles] += writes * this.ptUpdateCycles;
+    c[C.ptTables] += this.tables.lastTablesAllocated;
+    this.noteLevel(domain, level);
+    this.updateGauges();
+  }
+
+  /** Clears one leaf (one PTE write when it was present). Does not touch the IOTLB. */
+  unmapPage(domain: number, page: number): void {
+    const writes = this.tables.unmap(domain, page);
+    this.c[C.ptUpdates] += writes;
+    this.c[C.cycPtUpdate] += writes * this.ptUpdateCycles;
+    this.updateGauges();
+  }
+
+  /** Submits a page-selective invalidation request. */
+  invalidatePage(domain: number, page: number): void {
+    const c = this.c;
+    c[C.iotlbInvalidations]++;
+    c[C.cycIotlbInvalidate] += this.invalidateCycles;
+    c[C.iotlbInvalidatedEntries] += this.iotlb.invalidatePage(domain, page);
+  }
+
+  /** Submits a domain-selective invalidation request. */
+  invalidateDomain(domain: number): void {
+    const c = this.c;
+    c[C.iotlbInvalidations]++;
+    c[C.cycIotlbInvalidate] += this.invalidateCycles;
+    c[C.iotlbInvalidatedEntries] += this.iotlb.invalidateDomain(domain);
+  }
+
+  /** Submits a global invalidation request. */
+  invalidateAll(): void {
+    const c = this.c;
+    c[C.iotlbInvalidations]++;
+    c[C.cycIotlbInvalidate] += this.invalidateCycles;
+    c[C.iotlbInvalidatedEntries] += this.iotlb.invalidateAll();
+  }
+
+  /** Waits synchronously until every submitted invalidation has completed. */
+  waitForInvalidations(): void {
+    this.c[C.iotlbWaits]++;
+    this.c[C.cycIotlbInvalidate] += this.waitCycles;
+  }
+
+  /**
+   * Translates a device access to 4 KiB page `page` of `domain` needing permissions `need`.
+   * @returns the host page, or -1 when the access faults (counted).
+   */
+  translate(domain: number, page: number, need: number): number {
+    const c = this.c;
+    const maxLevel = domain < this.maxLevel.length ? this.maxLevel[domain] : 0;
+    let leaf = this.iotlb.lookup(domain, page, maxLevel);
+    let level = 0;
+    if (leaf !== 0) {
+      c[C.iotlbHits]++;
+      level = this.iotlb.lastHitLevel;
+    } else {
+      c[C.iotlbMisses]++;
+      leaf = this.tables.walk(domain, page);
+      const refs = this.tables.lastWalkRefs;
+      c[C.walkRefs] += refs;
+      c[C.cycIotlbWalk] += refs * this.walkRefCycles;
+      if (leaf === 0) {
+        c[C.faults]++;
+        c[C.faultsNotPresent]++;
+        return -1;
+      }
+      level = this.tables.lastWalkLevel;
+      this.iotlb.insert(domain, page, level, leaf);
+      c[C.iotlbEvictions] += this.iotlb.lastEvicted;
+    }
+    if ((leafPerms(leaf) & need) !== need) {
+      c[C.faults]++;
+      c[C.faultsPermission]++;
+      return -1;
+    }
+    return level === 0 ? leafHostPage(leaf) : leafHostPage(leaf) + (page % PAGES_PER_LEAF[level]);
+  }
+
+  private noteLevel(domain: number, level: number): void {
+    if (domain >= this.maxLevel.length) {
+      let n = this.maxLevel.length;
+      while (n <= domain) n *= 2;
+      const m = new Uint8Array(n);
+      m.set(this.maxLevel);
+      this.maxLevel = m;
+    }
+    if (level > this.maxLevel[domain]) this.maxLevel[domain] = level;
+  }
+
+  private updateGauges(): void {
+    const c = this.c;
+    c[C.liveMappings] = this.tables.leaves;
+    if (this.tables.leaves > c[C.peakMappings]) c[C.peakMappings] = this.tables.leaves;
+  }
+}

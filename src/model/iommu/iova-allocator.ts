@@ -1,0 +1,42 @@
+/**
+ * An IOVA allocator for strategies that hand out I/O virtual addresses (single-use): ranges of
+ * whole 4 KiB pages, reused last-freed-first per range size (like the per-CPU caches in front of
+ * Linux's IOVA allocator), new ranges cut from a bump pointer.
+ *
+ * Models: which IOVA range each mapping gets, and so which IOTLB sets it lands in and how soon
+ * an IOVA is reused. Does not model: alignment to the range size, fragmentation, the rbtree slow
+ * path (the linux-* strategies model that separately). Cost charged: none here; the strategy
+ * charges `iova-alloc` per call.
+ */
+
+/** First IOVA page handed out: 1 MiB, so that IOVA 0 never appears. */
+export const IOVA_BASE_PAGE = 0x100;
+
+export class IovaAllocator {
+  private next = IOVA_BASE_PAGE;
+  /** Free ranges by size in pages; arrays used as stacks (amortised, no per-call allocation). */
+  private readonly freeBySize = new Map<number, number[]>();
+
+  /** @returns the first page of a free range of `pages` pages. */
+  alloc(pages: number): number {
+    const stack = this.freeBySize.get(pages);
+    if (stack !== undefined && stack.length > 0) return stack.pop()!;
+    const start = this.next;
+    this.next += pages;
+    return start;
+  }
+
+  free(start: number, pages: number): void {
+    let stack = this.freeBySize.get(pages);
+    if (stack === undefined) {
+      stack = [];
+      this.freeBySize.set(pages, stack);
+    }
+    stack.push(start);
+  }
+
+  /** Pages of IOVA space ever handed out (the high-water mark above the base). */
+  get spanPages(): number {
+    return this.next - IOVA_BASE_PAGE;
+  }
+}

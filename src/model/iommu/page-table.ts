@@ -1,0 +1,160 @@
+/**
+ * IOMMU page tables: one 4-level radix tree per domain (VT-d second-level / AMD-Vi style),
+ * 512 entries per table, 4 KiB leaves, optional 2 MiB and 1 GiB superpage leaves.
+ *
+ * Models: table allocation on first use, leaf writes and clears, a walk that reads one entry
+ * per level (so a 4 KiB translation costs 4 memory references, a 2 MiB one 3, a 1 GiB one 2),
+ * the 48-bit input address width of 4-level tables (pages at or above 2^36 fault).
+ * Does not model: freeing empty tables (Linux also keeps them until the range is torn down),
+ * paging-structure caches, the root/context tables (one lookup per domain, not per DMA).
+ * Cost charged: none here; the IOMMU facade turns the writes it reports into cycles.
+ *
+ * Encoding, in one Float64Array of 512-entry tables (table 0 is unused so 0 means empty):
+ * an interior entry holds a child table index (> 0); a leaf holds -(hostPage * 4 + perms),
+ * perms in 1..3 (R = 1, W = 2), so every present leaf is negative.
+ */
+const ENTRIES = 512;
+export const LEVELS = 4;
+/** Pages of a 4-level table's 48-bit address space: 2^36. */
+export const MAX_IOVA_PAGES = 2 ** 36;
+
+/** Leaf levels: 0 = 4 KiB, 1 = 2 MiB, 2 = 1 GiB. */
+export const PageSize = { small: 0, large: 1, huge: 2 } as const;
+/** 4 KiB pages per leaf of each level. */
+export const PAGES_PER_LEAF = [1, 512, 512 * 512] as const;
+
+export function encodeLeaf(hostPage: number, perms: number): number {
+  return -(hostPage * 4 + perms);
+}
+export function leafPerms(leaf: number): number {
+  return -leaf % 4;
+}
+export function leafHostPage(leaf: number): number {
+  return Math.floor(-leaf / 4);
+}
+
+/** Table index at `level` (3 = top .. 0 = leaf tables) of a 4 KiB page number below 2^36. */
+function indexAt(page: number, level: number): number {
+  const lo = page >>> 0;
+  if (level === 0) return lo & 511;
+  if (level === 1) return (lo >>> 9) & 511;
+  if (level === 2) return (lo >>> 18) & 511;
+  return ((lo >>> 27) | (Math.floor(page / 4294967296) << 5)) & 511;
+}
+
+export class PageTables {
+  private tables = new Float64Array(ENTRIES * 64);
+  private tableCount = 1; // table 0 reserved
+  private roots = new Int32Array(16);
+  /** Leaves present (of any size). */
+  leaves = 0;
+  /** Tables allocated by the last map (0..3). */
+  lastTablesAllocated = 0;
+  /** Memory references made by the last walk. */
+  lastWalkRefs = 0;
+  /** Level of the leaf found by the last walk. */
+  lastWalkLevel = 0;
+
+  /**
+   * Writes a leaf for `page` (aligned to the leaf size) in `domain`, creating tables on the way.
+   * @returns PTE writes made: 1 for the leaf + 1 per table linked in. Sets lastTablesAllocated.
+   * Overwriting a present leaf is one write and does not change `leaves`.
+   */
+  map(domain: number, page: number, hostPage: number, perms: number, level = PageSize.small as number): number {
+    let table = this.root(domain);
+    let writes = 0;
+    let allocated = table < 0 ? 1 : 0;
+    if (table < 0) table = this.newRoot(domain);
+    for (let l = LEVELS - 1; l > level; l--) {
+      const slot = table * ENTRIES + indexAt(page, l);
+      let next = this.tables[slot];
+      if (next <= 0) {
+        // Empty (or a superpage leaf being split, which this model does not do: replace it).
+        if (next < 0) this.leaves--;
+        next = this.newTable();
+        this.tables[slot] = next;
+        writes++;
+        allocated++;
+      }
+      table = next;
+    }
+    const slot = table * ENTRIES + indexAt(page, level);
+    if (this.tables[slot] >= 0) this.leaves++;
+    this.tables[slot] = encodeLeaf(hostPage, perms);
+    this.lastTablesAllocated = allocated;
+    return writes + 1;
+  }
+
+  /**
+   * Clears the leaf that maps `page` in `domain`.
+   * @returns 1 when a leaf was cleared (one PTE write), 0 when nothing was mapped there.
+   */
+  unmap(domain: number, page: number): number {
+    let table = this.root(domain);
+    if (table < 0 || page >= MAX_IOVA_PAGES) return 0;
+    for (let l = LEVELS - 1; l >= 0; l--) {
+      const slot = table * ENTRIES + indexAt(page, l);
+      const e = this.tables[slot];
+      if (e === 0) return 0;
+      if (e < 0) {
+        this.tables[slot] = 0;
+        this.leaves--;
+        return 1;
+      }
+      table = e;
+    }
+    return 0;
+  }
+
+  /**
+   * Walks the tables for `page`: one memory reference per level read.
+   * @returns the leaf (negative) or 0 when not present. Sets lastWalkRefs and lastWalkLevel.
+   */
+  walk(domain: number, page: number): number {
+    let table = this.root(domain);
+    this.lastWalkRefs = 0;
+    if (table < 0 || page >= MAX_IOVA_PAGES) return 0;
+    for (let l = LEVELS - 1; l >= 0; l--) {
+      const e = this.tables[table * ENTRIES + indexAt(page, l)];
+      this.lastWalkRefs++;
+      if (e === 0) return 0;
+      if (e < 0) {
+        this.lastWalkLevel = l;
+        return e;
+      }
+      table = e;
+    }
+    return 0;
+  }
+
+  /** Tables allocated so far, all domains (table 0 excluded). */
+  get tablesAllocated(): number {
+    return this.tableCount - 1;
+  }
+
+  private root(domain: number): number {
+    return domain < this.roots.length && this.roots[domain] > 0 ? this.roots[domain] : -1;
+  }
+
+  private newRoot(domain: number): number {
+    if (domain >= this.roots.length) {
+      let n = this.roots.length;
+      while (n <= domain) n *= 2;
+      const r = new Int32Array(n);
+      r.set(this.roots);
+      this.roots = r;
+    }
+    const t = this.newTable();
+    this.roots[domain] = t;
+    return t;
+  }
+
+  private newTable(): number {
+    if ((this.tableCount + 1) * ENTRIES > this.tables.length) {
+      const t = new Float64Array(this.tables.length * 2);
+      t.set(this.tables);
+      this.tables = t;
+    }
+    return this.tableCount++;
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * Pieces every strategy run shares: driver charges, in-flight accounting, guest bookkeeping and
+ * growable per-slot arrays. Plain functions, so each strategy's own loop stays monomorphic.
+ */
+import { C } from '../metrics/counters.js';
+import { MAX_GUESTS } from '../types/event.js';
+import type { ResolvedParams } from '../cost/schema.js';
+
+export interface DriverCosts {
+  map: number;
+  unmap: number;
+}
+
+export function driverCosts(params: ResolvedParams): DriverCosts {
+  return { map: params['driver.map_cycles'], unmap: params['driver.unmap_cycles'] };
+}
+
+/** The driver hands a buffer of `len` bytes to its device. */
+export function chargeMap(c: Float64Array, d: DriverCosts, len: number): void {
+  c[C.maps]++;
+  c[C.cycDriver] += d.map;
+  c[C.inFlightBytes] += len;
+}
+
+/** The driver takes a buffer of `len` bytes back from its device. */
+export function chargeUnmap(c: Float64Array, d: DriverCosts, len: number): void {
+  c[C.unmaps]++;
+  c[C.cycDriver] += d.unmap;
+  c[C.inFlightBytes] -= len;
+}
+
+/** Remembers which guests have appeared; returns true the first time a guest is seen. */
+export class GuestSet {
+  private readonly seen = new Uint8Array(MAX_GUESTS);
+  count = 0;
+
+  add(guest: number): boolean {
+    if (this.seen[guest] === 1) return false;
+    this.seen[guest] = 1;
+    this.count++;
+    return true;
+  }
+}
+
+export function growFloat64(a: Float64Array, n: number): Float64Array<ArrayBuffer> {
+  const b = new Float64Array(n);
+  b.set(a);
+  return b;
+}
+
+export function growInt32(a: Int32Array, n: number, fill = 0): Int32Array<ArrayBuffer> {
+  const b = new Int32Array(n);
+  if (fill !== 0) b.fill(fill);
+  b.set(a);
+  return b;
+}
+
+export function growUint8(a: Uint8Array, n: number): Uint8Array<ArrayBuffer> {
+  const b = new Uint8Array(n);
+  b.set(a);
+  return b;
+}

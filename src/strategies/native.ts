@@ -1,0 +1,66 @@
+/**
+ * `native`: no protection; the baseline every overhead is measured against.
+ *
+ * Models: the driver maps and unmaps (driver work only); the device reaches physical memory
+ * directly, nothing checks it.
+ * Does not model: the VMM (a native machine has none; for a guest this is "no protection").
+ * Cost charged: `driver` per map and unmap.
+ * Exposure: the device can reach all memory of every guest seen, so all of it beyond the
+ * buffers in flight is exposed.
+ */
+import { C, newCounters } from '../metrics/counters.js';
+import { TimeWeighted } from '../metrics/time-weighted.js';
+import { dmaPhysical } from '../model/device/dma-engine.js';
+import { Op, type EventBatch } from '../types/event.js';
+import type { StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
+import { chargeMap, chargeUnmap, driverCosts, GuestSet, type DriverCosts } from './common.js';
+
+class NativeRun implements StrategyRun {
+  readonly counters = newCounters();
+  private readonly clock = new TimeWeighted();
+  private readonly guests = new GuestSet();
+  private readonly driver: DriverCosts;
+  private readonly guestBytes: number;
+
+  constructor(ctx: StrategyContext) {
+    this.driver = driverCosts(ctx.params);
+    this.guestBytes = ctx.params['guest.memory_mib'] * 1024 * 1024;
+  }
+
+  consume(b: EventBatch): void {
+    const c = this.counters;
+    for (let i = 0; i < b.length; i++) {
+      const op = b.op[i];
+      if (op === Op.skip) continue;
+      this.clock.advance(c, b.ts[i]);
+      if (this.guests.add(b.guest[i])) c[C.reachableBytes] += this.guestBytes;
+      if (op === Op.map) {
+        chargeMap(c, this.driver, b.len[i]);
+      } else if (op === Op.unmap) {
+        if (b.implicitAccess[i] === 1) dmaPhysical(c, b.offset[i], b.len[i]);
+        chargeUnmap(c, this.driver, b.len[i]);
+      } else {
+        dmaPhysical(c, b.offset[i], b.len[i]);
+      }
+    }
+  }
+
+  finish(endTs: number): void {
+    this.clock.finish(this.counters, endTs);
+  }
+}
+
+export const native: StrategyDefinition = {
+  id: 'native',
+  summary: 'no IOMMU, no checks: driver cost only (the baseline)',
+  fromPaper: true,
+  hasMappings: false,
+  protection: {
+    interGuest: 'none',
+    intraGuest: 'none',
+    enforcedOnDevice: false,
+    note: 'the device reaches any physical page, including other guests and the VMM',
+  },
+  create: (ctx) => new NativeRun(ctx),
+};
+

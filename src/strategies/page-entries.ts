@@ -1,0 +1,89 @@
+/**
+ * A guest-side table of mapped pages, one entry per (guest, guest page), as the shared and
+ * persistent strategies keep it: a count of buffers in flight on the page, the permissions its
+ * IOMMU mapping grants, and an LRU list of entries with nothing in flight (for bounded caches).
+ * Entries live in growable typed arrays and are recycled through a free list.
+ */
+import { TripleKeyMap, hiOf } from '../util/triple-key-map.js';
+import { growFloat64, growInt32, growUint8 } from './common.js';
+
+export class PageEntries {
+  private readonly index = new TripleKeyMap(1024);
+  inFlight = new Int32Array(256);
+  perms = new Uint8Array(256);
+  guest = new Int32Array(256);
+  page = new Float64Array(256);
+  private prev = new Int32Array(256).fill(-1);
+  private next = new Int32Array(256).fill(-1);
+  private inLru = new Uint8Array(256);
+  /** Least recently used idle entry, and most recently used. */
+  lruHead = -1;
+  private lruTail = -1;
+  private free: number[] = [];
+  private used = 0;
+  /** Entries present. */
+  size = 0;
+
+  find(guest: number, gpn: number): number {
+    return this.index.get(guest, hiOf(gpn), gpn >>> 0);
+  }
+
+  /** Adds an entry (the page must not be present) with nothing in flight. */
+  add(guest: number, gpn: number, perms: number): number {
+    let e: number;
+    if (this.free.length > 0) e = this.free.pop()!;
+    else {
+      if (this.used === this.inFlight.length) this.grow();
+      e = this.used++;
+    }
+    this.index.set(guest, hiOf(gpn), gpn >>> 0, e);
+    this.inFlight[e] = 0;
+    this.perms[e] = perms;
+    this.guest[e] = guest;
+    this.page[e] = gpn;
+    this.inLru[e] = 0;
+    this.size++;
+    return e;
+  }
+
+  remove(e: number): void {
+    if (this.inLru[e] === 1) this.unlink(e);
+    this.index.delete(this.guest[e], hiOf(this.page[e]), this.page[e] >>> 0);
+    this.free.push(e);
+    this.size--;
+  }
+
+  /** Puts an idle entry at the most-recently-used end of the LRU list. */
+  pushIdle(e: number): void {
+    if (this.inLru[e] === 1) this.unlink(e);
+    this.prev[e] = this.lruTail;
+    this.next[e] = -1;
+    if (this.lruTail >= 0) this.next[this.lruTail] = e;
+    else this.lruHead = e;
+    this.lruTail = e;
+    this.inLru[e] = 1;
+  }
+
+  /** Takes an entry off the LRU list (it has buffers in flight again). */
+  unlink(e: number): void {
+    if (this.inLru[e] === 0) return;
+    const p = this.prev[e];
+    const n = this.next[e];
+    if (p >= 0) this.next[p] = n;
+    else this.lruHead = n;
+    if (n >= 0) this.prev[n] = p;
+    else this.lruTail = p;
+    this.inLru[e] = 0;
+  }
+
+  private grow(): void {
+    const n = this.inFlight.length * 2;
+    this.inFlight = growInt32(this.inFlight, n);
+    this.perms = growUint8(this.perms, n);
+    this.guest = growInt32(this.guest, n);
+    this.page = growFloat64(this.page, n);
+    this.prev = growInt32(this.prev, n, -1);
+    this.next = growInt32(this.next, n, -1);
+    this.inLru = growUint8(this.inLru, n);
+  }
+}

@@ -1,0 +1,176 @@
+/**
+ * `persistent`: a page's IOMMU mapping, once made, is kept after the buffer is unmapped, so a
+ * recycled buffer (an RX ring refill, a reused page-cache page) is mapped again with no
+ * hypercall at all.
+ *
+ * Models: at map the driver looks each page up in its mapping cache (`refcount` per page); pages
+ * not mapped, or mapped without the needed permission, are mapped (or upgraded) by one
+ * hypercall with an ownership check and PTE write each (an upgrade also invalidates the page's
+ * IOTLB entry). IOVA = guest-physical address. Unmap leaves the mapping in place. With
+ * `persistent.capacity` = N > 0 the cache holds at most N pages: pages with no buffer in flight
+ * form an LRU list, and the least recently used are evicted inside the same hypercall (PTE clear
+ * + page invalidation each, one wait); in-flight pages are never evicted, so the cache may
+ * exceed N while more than N pages are in flight. A map whose new pages fail the ownership check
+ * is refused whole.
+ * Does not model: the guest asking the VMM to drop mappings on memory pressure.
+ * Cost charged: `driver`; `refcount` per page at map (lookup) and, when bounded, at unmap
+ * (in-flight count); `hypercall`, `validate`, `pt-update`, `iotlb-invalidate` for pages that
+ * change or are evicted; `iotlb-walk`.
+ * Protection: inter-guest; intra-guest only for pages never used for I/O: a page stays
+ * reachable long after its buffer was unmapped.
+ */
+import { C, newCounters } from '../metrics/counters.js';
+import { TimeWeighted } from '../metrics/time-weighted.js';
+import { dmaRefused, dmaThroughIommu } from '../model/device/dma-engine.js';
+import { Iommu } from '../model/iommu/iommu.js';
+import { Vmm } from '../model/vmm/vmm.js';
+import { Op, PAGE_SIZE, pagesSpanned, permForDir, type EventBatch } from '../types/event.js';
+import type { StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
+import { chargeMap, chargeUnmap, driverCosts, growUint8, type DriverCosts } from './common.js';
+import { PageEntries } from './page-entries.js';
+
+class PersistentRun implements StrategyRun {
+  readonly counters = newCounters();
+  private readonly clock = new TimeWeighted();
+  private readonly driver: DriverCosts;
+  private readonly vmm: Vmm;
+  private readonly iommu: Iommu;
+  private readonly pages = new PageEntries();
+  /** Most pages kept mapped; 0 = unbounded. */
+  private readonly capacity: number;
+  private slotRefused = new Uint8Array(0);
+
+  constructor(private readonly ctx: StrategyContext) {
+    this.driver = driverCosts(ctx.params);
+    this.vmm = new Vmm(this.counters, ctx.params);
+    this.iommu = new Iommu(this.counters, ctx.params);
+    this.capacity = ctx.params['persistent.capacity'];
+  }
+
+  consume(b: EventBatch): void {
+    if (this.ctx.slots.slotCapacity > this.slotRefused.length) this.slotRefused = growUint8(this.slotRefused, this.ctx.slots.slotCapacity);
+    const c = this.counters;
+    for (let i = 0; i < b.length; i++) {
+      const op = b.op[i];
+      if (op === Op.skip) continue;
+      this.clock.advance(c, b.ts[i]);
+      if (op === Op.map) this.map(b, i);
+      else if (op === Op.unmap) this.unmap(b, i);
+      else dmaThroughIommu(this.iommu, c, b.guest[i], b.page[i], b.offset[i], b.len[i], permForDir(b.dir[i]));
+    }
+  }
+
+  private map(b: EventBatch, i: number): void {
+    const c = this.counters;
+    const pages = this.pages;
+    const bounded = this.capacity > 0;
+    const guest = b.guest[i];
+    const gpa = b.page[i];
+    const n = pagesSpanned(b.offset[i], b.len[i]);
+    const need = permForDir(b.dir[i]);
+    chargeMap(c, this.driver, b.len[i]);
+    let changes = 0;
+    let missing = 0;
+    for (let p = 0; p < n; p++) {
+      this.vmm.chargeRefcount();
+      const e = pages.find(guest, gpa + p);
+      if (e < 0) missing++;
+      if (e < 0 || (pages.perms[e] & need) !== need) changes++;
+    }
+    if (changes === 0) {
+      c[C.mapReuses]++;
+      if (bounded) for (let p = 0; p < n; p++) this.hold(pages.find(guest, gpa + p));
+      this.slotRefused[b.slot[i]] = 0;
+      return;
+    }
+    this.vmm.hypercall();
+    for (let p = 0; p < n; p++) {
+      const e = pages.find(guest, gpa + p);
+      if ((e < 0 || (pages.perms[e] & need) !== need) && !this.vmm.validate(guest, gpa + p)) {
+        c[C.mapsRejected]++;
+        this.slotRefused[b.slot[i]] = 1;
+        return;
+      }
+    }
+    // Pages already cached are held first, so eviction cannot take them from under this buffer.
+    if (bounded) {
+      for (let p = 0; p < n; p++) {
+        const e = pages.find(guest, gpa + p);
+        if (e >= 0) this.hold(e);
+      }
+    }
+    let invalidated = false;
+    if (bounded) {
+      while (pages.size + missing > this.capacity && pages.lruHead >= 0) {
+        const victim = pages.lruHead;
+        this.iommu.unmapPage(pages.guest[victim], pages.page[victim]);
+        this.iommu.invalidatePage(pages.guest[victim], pages.page[victim]);
+        pages.remove(victim);
+        c[C.evictions]++;
+        c[C.reachableBytes] -= PAGE_SIZE;
+        invalidated = true;
+      }
+    }
+    for (let p = 0; p < n; p++) {
+      let e = pages.find(guest, gpa + p);
+      if (e < 0) {
+        e = pages.add(guest, gpa + p, need);
+        this.iommu.mapPage(guest, gpa + p, this.vmm.hostPage(guest, gpa + p), need);
+        c[C.reachableBytes] += PAGE_SIZE;
+        if (bounded) this.hold(e);
+      } else if ((pages.perms[e] & need) !== need) {
+        pages.perms[e] |= need;
+        this.iommu.mapPage(guest, gpa + p, this.vmm.hostPage(guest, gpa + p), pages.perms[e]);
+        this.iommu.invalidatePage(guest, gpa + p);
+        invalidated = true;
+      } else {
+        continue;
+      }
+      c[C.pagesMappedNew]++;
+    }
+    if (invalidated) this.iommu.waitForInvalidations();
+    this.slotRefused[b.slot[i]] = 0;
+  }
+
+  /** Counts one more buffer in flight on entry e (bounded caches only). */
+  private hold(e: number): void {
+    if (this.pages.inFlight[e]++ === 0) this.pages.unlink(e);
+  }
+
+  private unmap(b: EventBatch, i: number): void {
+    const c = this.counters;
+    const guest = b.guest[i];
+    const gpa = b.page[i];
+    const refused = this.slotRefused[b.slot[i]] === 1;
+    if (b.implicitAccess[i] === 1) {
+      if (refused) dmaRefused(c, b.offset[i], b.len[i]);
+      else dmaThroughIommu(this.iommu, c, guest, gpa, b.offset[i], b.len[i], permForDir(b.dir[i]));
+    }
+    chargeUnmap(c, this.driver, b.len[i]);
+    if (refused || this.capacity === 0) return; // the mapping stays; nothing else to do
+    const n = pagesSpanned(b.offset[i], b.len[i]);
+    for (let p = 0; p < n; p++) {
+      this.vmm.chargeRefcount();
+      const e = this.pages.find(guest, gpa + p);
+      if (--this.pages.inFlight[e] === 0) this.pages.pushIdle(e);
+    }
+  }
+
+  finish(endTs: number): void {
+    this.clock.finish(this.counters, endTs);
+  }
+}
+
+export const persistent: StrategyDefinition = {
+  id: 'persistent',
+  summary: 'mappings kept after unmap and reused by later DMAs to the same page (optional LRU capacity)',
+  fromPaper: true,
+  hasMappings: true,
+  protection: {
+    interGuest: 'full',
+    intraGuest: 'never-used-pages',
+    enforcedOnDevice: true,
+    note: 'every page ever used for I/O stays reachable after its buffer is unmapped',
+  },
+  create: (ctx) => new PersistentRun(ctx),
+};

@@ -1,0 +1,155 @@
+/**
+ * `shared`: one IOMMU mapping per guest page, shared by all buffers in flight on that page and
+ * counted; only the first user of a page maps it and only the last unmaps it.
+ *
+ * Models: at map the guest driver looks up and counts each page (`refcount` per page); if any
+ * page is unmapped, or mapped without the permission this buffer needs, one hypercall maps or
+ * upgrades those pages (VMM ownership check and PTE write each; an upgrade also invalidates the
+ * page's old IOTLB entry, then one wait). IOVA = guest-physical address. At unmap the counts
+ * drop; pages reaching zero are unmapped in one hypercall with a page invalidation each and one
+ * wait. A map whose new pages fail the ownership check is refused whole.
+ * Does not model: permission downgrade while a page stays mapped (the union is kept until the
+ * last user unmaps).
+ * Cost charged: `driver`; `refcount` per page at map and unmap; `hypercall`, `validate`,
+ * `pt-update`, `iotlb-invalidate` only for pages that change; `iotlb-walk`.
+ * Protection: as single-use, counted per page: pages of buffers in flight are reachable.
+ */
+import { C, newCounters } from '../metrics/counters.js';
+import { TimeWeighted } from '../metrics/time-weighted.js';
+import { dmaRefused, dmaThroughIommu } from '../model/device/dma-engine.js';
+import { Iommu } from '../model/iommu/iommu.js';
+import { Vmm } from '../model/vmm/vmm.js';
+import { Op, PAGE_SIZE, pagesSpanned, permForDir, type EventBatch } from '../types/event.js';
+import type { StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
+import { chargeMap, chargeUnmap, driverCosts, growUint8, type DriverCosts } from './common.js';
+import { PageEntries } from './page-entries.js';
+
+class SharedRun implements StrategyRun {
+  readonly counters = newCounters();
+  private readonly clock = new TimeWeighted();
+  private readonly driver: DriverCosts;
+  private readonly vmm: Vmm;
+  private readonly iommu: Iommu;
+  private readonly pages = new PageEntries();
+  /** Per in-flight buffer: 1 when its map was refused. */
+  private slotRefused = new Uint8Array(0);
+
+  constructor(private readonly ctx: StrategyContext) {
+    this.driver = driverCosts(ctx.params);
+    this.vmm = new Vmm(this.counters, ctx.params);
+    this.iommu = new Iommu(this.counters, ctx.params);
+  }
+
+  consume(b: EventBatch): void {
+    if (this.ctx.slots.slotCapacity > this.slotRefused.length) this.slotRefused = growUint8(this.slotRefused, this.ctx.slots.slotCapacity);
+    const c = this.counters;
+    for (let i = 0; i < b.length; i++) {
+      const op = b.op[i];
+      if (op === Op.skip) continue;
+      this.clock.advance(c, b.ts[i]);
+      if (op === Op.map) this.map(b, i);
+      else if (op === Op.unmap) this.unmap(b, i);
+      else dmaThroughIommu(this.iommu, c, b.guest[i], b.page[i], b.offset[i], b.len[i], permForDir(b.dir[i]));
+    }
+  }
+
+  private map(b: EventBatch, i: number): void {
+    const c = this.counters;
+    const guest = b.guest[i];
+    const gpa = b.page[i];
+    const n = pagesSpanned(b.offset[i], b.len[i]);
+    const need = permForDir(b.dir[i]);
+    chargeMap(c, this.driver, b.len[i]);
+    // 1. The driver looks up each page's count.
+    let changes = 0;
+    for (let p = 0; p < n; p++) {
+      this.vmm.chargeRefcount();
+      const e = this.pages.find(guest, gpa + p);
+      if (e < 0 || (this.pages.perms[e] & need) !== need) changes++;
+    }
+    if (changes === 0) {
+      c[C.mapReuses]++;
+    } else {
+      // 2. One hypercall maps (or upgrades) the pages that need it, after checking ownership.
+      this.vmm.hypercall();
+      for (let p = 0; p < n; p++) {
+        const e = this.pages.find(guest, gpa + p);
+        if ((e < 0 || (this.pages.perms[e] & need) !== need) && !this.vmm.validate(guest, gpa + p)) {
+          c[C.mapsRejected]++;
+          this.slotRefused[b.slot[i]] = 1;
+          return;
+        }
+      }
+      let upgraded = false;
+      for (let p = 0; p < n; p++) {
+        let e = this.pages.find(guest, gpa + p);
+        if (e < 0) {
+          e = this.pages.add(guest, gpa + p, need);
+          this.iommu.mapPage(guest, gpa + p, this.vmm.hostPage(guest, gpa + p), need);
+          c[C.reachableBytes] += PAGE_SIZE;
+        } else if ((this.pages.perms[e] & need) !== need) {
+          this.pages.perms[e] |= need;
+          this.iommu.mapPage(guest, gpa + p, this.vmm.hostPage(guest, gpa + p), this.pages.perms[e]);
+          this.iommu.invalidatePage(guest, gpa + p);
+          upgraded = true;
+        } else {
+          continue;
+        }
+        c[C.pagesMappedNew]++;
+      }
+      if (upgraded) this.iommu.waitForInvalidations();
+    }
+    // 3. Count this buffer on each of its pages.
+    for (let p = 0; p < n; p++) this.pages.inFlight[this.pages.find(guest, gpa + p)]++;
+    this.slotRefused[b.slot[i]] = 0;
+  }
+
+  private unmap(b: EventBatch, i: number): void {
+    const c = this.counters;
+    const guest = b.guest[i];
+    const gpa = b.page[i];
+    const refused = this.slotRefused[b.slot[i]] === 1;
+    if (b.implicitAccess[i] === 1) {
+      if (refused) dmaRefused(c, b.offset[i], b.len[i]);
+      else dmaThroughIommu(this.iommu, c, guest, gpa, b.offset[i], b.len[i], permForDir(b.dir[i]));
+    }
+    chargeUnmap(c, this.driver, b.len[i]);
+    if (refused) return;
+    const n = pagesSpanned(b.offset[i], b.len[i]);
+    let idle = 0;
+    for (let p = 0; p < n; p++) {
+      this.vmm.chargeRefcount();
+      const e = this.pages.find(guest, gpa + p);
+      if (--this.pages.inFlight[e] === 0) idle++;
+    }
+    if (idle === 0) return;
+    this.vmm.hypercall();
+    for (let p = 0; p < n; p++) {
+      const e = this.pages.find(guest, gpa + p);
+      if (this.pages.inFlight[e] !== 0) continue;
+      this.pages.remove(e);
+      this.iommu.unmapPage(guest, gpa + p);
+      this.iommu.invalidatePage(guest, gpa + p);
+      c[C.reachableBytes] -= PAGE_SIZE;
+    }
+    this.iommu.waitForInvalidations();
+  }
+
+  finish(endTs: number): void {
+    this.clock.finish(this.counters, endTs);
+  }
+}
+
+export const shared: StrategyDefinition = {
+  id: 'shared',
+  summary: 'one counted IOMMU mapping per page: only the first user maps, only the last unmaps',
+  fromPaper: true,
+  hasMappings: true,
+  protection: {
+    interGuest: 'full',
+    intraGuest: 'page',
+    enforcedOnDevice: true,
+    note: 'pages with a buffer in flight are reachable (with the union of their buffers\' directions)',
+  },
+  create: (ctx) => new SharedRun(ctx),
+};

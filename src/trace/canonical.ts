@@ -1,0 +1,11 @@
+/**
+ * The canonical trace format (DESIGN section 4): its columns, in order, and the words its
+ * enumerated columns accept.
+ */
+export const CANONICAL_COLUMNS = ['ts_ns', 'guest', 'device', 'class', 'op', 'dir', 'addr', 'len', 'handle', 'unit'] as const;
+export type CanonicalColumn = (typeof CANONICAL_COLUMNS)[number];
+
+/** Columns a file must have; the others default (guest 0, no unit). */
+export const REQUIRED_COLUMNS: readonly CanonicalColumn[] = ['ts_ns', 'device', 'class', 'op', 'dir', 'addr', 'len', 'handle'];
+
+export const CANONICAL_HEADER = CANONICAL_COLUMNS.join(',');

@@ -1,0 +1,121 @@
+/**
+ * Canonical DMA events as the replay sees them: a fixed-capacity struct of typed arrays
+ * (one row per event), filled by a trace reader and reused batch after batch, so memory follows
+ * the batch size and never the trace length.
+ *
+ * Addresses are kept as a 4 KiB page number plus an offset: a 64-bit address shifted right by 12
+ * has at most 52 significant bits and so is exact in a float64. Ids (handles, units) are kept as
+ * two unsigned 32-bit halves.
+ */
+
+/** Log2 of the base page size; the IOMMU and the VMM work in 4 KiB pages. */
+export const PAGE_SHIFT = 12;
+export const PAGE_SIZE = 1 << PAGE_SHIFT;
+
+export const Op = { map: 0, unmap: 1, access: 2, /** rejected row: every stage passes over it */ skip: 3 } as const;
+export type OpCode = (typeof Op)[keyof typeof Op];
+export const OP_NAMES = ['map', 'unmap', 'access'] as const;
+
+export const Dir = { to_device: 0, from_device: 1, bidirectional: 2 } as const;
+export type DirCode = (typeof Dir)[keyof typeof Dir];
+export const DIR_NAMES = ['to_device', 'from_device', 'bidirectional'] as const;
+
+export const DeviceClass = { net: 0, disk: 1 } as const;
+export type DeviceClassCode = (typeof DeviceClass)[keyof typeof DeviceClass];
+export const CLASS_NAMES = ['net', 'disk'] as const;
+
+/** Access permissions, as IOMMU page-table bits: a device read needs R, a device write needs W. */
+export const Perm = { read: 1, write: 2, readWrite: 3 } as const;
+
+/** The permission a device needs for a DMA of this direction (TX / disk write = device reads). */
+export function permForDir(dir: number): number {
+  return dir === Dir.to_device ? Perm.read : dir === Dir.from_device ? Perm.write : Perm.readWrite;
+}
+
+/** Highest guest id accepted; guest ids index preallocated per-guest arrays. */
+export const MAX_GUESTS = 4096;
+
+/** Rows per batch: large enough to amortise per-batch work, small enough to stay in cache. */
+export const DEFAULT_BATCH_CAPACITY = 4096;
+
+export class EventBatch {
+  readonly capacity: number;
+  /** Rows in use, 0..capacity. */
+  length = 0;
+  /** 1-based line of the row in its source file, for diagnostics. */
+  readonly line: Float64Array;
+  readonly ts: Float64Array;
+  readonly guest: Int32Array;
+  /** Interned device id (see DeviceTable). */
+  readonly device: Int32Array;
+  readonly cls: Uint8Array;
+  readonly op: Uint8Array;
+  readonly dir: Uint8Array;
+  /** First 4 KiB page of the buffer (guest-physical address >> 12). */
+  readonly page: Float64Array;
+  /** Offset of the buffer in its first page, 0..4095. */
+  readonly offset: Int32Array;
+  readonly len: Float64Array;
+  readonly handleHi: Uint32Array;
+  readonly handleLo: Uint32Array;
+  readonly hasUnit: Uint8Array;
+  readonly unitHi: Uint32Array;
+  readonly unitLo: Uint32Array;
+  /**
+   * Set by the buffer tracker: the in-flight buffer slot of a map/unmap (or of an access that
+   * names a live handle), -1 otherwise. Unmap rows also get the geometry of their map copied in.
+   */
+  readonly slot: Int32Array;
+  /** Set by the buffer tracker on an unmap whose buffer saw no explicit access: the device
+   * accesses the whole buffer once, just before the unmap. */
+  readonly implicitAccess: Uint8Array;
+
+  constructor(capacity = DEFAULT_BATCH_CAPACITY) {
+    this.capacity = capacity;
+    this.line = new Float64Array(capacity);
+    this.ts = new Float64Array(capacity);
+    this.guest = new Int32Array(capacity);
+    this.device = new Int32Array(capacity);
+    this.cls = new Uint8Array(capacity);
+    this.op = new Uint8Array(capacity);
+    this.dir = new Uint8Array(capacity);
+    this.page = new Float64Array(capacity);
+    this.offset = new Int32Array(capacity);
+    this.len = new Float64Array(capacity);
+    this.handleHi = new Uint32Array(capacity);
+    this.handleLo = new Uint32Array(capacity);
+    this.hasUnit = new Uint8Array(capacity);
+    this.unitHi = new Uint32Array(capacity);
+    this.unitLo = new Uint32Array(capacity);
+    this.slot = new Int32Array(capacity);
+    this.implicitAccess = new Uint8Array(capacity);
+  }
+}
+
+/** Number of 4 KiB pages a buffer of `len` bytes starting at `offset` in its first page touches. */
+export function pagesSpanned(offset: number, len: number): number {
+  return Math.floor((offset + len - 1) / PAGE_SIZE) + 1;
+}
+
+/** Interns device names to small integers, remembering each device's class. */
+export class DeviceTable {
+  readonly names: string[] = [];
+  readonly classes: number[] = [];
+  private readonly ids = new Map<string, number>();
+
+  /** Returns the id of `name`, adding it with class `cls` on first sight. */
+  intern(name: string, cls: number): number {
+    let id = this.ids.get(name);
+    if (id === undefined) {
+      id = this.names.length;
+      this.ids.set(name, id);
+      this.names.push(name);
+      this.classes.push(cls);
+    }
+    return id;
+  }
+
+  get size(): number {
+    return this.names.length;
+  }
+}
