@@ -41,6 +41,10 @@ interface ColumnIndex {
 
 export interface ReadOptions {
   batchCapacity?: number;
+  /** Read from this instead of the file (tests, stdin); `path` then only names it in messages. */
+  source?: AsyncIterable<Buffer | string>;
+  /** Called after each chunk with the bytes read so far. */
+  onProgress?: (bytesRead: number) => void;
 }
 
 /**
@@ -61,7 +65,7 @@ export class CanonicalCsvReader {
   ) {}
 
   async *batches(): AsyncGenerator<EventBatch> {
-    await checkReadable(this.path);
+    if (!this.options.source) await checkReadable(this.path);
     const capacity = this.options.batchCapacity ?? undefined;
     const pool: EventBatch[] = [];
     const ready: EventBatch[] = [];
@@ -111,11 +115,19 @@ export class CanonicalCsvReader {
     parser.on('error', (e) => (parseError = e));
     parser.resume();
 
-    const raw = createReadStream(this.path);
-    const source = this.path.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
+    let source: AsyncIterable<Buffer | string>;
+    if (this.options.source) source = this.options.source;
+    else {
+      const raw = createReadStream(this.path);
+      source = this.path.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
+    }
+    const onProgress = this.options.onProgress;
+    let bytesRead = 0;
     try {
       for await (const chunk of source) {
         parser.write(chunk);
+        bytesRead += chunk.length;
+        if (onProgress) onProgress(bytesRead);
         if (parseError) throw parseError;
         while (ready.length > 0) {
           const b = ready.shift()!;

@@ -1,0 +1,118 @@
+/**
+ * `inspect`: what a trace holds, read in one streaming pass through the same reader and
+ * buffer tracker the replay uses, so the problems it lists are exactly those a replay would
+ * report.
+ */
+import { CanonicalCsvReader } from '../trace/csv-reader.js';
+import { Diagnostics, formatProblem } from '../trace/diagnostics.js';
+import { BufferTracker } from '../replay/buffer-tracker.js';
+import { resolveProfileByName } from '../cost/profile.js';
+import { CLASS_NAMES, DIR_NAMES, Op, pagesSpanned, MAX_GUESTS } from '../types/event.js';
+
+/** Buffer-size buckets: upper bounds in bytes (last bucket: anything larger). */
+export const SIZE_BUCKETS = [64, 256, 1024, 2048, 4096, 8192, 16384, 65536, 262144, 1048576] as const;
+
+export interface DeviceSummary {
+  name: string;
+  class: string;
+  maps: number;
+  bytes: number;
+  by_dir: Record<string, number>;
+  /** Most descriptors in flight at once in each of its queues. */
+  peak_queue: { tx_or_disk: number; rx: number };
+}
+
+export interface TraceSummary {
+  trace: string;
+  rows: number;
+  events: number;
+  maps: number;
+  unmaps: number;
+  accesses: number;
+  duration_ns: number;
+  first_ts_ns: number | null;
+  last_ts_ns: number | null;
+  guests: number[];
+  devices: DeviceSummary[];
+  units: number;
+  pages_mapped: number;
+  multi_page_buffers: number;
+  buffer_sizes: { le_bytes: number | null; count: number }[];
+  peak_in_flight: number;
+  live_at_end: number;
+  problems: { total: number; by_kind: Record<string, number>; first: string[] };
+  warnings: string[];
+}
+
+export async function inspectTrace(path: string, options: { strict?: boolean; profile?: string; set?: string[]; diagnostics?: Diagnostics } = {}): Promise<TraceSummary> {
+  const params = resolveProfileByName(options.profile, options.set ?? []).params;
+  const diagnostics = options.diagnostics ?? new Diagnostics(options.strict ?? false);
+  const reader = new CanonicalCsvReader(path, diagnostics);
+  const tracker = new BufferTracker(path, diagnostics, reader.devices, {
+    txRing: params['nic.tx_ring'],
+    rxRing: params['nic.rx_ring'],
+    diskQueue: params['disk.queue_depth'],
+  });
+  const guestSeen = new Uint8Array(MAX_GUESTS);
+  const sizeCounts = new Array<number>(SIZE_BUCKETS.length + 1).fill(0);
+  const devMaps: number[] = [];
+  const devBytes: number[] = [];
+  const devDir: number[][] = [];
+  let pagesMapped = 0;
+  let multiPage = 0;
+  for await (const b of reader.batches()) {
+    tracker.process(b);
+    for (let i = 0; i < b.length; i++) {
+      if (b.op[i] === Op.skip) continue;
+      guestSeen[b.guest[i]] = 1;
+      if (b.op[i] !== Op.map) continue;
+      const d = b.device[i];
+      while (devMaps.length <= d) {
+        devMaps.push(0);
+        devBytes.push(0);
+        devDir.push([0, 0, 0]);
+      }
+      devMaps[d]++;
+      devBytes[d] += b.len[i];
+      devDir[d][b.dir[i]]++;
+      const pages = pagesSpanned(b.offset[i], b.len[i]);
+      pagesMapped += pages;
+      if (pages > 1) multiPage++;
+      let k = 0;
+      while (k < SIZE_BUCKETS.length && b.len[i] > SIZE_BUCKETS[k]) k++;
+      sizeCounts[k]++;
+    }
+  }
+  const devices: DeviceSummary[] = reader.devices.names.map((name, d) => ({
+    name,
+    class: CLASS_NAMES[reader.devices.classes[d]],
+    maps: devMaps[d] ?? 0,
+    bytes: devBytes[d] ?? 0,
+    by_dir: Object.fromEntries(DIR_NAMES.map((n, j) => [n, devDir[d]?.[j] ?? 0])),
+    peak_queue: { tx_or_disk: tracker.queues.peak(d * 2), rx: tracker.queues.peak(d * 2 + 1) },
+  }));
+  const guests: number[] = [];
+  for (let g = 0; g < MAX_GUESTS; g++) if (guestSeen[g]) guests.push(g);
+  const hasEvents = tracker.firstTs >= 0;
+  return {
+    trace: path,
+    rows: reader.rowsRead,
+    events: tracker.maps + tracker.unmaps + tracker.accesses,
+    maps: tracker.maps,
+    unmaps: tracker.unmaps,
+    accesses: tracker.accesses,
+    duration_ns: hasEvents ? tracker.lastTs - tracker.firstTs : 0,
+    first_ts_ns: hasEvents ? tracker.firstTs : null,
+    last_ts_ns: hasEvents ? tracker.lastTs : null,
+    guests,
+    devices,
+    units: tracker.units,
+    pages_mapped: pagesMapped,
+    multi_page_buffers: multiPage,
+    buffer_sizes: sizeCounts.map((count, k) => ({ le_bytes: k < SIZE_BUCKETS.length ? SIZE_BUCKETS[k] : null, count })),
+    peak_in_flight: tracker.peakInFlight,
+    live_at_end: tracker.liveAtEnd,
+    problems: { total: diagnostics.total, by_kind: Object.fromEntries(diagnostics.countsByKind), first: diagnostics.problems.slice(0, 20).map(formatProblem) },
+    warnings: [...diagnostics.warnings],
+  };
+}

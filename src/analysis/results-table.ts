@@ -1,0 +1,75 @@
+/**
+ * The replay's per-trace summary table (one row per strategy) and flat rows for CSV output.
+ */
+import type { RunResult } from '../types/result.js';
+import { CATEGORIES } from '../metrics/counters.js';
+import { textTable, type Column } from './text-table.js';
+
+const perDma = (r: RunResult, x: number) => (r.dmas > 0 ? x / r.dmas : null);
+
+/** The columns of the replay table; the per-unit column only when the trace has units. */
+export function replayColumns(withUnits: boolean): Column<RunResult>[] {
+  const cols: Column<RunResult>[] = [
+    { title: 'strategy', value: (r) => r.strategy },
+    { title: 'DMAs', value: (r) => r.dmas },
+    { title: 'cycles/DMA', value: (r) => r.cycles.per_dma },
+  ];
+  if (withUnits) cols.push({ title: 'cycles/unit', value: (r) => r.cycles.per_unit });
+  cols.push(
+    { title: 'vs native', value: (r) => r.overhead_vs_native, digits: 1, percent: true },
+    { title: 'hcalls/DMA', value: (r) => perDma(r, r.hypercalls), digits: 2 },
+    { title: 'PTE/DMA', value: (r) => perDma(r, r.pt_updates), digits: 2 },
+    { title: 'inval/DMA', value: (r) => perDma(r, r.iotlb.invalidations), digits: 2 },
+    { title: 'IOTLB miss', value: (r) => r.iotlb.miss_rate, digits: 1, percent: true },
+    { title: 'reuse', value: (r) => r.reuse_rate, digits: 1, percent: true },
+    { title: 'peak maps', value: (r) => r.mappings.peak },
+    { title: 'faults', value: (r) => r.faults },
+  );
+  return cols;
+}
+
+/** One aligned table for the results of one trace. */
+export function formatTraceTable(results: readonly RunResult[]): string {
+  const withUnits = results.some((r) => r.units > 0);
+  return textTable(results, replayColumns(withUnits));
+}
+
+/** Flattens a result for CSV: nested fields joined with '_', categories as cycles_<name>. */
+export function flattenResult(r: RunResult): Record<string, string | number | null> {
+  const row: Record<string, string | number | null> = {
+    trace: r.trace,
+    strategy: r.strategy,
+    profile: r.profile,
+    dmas: r.dmas,
+    units: r.units,
+    duration_ns: r.duration_ns,
+    cycles_total: r.cycles.total,
+    cycles_cpu: r.cycles.cpu,
+    cycles_per_dma: r.cycles.per_dma,
+    cycles_per_unit: r.cycles.per_unit,
+    cycles_per_kib: r.cycles.per_kib,
+  };
+  for (const cat of CATEGORIES) row[`cycles_${cat.name}`] = r.cycles.by_category[cat.name] ?? 0;
+  Object.assign(row, {
+    overhead_vs_native: r.overhead_vs_native,
+    cpu_utilization: r.cpu_utilization,
+    hypercalls: r.hypercalls,
+    pt_updates: r.pt_updates,
+    iotlb_hits: r.iotlb.hits,
+    iotlb_misses: r.iotlb.misses,
+    iotlb_miss_rate: r.iotlb.miss_rate,
+    iotlb_invalidations: r.iotlb.invalidations,
+    iotlb_evictions: r.iotlb.evictions,
+    iotlb_waits: r.iotlb.waits,
+    reuse_rate: r.reuse_rate,
+    mappings_peak: r.mappings.peak,
+    mappings_avg: r.mappings.avg,
+    faults: r.faults,
+    exposure_avg_bytes: r.exposure.avg_bytes,
+    exposure_max_bytes: r.exposure.max_bytes,
+    setup_cycles: r.setup.cycles,
+    setup_pt_updates: r.setup.pt_updates,
+    live_at_end: r.live_at_end,
+  });
+  return row;
+}

@@ -1,0 +1,30 @@
+/**
+ * Aligned plain-text tables for the terminal: a header row, a rule, right-aligned numbers and
+ * left-aligned text.
+ */
+export interface Column<T> {
+  title: string;
+  value: (row: T) => string | number | null;
+  /** Decimal places for numbers (default 0). */
+  digits?: number;
+  /** Print numbers as percentages of a fraction. */
+  percent?: boolean;
+}
+
+export function formatCell(v: string | number | null, digits = 0, percent = false): string {
+  if (v === null || v === undefined) return '-';
+  if (typeof v === 'string') return v;
+  if (!Number.isFinite(v)) return String(v);
+  const x = percent ? v * 100 : v;
+  return x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) + (percent ? '%' : '');
+}
+
+export function textTable<T>(rows: readonly T[], columns: readonly Column<T>[]): string {
+  const cells = rows.map((r) => columns.map((c) => formatCell(c.value(r), c.digits, c.percent)));
+  const numeric = columns.map((c) => rows.some((r) => typeof c.value(r) === 'number'));
+  const widths = columns.map((c, j) => Math.max(c.title.length, ...cells.map((row) => row[j].length)));
+  const pad = (s: string, j: number) => (numeric[j] ? s.padStart(widths[j]) : s.padEnd(widths[j]));
+  const lines = [columns.map((c, j) => pad(c.title, j)).join('  '), widths.map((w) => '-'.repeat(w)).join('  ')];
+  for (const row of cells) lines.push(row.map((s, j) => pad(s, j)).join('  ').trimEnd());
+  return lines.map((l) => l.trimEnd()).join('\n');
+}

@@ -1,0 +1,40 @@
+/**
+ * A one-line progress indicator on stderr, shown only when stderr is a terminal, redrawn at most
+ * ten times a second and erased when done.
+ */
+export class Progress {
+  private readonly enabled: boolean;
+  private last = 0;
+  private label = '';
+  private total = 0;
+
+  constructor(stream: NodeJS.WriteStream = process.stderr) {
+    this.enabled = Boolean(stream.isTTY) && !process.env.CI;
+    this.stream = stream;
+  }
+  private readonly stream: NodeJS.WriteStream;
+
+  start(label: string, totalBytes: number): void {
+    this.label = label;
+    this.total = totalBytes;
+    this.last = 0;
+    this.update(0, true);
+  }
+
+  update(bytes: number, force = false): void {
+    if (!this.enabled) return;
+    const now = Date.now();
+    if (!force && now - this.last < 100) return;
+    this.last = now;
+    const pct = this.total > 0 ? Math.min(100, (bytes / this.total) * 100) : 0;
+    const width = 24;
+    const filled = Math.round((pct / 100) * width);
+    const bar = '#'.repeat(filled) + '-'.repeat(width - filled);
+    const mb = (bytes / 1e6).toFixed(1);
+    this.stream.write(`\r\x1b[2K${this.label} [${bar}] ${pct.toFixed(0).padStart(3)}% ${mb} MB`);
+  }
+
+  done(): void {
+    if (this.enabled) this.stream.write('\r\x1b[2K');
+  }
+}

@@ -1,0 +1,84 @@
+/**
+ * Turns a strategy run's raw counters into a RunResult: totals by category, per-DMA and per-unit
+ * figures, rates, and time averages. Stats are derived here and nowhere else.
+ */
+import { C, CATEGORIES, COUNTER_SPECS } from './counters.js';
+import type { RunResult } from '../types/result.js';
+import type { StrategyDefinition } from '../types/strategy.js';
+
+export interface TraceFacts {
+  trace: string;
+  profile: string;
+  units: number;
+  durationNs: number;
+  bytesMapped: number;
+  liveAtEnd: number;
+  cpuHz: number;
+}
+
+/** Rounds derived ratios so results are stable text across platforms and easy to diff. */
+function round(x: number, digits = 6): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+export function totalCycles(c: Float64Array): number {
+  let total = 0;
+  for (const cat of CATEGORIES) total += c[cat.id];
+  return total;
+}
+
+export function finalizeRun(def: StrategyDefinition, c: Float64Array, facts: TraceFacts, nativePerDma: number | null): RunResult {
+  const byCategory: Record<string, number> = {};
+  let total = 0;
+  let cpu = 0;
+  for (const cat of CATEGORIES) {
+    byCategory[cat.name] = c[cat.id];
+    total += c[cat.id];
+    if (cat.cpu) cpu += c[cat.id];
+  }
+  const dmas = c[C.maps];
+  const perDma = dmas > 0 ? round(total / dmas, 3) : null;
+  const translations = c[C.iotlbHits] + c[C.iotlbMisses];
+  const duration = facts.durationNs;
+  const counters: Record<string, number> = {};
+  COUNTER_SPECS.forEach((s, id) => (counters[s.name] = c[id]));
+  return {
+    trace: facts.trace,
+    strategy: def.id,
+    profile: facts.profile,
+    dmas,
+    units: facts.units,
+    duration_ns: duration,
+    cycles: {
+      total,
+      cpu,
+      per_dma: perDma,
+      per_unit: facts.units > 0 ? round(total / facts.units, 3) : null,
+      per_kib: facts.bytesMapped > 0 ? round(total / (facts.bytesMapped / 1024), 3) : null,
+      by_category: byCategory,
+    },
+    overhead_vs_native: perDma !== null && nativePerDma !== null && nativePerDma > 0 ? round((perDma - nativePerDma) / nativePerDma) : null,
+    cpu_utilization: duration > 0 ? round(cpu / ((duration / 1e9) * facts.cpuHz)) : null,
+    hypercalls: c[C.hypercalls],
+    pt_updates: c[C.ptUpdates],
+    iotlb: {
+      hits: c[C.iotlbHits],
+      misses: c[C.iotlbMisses],
+      miss_rate: translations > 0 ? round(c[C.iotlbMisses] / translations) : null,
+      invalidations: c[C.iotlbInvalidations],
+      evictions: c[C.iotlbEvictions],
+      waits: c[C.iotlbWaits],
+    },
+    reuse_rate: def.hasMappings && dmas > 0 ? round(c[C.mapReuses] / dmas) : null,
+    mappings: { peak: c[C.peakMappings], avg: duration > 0 ? round(c[C.mappingArea] / duration, 3) : c[C.liveMappings] },
+    faults: c[C.faults],
+    exposure: {
+      avg_bytes: duration > 0 ? round(c[C.exposureArea] / duration, 3) : Math.max(0, c[C.reachableBytes] - c[C.inFlightBytes]),
+      max_bytes: c[C.exposureMax],
+    },
+    setup: { cycles: c[C.setupCycles], pt_updates: c[C.setupPtUpdates] },
+    live_at_end: facts.liveAtEnd,
+    counters,
+  };
+}

@@ -1,0 +1,48 @@
+/**
+ * The result of replaying one trace through one strategy: the `--json` shape other tools read
+ * (issue #3), plus a few fields beyond it (marked). Fractions are 0..1; cycles are totals.
+ */
+export interface RunResult {
+  trace: string;
+  strategy: string;
+  profile: string;
+  /** Map requests replayed (one per DMA buffer). */
+  dmas: number;
+  /** Distinct packets / requests (rows with a unit), 0 when the trace has no units. */
+  units: number;
+  /** Beyond the shape: trace time from first to last event, ns. */
+  duration_ns: number;
+  cycles: {
+    total: number;
+    /** Beyond the shape: the part spent on the CPU (all categories but iotlb-walk). */
+    cpu: number;
+    per_dma: number | null;
+    per_unit: number | null;
+    /** Beyond the shape: cycles per KiB of buffers mapped. */
+    per_kib: number | null;
+    by_category: Record<string, number>;
+  };
+  /** (cycles per DMA - native's) / native's, as a fraction; null without DMAs. */
+  overhead_vs_native: number | null;
+  /** Beyond the shape: CPU cycles / (duration x cpu.hz), the CPU share at the trace's rate. */
+  cpu_utilization: number | null;
+  hypercalls: number;
+  pt_updates: number;
+  iotlb: { hits: number; misses: number; miss_rate: number | null; invalidations: number; evictions: number; waits: number };
+  /** Share of map requests served by existing mappings; null for strategies without mappings. */
+  reuse_rate: number | null;
+  mappings: { peak: number; avg: number };
+  faults: number;
+  exposure: { avg_bytes: number; max_bytes: number };
+  /** Beyond the shape: one-time setup (direct-map), not in `cycles`. */
+  setup: { cycles: number; pt_updates: number };
+  /** Beyond the shape: buffers still mapped at the end of the trace. */
+  live_at_end: number;
+  /** Beyond the shape: every raw counter by name. */
+  counters: Record<string, number>;
+}
+
+export interface ReplayReport {
+  results: RunResult[];
+  warnings: string[];
+}
