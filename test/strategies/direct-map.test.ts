@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { replayText, trace, costs } from '../helpers/replay-text.js';
+
+const P = costs();
+
+describe('direct-map', () => {
+  it('maps all guest memory once at guest start, reported as setup, and nothing per DMA', async () => {
+    // A 1 MiB guest: 256 pages, all in one leaf table: 3 table links + 256 leaves
+    const t = trace('0,0,nic0,net,map,from_device,0x3000,1500,1,', '10,0,nic0,net,unmap,,,,1,');
+    const r = (await replayText(t, 'direct-map', ['guest.memory_mib=1'])).by['direct-map'];
+    expect(r.setup).toEqual({ pt_updates: 259, cycles: 259 * P['pt.update_cycles'] });
+    expect(r.pt_updates).toBe(0);
+    expect(r.hypercalls).toBe(0);
+    expect(r.iotlb.invalidations).toBe(0);
+    expect(r.reuse_rate).toBe(1);
+    expect(r.mappings.peak).toBe(256);
+    expect(r.cycles.total).toBe(P['driver.map_cycles'] + P['driver.unmap_cycles'] + 4 * P['iommu.walk_ref_cycles']);
+    // everything but the buffer in flight is exposed
+    expect(r.exposure.max_bytes).toBe(1024 * 1024);
+  });
+
+  it('a page the guest does not own is not mapped: the access faults and the map is no reuse', async () => {
+    const t = trace('0,0,nic0,net,map,from_device,0x100000,64,1,', '10,0,nic0,net,unmap,,,,1,');
+    const r = (await replayText(t, 'direct-map', ['guest.memory_mib=1'])).by['direct-map'];
+    expect(r.faults).toBe(1);
+    expect(r.counters.faults_not_present).toBe(1);
+    expect(r.reuse_rate).toBe(0);
+  });
+});
