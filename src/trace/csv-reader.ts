@@ -77,14 +77,28 @@ export class CanonicalCsvReader {
     const file = this.path;
     const diag = this.diagnostics;
 
+    // Errors thrown inside csv-parse callbacks would be swallowed by it: keep the first here.
+    let fatal: Error | null = null;
     const onRecord = (fields: string[], line: number): void => {
+      if (fatal) return;
       if (!headerSeen) {
         headerSeen = true;
-        columns = this.readHeader(fields);
+        try {
+          columns = this.readHeader(fields);
+        } catch (e) {
+          fatal = e as Error;
+        }
         return;
       }
       this.rowsRead++;
-      if (this.parseRow(fields, line, columns!, current, addr, id)) {
+      let accepted = false;
+      try {
+        accepted = this.parseRow(fields, line, columns!, current, addr, id);
+      } catch (e) {
+        fatal = e as Error; // --strict: the first problem ends the read
+        return;
+      }
+      if (accepted) {
         this.rowsAccepted++;
         if (current.length === current.capacity) {
           ready.push(current);
@@ -105,8 +119,18 @@ export class CanonicalCsvReader {
         return null; // nothing is pushed downstream: rows go straight into batches
       },
       on_skip: (err: CsvError | undefined) => {
+        if (fatal) return undefined;
+        if (!headerSeen) {
+          headerSeen = true;
+          fatal = new InputError(`${file}:1: unreadable header line (${err?.message ?? 'malformed CSV'}); the header must be: ${CANONICAL_COLUMNS.join(',')}`);
+          return undefined;
+        }
         const line = (err as { lines?: number } | undefined)?.lines ?? 0;
-        diag.report(file, line, 'malformed-csv', `malformed CSV (${err?.message ?? 'unreadable record'})`);
+        try {
+          diag.report(file, line, 'malformed-csv', `malformed CSV (${err?.message ?? 'unreadable record'})`);
+        } catch (e) {
+          fatal = e as Error;
+        }
         return undefined;
       },
     };
@@ -126,6 +150,7 @@ export class CanonicalCsvReader {
     try {
       for await (const chunk of source) {
         parser.write(chunk);
+        if (fatal) throw fatal;
         bytesRead += chunk.length;
         if (onProgress) onProgress(bytesRead);
         if (parseError) throw parseError;
@@ -143,6 +168,7 @@ export class CanonicalCsvReader {
       throw e;
     }
     parser.end();
+    if (fatal) throw fatal;
     if (parseError) throw parseError;
     if (!headerSeen) throw new InputError(`${file}: empty file (no header line; expected: ${CANONICAL_COLUMNS.join(',')})`);
     while (ready.length > 0) yield ready.shift()!;
