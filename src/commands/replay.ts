@@ -52,7 +52,7 @@ Profiles: ${listProfileIds().join(', ')} (see \`dmareplay profiles\`).`;
     const json = this.jsonEnabled();
     let shown = 0;
     const diagnostics = new Diagnostics(flags.strict, 1000, (p) => {
-      if (shown++ < SHOWN_PROBLEMS) this.logToStderr(formatProblem(p));
+      if (shown++ < SHOWN_PROBLEMS) stderrLine(formatProblem(p));
     });
     const progress = new Progress();
     const run = await replay(paths, {
@@ -65,16 +65,16 @@ Profiles: ${listProfileIds().join(', ')} (see \`dmareplay profiles\`).`;
       onProgress: (bytes) => progress.update(bytes),
     });
     progress.done();
-    if (diagnostics.total > SHOWN_PROBLEMS) this.logToStderr(`... and ${diagnostics.total - SHOWN_PROBLEMS} more problems`);
+    if (diagnostics.total > SHOWN_PROBLEMS) stderrLine(`... and ${diagnostics.total - SHOWN_PROBLEMS} more problems`);
     const summary = diagnostics.summary();
-    if (summary) this.logToStderr(summary);
-    for (const w of run.warnings) this.logToStderr(`warning: ${w}`);
-    for (const f of run.failures) this.logToStderr(`error: ${f}`);
+    if (summary) stderrLine(summary);
+    for (const w of run.warnings) stderrLine(`warning: ${w}`);
+    for (const f of run.failures) stderrLine(`error: ${f}`);
 
     const report: ReplayReport = { results: run.results, warnings: [...run.warnings, ...diagnostics.problems.map(formatProblem), ...run.failures] };
     if (flags.output) {
       await writeFile(flags.output, flags.output.endsWith('.csv') ? toResultsCsv(run.results) : toResultsJson(report));
-      this.logToStderr(`wrote ${flags.output}`);
+      stderrLine(`wrote ${flags.output}`);
     }
     if (!json) {
       const setText = run.profile.overrides.length ? ` (${run.profile.overrides.map(([k, v]) => `${k}=${v}`).join(', ')})` : '';
@@ -94,4 +94,9 @@ function fileSize(path: string): number {
   } catch {
     return 0;
   }
+}
+
+/** Diagnostics go to stderr even with --json (oclif silences logToStderr then): stdout stays JSON. */
+function stderrLine(text: string): void {
+  process.stderr.write(text + '\n');
 }
