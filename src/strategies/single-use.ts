@@ -2,8 +2,8 @@
  * `single-use`: every DMA buffer gets a fresh IOMMU mapping at map time, torn down with a
  * synchronous IOTLB invalidation at unmap.
  *
- * Models: map = one hypercall; the VMM allocates an IOVA range for the buffer's pages, checks
- * each page belongs to the guest (stops at the first that does not and refuses the map), and
+ * Models: map = one hypercall; the VMM checks each page belongs to the guest (stops at the
+ * first that does not and refuses the map), allocates an IOVA range for the buffer's pages and
  * writes one PTE per page with the buffer's direction as permission; the device uses the IOVA.
  * Unmap = one hypercall; one PTE clear and one page invalidation per page, one wait, IOVA range
  * freed. Two buffers in one page get two distinct IOVA pages, so unmapping one never breaks the

@@ -10,7 +10,7 @@ import { stat } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { parse, type Parser, type Options as CsvOptions, type InfoRecord, type CsvError } from 'csv-parse';
 import { CANONICAL_COLUMNS, REQUIRED_COLUMNS } from './canonical.js';
-import { parseHexAddress, parseId, type ParsedAddress, type ParsedId } from './fields.js';
+import { parseDecimal, parseHexAddress, parseId, type ParsedAddress, type ParsedId } from './fields.js';
 import { Diagnostics } from './diagnostics.js';
 import { DeviceClass, Dir, EventBatch, DeviceTable, MAX_GUESTS, Op } from '../types/event.js';
 import { InputError } from '../util/errors.js';
@@ -216,15 +216,15 @@ export class CanonicalCsvReader {
     }
     const i = b.length;
     const tsText = f[c.ts];
-    const ts = Number(tsText);
-    if (tsText === '' || !Number.isInteger(ts) || ts < 0 || ts > MAX_TS) {
+    const ts = parseDecimal(tsText);
+    if (ts < 0 || ts > MAX_TS) {
       diag.report(file, line, 'bad-timestamp', `ts_ns '${tsText}' is not a non-negative integer of nanoseconds`);
       return false;
     }
     let guest = 0;
     if (c.guest >= 0 && f[c.guest] !== '') {
-      guest = Number(f[c.guest]);
-      if (!Number.isInteger(guest) || guest < 0 || guest >= MAX_GUESTS) {
+      guest = parseDecimal(f[c.guest]);
+      if (guest < 0 || guest >= MAX_GUESTS) {
         diag.report(file, line, 'bad-guest', `guest '${f[c.guest]}' is not an integer in 0..${MAX_GUESTS - 1}`);
         return false;
       }
@@ -265,8 +265,8 @@ export class CanonicalCsvReader {
     let len = 0;
     if (!(isUnmap && f[c.len] === '')) {
       const lenText = f[c.len];
-      len = Number(lenText);
-      if (lenText === '' || !Number.isInteger(len) || len <= 0 || len > MAX_LEN) {
+      len = parseDecimal(lenText);
+      if (len <= 0 || len > MAX_LEN) {
         diag.report(file, line, 'bad-length', `len '${lenText}' is not a positive whole number of bytes (at most ${MAX_LEN})`);
         return false;
       }

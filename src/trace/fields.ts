@@ -62,6 +62,22 @@ export function formatHexAddress(page: number, offset: number): string {
 const TWO_32 = 4294967296;
 
 /**
+ * Parses a plain decimal integer (digits only, at most 15 so it is exact in a float64).
+ * @returns the value, or -1 when the text is empty or not all digits ("1e3", "0x10", " 7" are not).
+ */
+export function parseDecimal(text: string): number {
+  const n = text.length;
+  if (n === 0 || n > 15) return -1;
+  let value = 0;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return -1;
+    value = value * 10 + (c - 48);
+  }
+  return value;
+}
+
+/**
  * Parses an id (handle or unit): decimal or `0x` hex up to 64 bits, exact, into two halves.
  * Any other text is hashed to 64 bits (two 32-bit lanes), so ids of any form pair up
  * without an ever-growing intern table; two distinct texts collide with probability ~2^-64.

@@ -46,6 +46,9 @@ describe('bad rows are reported as file:line and skipped', () => {
     ['unknown dir', '1,0,nic0,net,map,sideways,0x1000,64,1,', 'bad-dir', /dir 'sideways'/],
     ['unknown class', '1,0,nic0,gpu,map,to_device,0x1000,64,1,', 'bad-class', /class 'gpu' is not one of net, disk/],
     ['bad timestamp', 'soon,0,nic0,net,map,to_device,0x1000,64,1,', 'bad-timestamp', /ts_ns 'soon'/],
+    ['timestamp in exponent form', '1e3,0,nic0,net,map,to_device,0x1000,64,1,', 'bad-timestamp', /ts_ns '1e3' is not a non-negative integer/],
+    ['length in hex', '1,0,nic0,net,map,to_device,0x1000,0x40,1,', 'bad-length', /len '0x40'/],
+    ['guest out of range', '1,5000,nic0,net,map,to_device,0x1000,64,1,', 'bad-guest', /guest '5000' is not an integer in 0..4095/],
     ['unmatched unmap', '1,0,nic0,net,unmap,,,,77,', 'unmatched-unmap', /unmap of handle 0x4d on nic0 with no live map/],
   ];
   for (const [what, row, kind, message] of cases) {
