@@ -100,6 +100,7 @@ function checkValue(key: string, value: unknown): string | null {
   if (spec.integer && !Number.isInteger(value)) return `'${key}' must be a whole number (${spec.unit})`;
   if (spec.min !== undefined && value < spec.min) return `'${key}' must be >= ${spec.min} (${spec.unit})`;
   if (spec.powerOfTwo && (value & (value - 1)) !== 0) return `'${key}' must be a power of two`;
+  if (key === 'direct-map.page_kib' && ![4, 2048, 1048576].includes(value)) return `'${key}' must be 4, 2048 or 1048576 (4 KiB, 2 MiB or 1 GiB IOMMU pages)`;
   return null;
 }
 

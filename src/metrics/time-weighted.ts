@@ -10,11 +10,14 @@ export class TimeWeighted {
 
   /** Accounts for the time since the previous event at the levels that held during it. */
   advance(c: Float64Array, ts: number): void {
-    const exposure = Math.max(0, c[C.reachableBytes] - c[C.inFlightBytes]);
+    // Unmapped ranges not yet invalidated (lazy) stay reachable through the IOTLB until flushed.
+    const exposure = Math.max(0, c[C.reachableBytes] + c[C.staleBytes] - c[C.inFlightBytes]);
     if (this.last >= 0) {
       const dt = ts - this.last;
       c[C.mappingArea] += c[C.liveMappings] * dt;
       c[C.exposureArea] += exposure * dt;
+      c[C.staleArea] += c[C.staleBytes] * dt;
+      if (c[C.staleBytes] > 0) c[C.staleWindow] += dt;
     }
     if (exposure > c[C.exposureMax]) c[C.exposureMax] = exposure;
     this.last = ts;

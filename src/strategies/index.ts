@@ -10,9 +10,12 @@ import { singleUse } from './single-use.js';
 import { shared } from './shared.js';
 import { persistent } from './persistent.js';
 import { software } from './software.js';
+import { linuxStrict } from './linux-strict.js';
+import { linuxLazy } from './linux-lazy.js';
+import { shadow } from './shadow.js';
 
-/** Every strategy, in report order (cheapest protection first, as in the study). */
-export const STRATEGIES: readonly StrategyDefinition[] = [native, directMap, singleUse, shared, persistent, software];
+/** Every strategy, in report order: the study's six, then those beyond it. */
+export const STRATEGIES: readonly StrategyDefinition[] = [native, directMap, singleUse, shared, persistent, software, linuxStrict, linuxLazy, shadow];
 
 export const STRATEGY_IDS: readonly string[] = STRATEGIES.map((s) => s.id);
 

@@ -20,9 +20,9 @@ import { dmaRefused, dmaThroughIommu } from '../model/device/dma-engine.js';
 import { Iommu } from '../model/iommu/iommu.js';
 import { IovaAllocator } from '../model/iommu/iova-allocator.js';
 import { Vmm } from '../model/vmm/vmm.js';
-import { Op, PAGE_SIZE, pagesSpanned, permForDir, type EventBatch } from '../types/event.js';
+import { Op, pagesSpanned, permForDir, type EventBatch } from '../types/event.js';
 import type { StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
-import { TripleKeyMap, hiOf } from '../util/triple-key-map.js';
+import { ReachablePages } from './reachable-pages.js';
 import { chargeMap, chargeUnmap, driverCosts, growFloat64, type DriverCosts } from './common.js';
 
 class SingleUseRun implements StrategyRun {
@@ -38,13 +38,13 @@ class SingleUseRun implements StrategyRun {
   private slotIova = new Float64Array(0);
   private slotGpa = new Float64Array(0);
   private slotCap = 0;
-  /** Guest pages reachable through at least one mapping, with how many (for exposure only). */
-  private readonly reachable = new TripleKeyMap(1024);
+  private readonly reachable: ReachablePages;
 
   constructor(private readonly ctx: StrategyContext) {
     this.driver = driverCosts(ctx.params);
     this.vmm = new Vmm(this.counters, ctx.params);
     this.iommu = new Iommu(this.counters, ctx.params);
+    this.reachable = new ReachablePages(this.counters);
     this.iovaAllocCycles = ctx.params['iova.alloc_cycles'];
     this.iovaFreeCycles = ctx.params['iova.free_cycles'];
   }
@@ -83,7 +83,7 @@ class SingleUseRun implements StrategyRun {
     const perms = permForDir(b.dir[i]);
     for (let p = 0; p < pages; p++) {
       this.iommu.mapPage(guest, iova + p, this.vmm.hostPage(guest, gpa + p), perms);
-      this.noteReachable(guest, gpa + p, 1);
+      this.reachable.note(guest, gpa + p, 1);
     }
     c[C.pagesMappedNew] += pages;
     this.slotIova[slot] = iova;
@@ -107,7 +107,7 @@ class SingleUseRun implements StrategyRun {
     for (let p = 0; p < pages; p++) {
       this.iommu.unmapPage(guest, iova + p);
       this.iommu.invalidatePage(guest, iova + p);
-      this.noteReachable(guest, gpa + p, -1);
+      this.reachable.note(guest, gpa + p, -1);
     }
     this.iommu.waitForInvalidations();
     this.allocator(guest).free(iova, pages);
@@ -130,16 +130,6 @@ class SingleUseRun implements StrategyRun {
     dmaThroughIommu(this.iommu, this.counters, b.guest[i], page, b.offset[i], b.len[i], permForDir(b.dir[i]));
   }
 
-  private noteReachable(guest: number, gpn: number, delta: number): void {
-    const hi = hiOf(gpn);
-    const lo = gpn >>> 0;
-    const n = this.reachable.get(guest, hi, lo);
-    const next = (n < 0 ? 0 : n) + delta;
-    if (next <= 0) this.reachable.delete(guest, hi, lo);
-    else this.reachable.set(guest, hi, lo, next);
-    if (n < 0 && next > 0) this.counters[C.reachableBytes] += PAGE_SIZE;
-    else if (n > 0 && next <= 0) this.counters[C.reachableBytes] -= PAGE_SIZE;
-  }
 
   private allocator(guest: number): IovaAllocator {
     let a = this.allocators[guest];

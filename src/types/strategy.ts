@@ -9,7 +9,7 @@ export interface Protection {
   /** Another guest's memory cannot be reached by this guest's driver or device. */
   interGuest: 'full' | 'driver-only' | 'none';
   /** What of the guest's own memory, beyond buffers in flight, its device cannot reach. */
-  intraGuest: 'page' | 'never-used-pages' | 'none';
+  intraGuest: 'byte' | 'page' | 'never-used-pages' | 'none';
   /** Whether the checks also stop a misbehaving device (IOMMU), or only a misbehaving driver. */
   enforcedOnDevice: boolean;
   /** One line on what is and is not protected. */

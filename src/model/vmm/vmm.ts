@@ -15,8 +15,12 @@ import type { ResolvedParams } from '../../cost/schema.js';
 import { PAGE_SIZE } from '../../types/event.js';
 import { TripleKeyMap, hiOf } from '../../util/triple-key-map.js';
 
-/** Host pages kept by the VMM itself (64 MiB): the target of "DMA into the VMM" attacks. */
-export const VMM_PAGES = (64 * 1024 * 1024) / PAGE_SIZE;
+/**
+ * Host pages kept by the VMM itself (1 GiB): the target of "DMA into the VMM" attacks. 1 GiB so
+ * that guests whose size is a multiple of 1 GiB start 1 GiB-aligned in host memory, as
+ * superpage mappings need.
+ */
+export const VMM_PAGES = (1024 * 1024 * 1024) / PAGE_SIZE;
 
 export class Vmm {
   readonly guestPages: number;

@@ -1,0 +1,45 @@
+/**
+ * A deferred-invalidation flush queue, one per IOMMU domain (dma-iommu's `iova_fq`): unmapped
+ * IOVA ranges wait here, still translatable through stale IOTLB entries, until one domain-wide
+ * IOTLB flush releases them all, either when the queue fills or when its timer fires.
+ *
+ * Models: a fixed ring of `size` entries; the timer is armed by the first entry queued after a
+ * flush and fires `timeoutNs` of trace time later. Linux flushes on the unmap that finds the
+ * queue full; this model flushes as the size-th entry is queued: the same one flush per `size`
+ * unmaps, with the window closed one unmap sooner. One queue per domain, not per CPU.
+ * Cost charged: none here; the strategy charges the flush and the frees.
+ */
+export class FlushQueue {
+  readonly iova: Float64Array;
+  readonly pages: Int32Array;
+  length = 0;
+  /** Trace time at which the armed timer fires; -1 when no timer is armed. */
+  deadline = -1;
+
+  constructor(
+    readonly size: number,
+    private readonly timeoutNs: number,
+  ) {
+    this.iova = new Float64Array(size);
+    this.pages = new Int32Array(size);
+  }
+
+  /** Queues a range; returns true when the queue is now full and must be flushed. */
+  push(iova: number, pages: number, ts: number): boolean {
+    this.iova[this.length] = iova;
+    this.pages[this.length] = pages;
+    this.length++;
+    if (this.deadline < 0) this.deadline = ts + this.timeoutNs;
+    return this.length === this.size;
+  }
+
+  /** Whether the timer has fired by trace time `ts`. */
+  expired(ts: number): boolean {
+    return this.deadline >= 0 && ts >= this.deadline;
+  }
+
+  clear(): void {
+    this.length = 0;
+    this.deadline = -1;
+  }
+}

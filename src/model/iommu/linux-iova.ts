@@ -1,0 +1,132 @@
+/**
+ * Linux's IOVA allocator as dma-iommu drives it (drivers/iommu/iova.c): per-CPU "rcache"
+ * magazines in front of an rbtree allocator (Peleg et al., USENIX ATC 2015, merged in Linux 4.7).
+ *
+ * Models: sizes below the largest cached size are rounded up to a power of two; an allocation
+ * pops the loaded magazine, else the previous one, else a full magazine from the depot, else
+ * goes to the rbtree (slow path). A free pushes on the loaded magazine, else swaps with the
+ * previous one, else moves the full loaded magazine to the depot (or, when the depot is full,
+ * returns all its ranges to the rbtree) and starts an empty one. Slow-path ranges are size-
+ * aligned and handed out top-down below the 32-bit DMA limit; ranges returned to the tree are
+ * reused last-freed-first for the same size. One CPU's caches (traces carry no CPU column).
+ * Does not model: rbtree search time growing with fragmentation (a fixed slow-path cost is
+ * charged instead), the depot's shrink worker, 64-bit limits.
+ * Cost charged: none here; callers charge `iova-alloc` from `lastAllocSlow` / `lastFreeSlow`.
+ */
+
+/** First page above the 32-bit DMA limit: allocations come from below it, top-down. */
+export const DMA32_LIMIT_PAGE = 0x100000;
+
+export class LinuxIovaAllocator {
+  private readonly loaded: number[][] = [];
+  private readonly prev: number[][] = [];
+  private readonly depot: number[][][] = [];
+  private readonly treeFree = new Map<number, number[]>();
+  private cursor = DMA32_LIMIT_PAGE;
+  private readonly maxOrder: number;
+  /** Whether the last alloc missed the caches. */
+  lastAllocSlow = false;
+  /** Ranges the last free returned to the rbtree (0, 1, or a whole magazine). */
+  lastFreeSlow = 0;
+
+  constructor(
+    private readonly magazineSize: number,
+    private readonly depotMagazines: number,
+    cachedMaxPages: number,
+  ) {
+    this.maxOrder = Math.log2(cachedMaxPages);
+    for (let o = 0; o <= this.maxOrder; o++) {
+      this.loaded.push([]);
+      this.prev.push([]);
+      this.depot.push([]);
+    }
+  }
+
+  /** The size actually allocated for a request of `pages` (power of two when cacheable). */
+  roundedSize(pages: number): number {
+    return pages < 2 ** this.maxOrder ? 2 ** Math.ceil(Math.log2(pages)) : pages;
+  }
+
+  alloc(pages: number): number {
+    const size = this.roundedSize(pages);
+    const order = Math.log2(size);
+    if (this.magazineSize > 0 && Number.isInteger(order) && order <= this.maxOrder) {
+      const hit = this.cacheGet(order);
+      if (hit >= 0) {
+        this.lastAllocSlow = false;
+        return hit;
+      }
+    }
+    this.lastAllocSlow = true;
+    return this.treeAlloc(size);
+  }
+
+  free(start: number, pages: number): void {
+    const size = this.roundedSize(pages);
+    const order = Math.log2(size);
+    this.lastFreeSlow = 0;
+    if (this.magazineSize > 0 && Number.isInteger(order) && order <= this.maxOrder) {
+      this.cachePut(order, start);
+      return;
+    }
+    this.treeFreeRange(start, size);
+    this.lastFreeSlow = 1;
+  }
+
+  private cacheGet(order: number): number {
+    const loaded = this.loaded[order];
+    if (loaded.length > 0) return loaded.pop()!;
+    const prev = this.prev[order];
+    if (prev.length > 0) {
+      this.loaded[order] = prev;
+      this.prev[order] = loaded;
+      return prev.pop()!;
+    }
+    const full = this.depot[order].pop();
+    if (full !== undefined) {
+      this.loaded[order] = full;
+      return full.pop()!;
+    }
+    return -1;
+  }
+
+  private cachePut(order: number, start: number): void {
+    let loaded = this.loaded[order];
+    if (loaded.length < this.magazineSize) {
+      loaded.push(start);
+      return;
+    }
+    const prev = this.prev[order];
+    if (prev.length < this.magazineSize) {
+      this.prev[order] = loaded;
+      this.loaded[order] = prev;
+      prev.push(start);
+      return;
+    }
+    // Both magazines full: the loaded one goes to the depot, or back to the tree.
+    if (this.depot[order].length < this.depotMagazines) this.depot[order].push(loaded);
+    else {
+      for (const s of loaded) this.treeFreeRange(s, 2 ** order);
+      this.lastFreeSlow = loaded.length;
+    }
+    loaded = [start];
+    this.loaded[order] = loaded;
+  }
+
+  private treeAlloc(size: number): number {
+    const reuse = this.treeFree.get(size);
+    if (reuse !== undefined && reuse.length > 0) return reuse.pop()!;
+    const align = 2 ** Math.ceil(Math.log2(size));
+    this.cursor = Math.floor((this.cursor - size) / align) * align;
+    return this.cursor;
+  }
+
+  private treeFreeRange(start: number, size: number): void {
+    let list = this.treeFree.get(size);
+    if (list === undefined) {
+      list = [];
+      this.treeFree.set(size, list);
+    }
+    list.push(start);
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * The part of Linux's dma-iommu path (drivers/iommu/dma-iommu.c) that linux-strict and
+ * linux-lazy share: one IOMMU domain per device, an IOVA range per mapping from the rcache
+ * allocator, one PTE per page, and the device accessing the buffer through its IOVA.
+ *
+ * Models: the OS programs the IOMMU itself, with no hypercall: bare metal, or a guest whose
+ * IOMMU uses nested translation (its second stage, set up once by the VMM like direct-map,
+ * confines it to its own memory; a page the guest does not own is refused). A guest behind an
+ * emulated vIOMMU would add a trap per map and unmap, which is not modelled here.
+ * Cost charged: `driver`; `iova-alloc` per alloc/free (fast or slow path); `pt-update` per PTE
+ * write; `iotlb-walk`. Unmap-side invalidation is the caller's.
+ */
+import { C } from '../metrics/counters.js';
+import { dmaRefused, dmaThroughIommu } from '../model/device/dma-engine.js';
+import { Iommu } from '../model/iommu/iommu.js';
+import { LinuxIovaAllocator } from '../model/iommu/linux-iova.js';
+import { Vmm } from '../model/vmm/vmm.js';
+import { pagesSpanned, permForDir, type EventBatch } from '../types/event.js';
+import type { StrategyContext } from '../types/strategy.js';
+import { ReachablePages } from './reachable-pages.js';
+import { chargeMap, chargeUnmap, driverCosts, growFloat64, type DriverCosts } from './common.js';
+
+export class LinuxDmaApi {
+  readonly vmm: Vmm;
+  readonly iommu: Iommu;
+  private readonly driver: DriverCosts;
+  private readonly allocators: LinuxIovaAllocator[] = [];
+  private readonly params: StrategyContext['params'];
+  /** Per in-flight buffer: first IOVA page (-1 when refused) and first guest page. */
+  slotIova = new Float64Array(0);
+  slotGpa = new Float64Array(0);
+  private readonly reachable: ReachablePages;
+
+  constructor(
+    private readonly c: Float64Array,
+    private readonly ctx: StrategyContext,
+  ) {
+    this.params = ctx.params;
+    this.driver = driverCosts(ctx.params);
+    this.vmm = new Vmm(c, ctx.params);
+    this.iommu = new Iommu(c, ctx.params);
+    this.reachable = new ReachablePages(c);
+  }
+
+  /** Grows per-slot state to the tracker's slot capacity; call once per batch. */
+  syncSlots(): void {
+    const n = this.ctx.slots.slotCapacity;
+    if (n > this.slotIova.length) {
+      this.slotIova = growFloat64(this.slotIova, n);
+      this.slotGpa = growFloat64(this.slotGpa, n);
+    }
+  }
+
+  allocator(domain: number): LinuxIovaAllocator {
+    let a = this.allocators[domain];
+    if (a === undefined) {
+      a = new LinuxIovaAllocator(this.params['iova.magazine_size'], this.params['iova.depot_magazines'], this.params['iova.cached_max_pages']);
+      this.allocators[domain] = a;
+    }
+    return a;
+  }
+
+  /** dma_map_*: IOVA range, then one PTE per page with the buffer's direction. */
+  map(b: EventBatch, i: number): void {
+    const c = this.c;
+    const guest = b.guest[i];
+    const domain = b.device[i];
+    const gpa = b.page[i];
+    const pages = pagesSpanned(b.offset[i], b.len[i]);
+    const slot = b.slot[i];
+    chargeMap(c, this.driver, b.len[i]);
+    if (!this.vmm.owns(guest, gpa) || !this.vmm.owns(guest, gpa + pages - 1)) {
+      c[C.mapsRejected]++;
+      this.slotIova[slot] = -1;
+      return;
+    }
+    const alloc = this.allocator(domain);
+    const iova = alloc.alloc(pages);
+    c[C.iovaAllocs]++;
+    if (alloc.lastAllocSlow) {
+      c[C.iovaSlowAllocs]++;
+      c[C.cycIovaAlloc] += this.params['iova.slow_alloc_cycles'];
+    } else c[C.cycIovaAlloc] += this.params['iova.alloc_cycles'];
+    const perms = permForDir(b.dir[i]);
+    for (let p = 0; p < pages; p++) {
+      this.iommu.mapPage(domain, iova + p, this.vmm.hostPage(guest, gpa + p), perms);
+      this.reachable.note(guest, gpa + p, 1);
+    }
+    c[C.pagesMappedNew] += pages;
+    this.slotIova[slot] = iova;
+    this.slotGpa[slot] = gpa;
+  }
+
+  /**
+   * dma_unmap_*: the device's implicit access (if any), the driver's work and the PTE clears.
+   * @returns the buffer's first IOVA page, or -1 when its map was refused (nothing to undo).
+   */
+  unmapPages(b: EventBatch, i: number): number {
+    const c = this.c;
+    const domain = b.device[i];
+    const iova = this.slotIova[b.slot[i]];
+    if (b.implicitAccess[i] === 1) {
+      if (iova < 0) dmaRefused(c, b.offset[i], b.len[i]);
+      else dmaThroughIommu(this.iommu, c, domain, iova, b.offset[i], b.len[i], permForDir(b.dir[i]));
+    }
+    chargeUnmap(c, this.driver, b.len[i]);
+    if (iova < 0) return -1;
+    const pages = pagesSpanned(b.offset[i], b.len[i]);
+    const gpa = this.slotGpa[b.slot[i]];
+    for (let p = 0; p < pages; p++) {
+      this.iommu.unmapPage(domain, iova + p);
+      this.reachable.note(b.guest[i], gpa + p, -1);
+    }
+    return iova;
+  }
+
+  /** Returns an IOVA range to its device's allocator. */
+  freeIova(domain: number, iova: number, pages: number): void {
+    const c = this.c;
+    const alloc = this.allocator(domain);
+    alloc.free(iova, pages);
+    c[C.iovaFrees]++;
+    c[C.cycIovaAlloc] += this.params['iova.free_cycles'];
+    if (alloc.lastFreeSlow > 0) {
+      c[C.iovaSlowFrees] += alloc.lastFreeSlow;
+      c[C.cycIovaAlloc] += alloc.lastFreeSlow * this.params['iova.slow_free_cycles'];
+    }
+  }
+
+  /** An explicit device access: through the buffer's IOVA when it names one, else as given. */
+  access(b: EventBatch, i: number): void {
+    const slot = b.slot[i];
+    let page = b.page[i];
+    if (slot >= 0) {
+      if (this.slotIova[slot] < 0) {
+        dmaRefused(this.c, b.offset[i], b.len[i]);
+        return;
+      }
+      page = this.slotIova[slot] + (page - this.slotGpa[slot]);
+    }
+    dmaThroughIommu(this.iommu, this.c, b.device[i], page, b.offset[i], b.len[i], permForDir(b.dir[i]));
+  }
+
+}

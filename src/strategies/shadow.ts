@@ -1,0 +1,165 @@
+/**
+ * `shadow`: DMA through permanently mapped shadow buffers (Markuze et al., ASPLOS 2016). The
+ * device only ever reaches the shadow pool; data is copied into a shadow buffer at map (TX) and
+ * out of it at unmap (RX). No mapping changes per DMA, so no invalidations.
+ *
+ * Models: per-device IOMMU domains and shadow pools (see shadow-pool.ts); map takes a shadow
+ * buffer of the buffer's size class (growing the pool by mapping new pages when none is free)
+ * and, for to_device and bidirectional buffers, copies the data in; the device accesses the
+ * shadow buffer's IOVA; unmap copies from_device and bidirectional data out and returns the
+ * shadow buffer. A driver naming a page its guest does not own is refused (as linux-*).
+ * Does not model: copies that overlap the device's DMA (the copy is charged in full on the CPU).
+ * Cost charged: `driver`; `iova-alloc` per shadow buffer taken and returned
+ * (shadow.alloc_cycles); `copy` per copy (copy.call_cycles + bytes x copy.byte_cycles);
+ * `pt-update` only when a pool grows; `iotlb-walk`.
+ * Protection: byte granular: the device reaches shadow buffers only, never guest memory
+ * (exposure 0); shadow buffers hold copies of data already given to the device.
+ */
+import { C, newCounters } from '../metrics/counters.js';
+import { TimeWeighted } from '../metrics/time-weighted.js';
+import { dmaRefused, dmaThroughIommu } from '../model/device/dma-engine.js';
+import { Iommu } from '../model/iommu/iommu.js';
+import { ShadowPool } from '../model/iommu/shadow-pool.js';
+import { Vmm } from '../model/vmm/vmm.js';
+import { Dir, Op, PAGE_SIZE, Perm, pagesSpanned, permForDir, type EventBatch } from '../types/event.js';
+import type { StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
+import { chargeMap, chargeUnmap, driverCosts, growFloat64, type DriverCosts } from './common.js';
+
+class ShadowRun implements StrategyRun {
+  readonly counters = newCounters();
+  private readonly clock = new TimeWeighted();
+  private readonly driver: DriverCosts;
+  private readonly vmm: Vmm;
+  private readonly iommu: Iommu;
+  private readonly pools: ShadowPool[] = [];
+  /** Pool pages used per guest, counted down from the top of its memory. */
+  private readonly guestPoolPages: number[] = [];
+  private readonly allocCycles: number;
+  private readonly copyCall: number;
+  private readonly copyByte: number;
+  /** Per in-flight buffer: shadow address, or -1 when the map was refused. */
+  private slotShadow = new Float64Array(0);
+
+  constructor(private readonly ctx: StrategyContext) {
+    this.driver = driverCosts(ctx.params);
+    this.vmm = new Vmm(this.counters, ctx.params);
+    this.iommu = new Iommu(this.counters, ctx.params);
+    this.allocCycles = ctx.params['shadow.alloc_cycles'];
+    this.copyCall = ctx.params['copy.call_cycles'];
+    this.copyByte = ctx.params['copy.byte_cycles'];
+  }
+
+  consume(b: EventBatch): void {
+    if (this.ctx.slots.slotCapacity > this.slotShadow.length) this.slotShadow = growFloat64(this.slotShadow, this.ctx.slots.slotCapacity);
+    const c = this.counters;
+    for (let i = 0; i < b.length; i++) {
+      const op = b.op[i];
+      if (op === Op.skip) continue;
+      this.clock.advance(c, b.ts[i]);
+      if (op === Op.map) this.map(b, i);
+      else if (op === Op.unmap) this.unmap(b, i);
+      else this.access(b, i);
+    }
+  }
+
+  private map(b: EventBatch, i: number): void {
+    const c = this.counters;
+    const guest = b.guest[i];
+    const len = b.len[i];
+    const pages = pagesSpanned(b.offset[i], len);
+    chargeMap(c, this.driver, len);
+    if (!this.vmm.owns(guest, b.page[i]) || !this.vmm.owns(guest, b.page[i] + pages - 1)) {
+      c[C.mapsRejected]++;
+      this.slotShadow[b.slot[i]] = -1;
+      return;
+    }
+    const pool = this.pool(b.device[i]);
+    const addr = pool.take(len);
+    c[C.cycIovaAlloc] += this.allocCycles;
+    if (pool.lastGrowPages > 0) this.grow(guest, b.device[i], pool);
+    else c[C.mapReuses]++;
+    if (b.dir[i] !== Dir.from_device) this.copy(len);
+    this.slotShadow[b.slot[i]] = addr;
+    // The device reaches the shadow copy only: nothing of guest memory beyond the buffer.
+    c[C.reachableBytes] += len;
+  }
+
+  /** Maps the pages a pool just grew by, read-write, for good. */
+  private grow(guest: number, domain: number, pool: ShadowPool): void {
+    const c = this.counters;
+    for (let p = 0; p < pool.lastGrowPages; p++) {
+      const used = (this.guestPoolPages[guest] ?? 0) + 1;
+      this.guestPoolPages[guest] = used;
+      const gpn = this.vmm.guestPages - used;
+      this.iommu.mapPage(domain, pool.lastGrowIovaPage + p, this.vmm.hostPage(guest, gpn), Perm.readWrite);
+    }
+    c[C.pagesMappedNew] += pool.lastGrowPages;
+    c[C.shadowPages] += pool.lastGrowPages;
+  }
+
+  private unmap(b: EventBatch, i: number): void {
+    const c = this.counters;
+    const len = b.len[i];
+    const addr = this.slotShadow[b.slot[i]];
+    if (b.implicitAccess[i] === 1) {
+      if (addr < 0) dmaRefused(c, b.offset[i], len);
+      else this.deviceAccess(b.device[i], addr, len, permForDir(b.dir[i]));
+    }
+    chargeUnmap(c, this.driver, len);
+    if (addr < 0) return;
+    if (b.dir[i] !== Dir.to_device) this.copy(len);
+    this.pool(b.device[i]).give(addr, len);
+    c[C.cycIovaAlloc] += this.allocCycles;
+    c[C.reachableBytes] -= len;
+  }
+
+  private access(b: EventBatch, i: number): void {
+    const slot = b.slot[i];
+    if (slot >= 0) {
+      const addr = this.slotShadow[slot];
+      if (addr < 0) dmaRefused(this.counters, b.offset[i], b.len[i]);
+      // The device names the shadow buffer; an offset into the original maps to the same offset.
+      else this.deviceAccess(b.device[i], addr, b.len[i], permForDir(b.dir[i]));
+      return;
+    }
+    dmaThroughIommu(this.iommu, this.counters, b.device[i], b.page[i], b.offset[i], b.len[i], permForDir(b.dir[i]));
+  }
+
+  private deviceAccess(domain: number, addr: number, len: number, need: number): void {
+    const page = Math.floor(addr / PAGE_SIZE);
+    dmaThroughIommu(this.iommu, this.counters, domain, page, addr - page * PAGE_SIZE, len, need);
+  }
+
+  private copy(len: number): void {
+    const c = this.counters;
+    c[C.copyBytes] += len;
+    c[C.cycCopy] += this.copyCall + len * this.copyByte;
+  }
+
+  private pool(domain: number): ShadowPool {
+    let p = this.pools[domain];
+    if (p === undefined) {
+      p = new ShadowPool();
+      this.pools[domain] = p;
+    }
+    return p;
+  }
+
+  finish(endTs: number): void {
+    this.clock.finish(this.counters, endTs);
+  }
+}
+
+export const shadow: StrategyDefinition = {
+  id: 'shadow',
+  summary: 'permanently mapped shadow buffers (Markuze et al. 2016): copy in/out, no map/unmap, no invalidations',
+  fromPaper: false,
+  hasMappings: true,
+  protection: {
+    interGuest: 'full',
+    intraGuest: 'byte',
+    enforcedOnDevice: true,
+    note: 'byte granular: the device reaches only shadow copies of I/O data, never the guest\'s own pages',
+  },
+  create: (ctx) => new ShadowRun(ctx),
+};
