@@ -1,0 +1,44 @@
+/**
+ * Sweep rows as files and text: flat rows (trace, strategy, the grid keys, then every result
+ * field as in `replay -o x.csv`), written as CSV, JSON or Arrow, and an aligned summary table.
+ */
+import { stringify } from 'csv-stringify/sync';
+import type { SweepRow, GridAxis } from './sweep.js';
+import { flattenResult } from './results-table.js';
+import { rowsToArrowIpc } from './arrow.js';
+import { textTable, type Column } from './text-table.js';
+
+export function flattenSweepRow(r: SweepRow, axes: readonly GridAxis[]): Record<string, string | number | null> {
+  const { trace, strategy, ...rest } = flattenResult(r);
+  const grid = Object.fromEntries(axes.map((a) => [a.key, r.grid[a.key]]));
+  return { trace, strategy, ...grid, ...rest };
+}
+
+export function sweepToCsv(rows: readonly SweepRow[], axes: readonly GridAxis[]): string {
+  const flat = rows.map((r) => flattenSweepRow(r, axes));
+  if (flat.length === 0) return '';
+  const columns = Object.keys(flat[0]);
+  return stringify(flat.map((r) => columns.map((c) => r[c] ?? '')), { header: true, columns });
+}
+
+export function sweepToJson(rows: readonly SweepRow[], axes: readonly GridAxis[]): string {
+  return JSON.stringify({ grid: axes, rows }, null, 2) + '\n';
+}
+
+export function sweepToArrow(rows: readonly SweepRow[], axes: readonly GridAxis[]): Uint8Array {
+  return rowsToArrowIpc(rows.map((r) => flattenSweepRow(r, axes)));
+}
+
+export function sweepTable(rows: readonly SweepRow[], axes: readonly GridAxis[]): string {
+  const cols: Column<SweepRow>[] = [
+    { title: 'trace', value: (r) => r.trace },
+    ...axes.map((a) => ({ title: a.key, value: (r: SweepRow) => r.grid[a.key] })),
+    { title: 'strategy', value: (r) => r.strategy },
+    { title: 'cycles/DMA', value: (r) => r.cycles.per_dma },
+    { title: 'IOTLB miss', value: (r) => r.iotlb.miss_rate, digits: 1, percent: true },
+    { title: 'reuse', value: (r) => r.reuse_rate, digits: 1, percent: true },
+    { title: 'exposed KiB', value: (r) => r.exposure.avg_bytes / 1024, digits: 1 },
+    { title: 'stale hits', value: (r) => r.counters.iotlb_stale_hits },
+  ];
+  return textTable(rows, cols);
+}

@@ -1,0 +1,72 @@
+import { Args, Flags } from '@oclif/core';
+import { writeFile, mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { DmaCommand } from '../cli/base-command.js';
+import { Progress } from '../cli/progress.js';
+import { sweep, type SweepRow, type GridAxis } from '../analysis/sweep.js';
+import { sweepTable, sweepToArrow, sweepToCsv, sweepToJson } from '../analysis/sweep-io.js';
+import { sweepFigureSpec } from '../figures/sweep-lines.js';
+import { writeFigure } from '../figures/render.js';
+import { STRATEGY_IDS } from '../strategies/index.js';
+import { DEFAULT_PROFILE } from '../cost/profile.js';
+import { UsageError } from '../util/errors.js';
+import { availableParallelism } from 'node:os';
+
+export default class Sweep extends DmaCommand {
+  static override summary = 'Replay traces over a grid of parameter values and chart each swept key';
+  static override description = `Every combination of the --grid values (any profile key or strategy option: see
+\`dmareplay profiles xen-2008\`) is replayed on every trace, all selected strategies in one pass per
+trace and point. Prints one table, writes the rows as CSV, JSON or Arrow (-o), and draws one line
+figure per swept key (cycles per DMA, IOTLB miss rate, reuse, exposure and stale window against the
+key) as .vl.json/.svg/.png in --figures-dir. --jobs N runs grid points on N worker threads; the
+output is identical for any N.`;
+  static override examples = [
+    { description: 'IOTLB size vs miss rate', command: '<%= config.bin %> sweep traces/rx-recycle.csv --grid iotlb.entries=8,16,32,64,128 --grid iotlb.ways=8' },
+    { description: 'Persistent cache capacity vs reuse and exposure', command: '<%= config.bin %> sweep traces/*.csv -s persistent,single-use --grid persistent.capacity=4,16,64,0' },
+    { description: 'Flush-queue size vs cost and stale window, on two threads', command: '<%= config.bin %> sweep traces/tx-multipage.csv -s linux-strict,linux-lazy --grid linux.fq_size=8,32,128,256 --jobs 2 -o sweep.arrow' },
+  ];
+  static override args = { traces: Args.string({ description: 'canonical CSV traces', required: true }) };
+  static override strict = false;
+  static override flags = {
+    grid: Flags.string({ char: 'g', description: 'key=v1,v2,... to sweep (repeatable; the grid is every combination)', multiple: true, multipleNonGreedy: true, required: true }),
+    strategy: Flags.string({ char: 's', description: `"all" or a comma-separated list of ${STRATEGY_IDS.join(', ')}`, default: 'all' }),
+    profile: Flags.string({ char: 'p', description: 'cost profile: a bundled id or a JSON file', default: DEFAULT_PROFILE }),
+    set: Flags.string({ description: 'fixed override for every point, key=value (repeatable)', multiple: true, multipleNonGreedy: true, default: [] }),
+    jobs: Flags.integer({ char: 'j', description: `worker threads (this machine has ${availableParallelism()} cores)`, default: 1, min: 1 }),
+    output: Flags.string({ char: 'o', description: 'write the rows to this file: .csv, .json or .arrow' }),
+    figures: Flags.boolean({ description: 'draw one figure per swept key (--no-figures to skip)', default: true, allowNo: true }),
+    'figures-dir': Flags.string({ description: 'where the figures go', default: 'out/sweep' }),
+  };
+
+  async run(): Promise<{ grid: GridAxis[]; rows: SweepRow[]; failures: string[] }> {
+    const { argv, flags } = await this.parse(Sweep);
+    if (flags.output && !/\.(csv|json|arrow)$/.test(flags.output)) throw new UsageError(`--output '${flags.output}': use a .csv, .json or .arrow file name`);
+    const progress = new Progress();
+    progress.start('sweeping', 1);
+    const run = await sweep(argv as string[], {
+      grid: flags.grid,
+      strategies: flags.strategy,
+      profile: flags.profile,
+      set: flags.set,
+      jobs: flags.jobs,
+      onTaskDone: (done, total) => progress.update(done / total),
+    });
+    progress.done();
+    for (const f of run.failures) process.stderr.write(`error: ${f}\n`);
+    if (flags.output) {
+      await mkdir(dirname(flags.output), { recursive: true });
+      const out = flags.output;
+      await writeFile(out, out.endsWith('.csv') ? sweepToCsv(run.rows, run.axes) : out.endsWith('.json') ? sweepToJson(run.rows, run.axes) : sweepToArrow(run.rows, run.axes));
+      process.stderr.write(`wrote ${out} (${run.rows.length} rows)\n`);
+    }
+    if (flags.figures && run.rows.length > 0) {
+      for (const axis of run.axes.filter((a) => a.values.length > 1)) {
+        const fig = await writeFigure(flags['figures-dir'], `sweep-${axis.key.replace(/[^a-z0-9]+/gi, '-')}`, sweepFigureSpec(run.rows, axis.key));
+        process.stderr.write(`wrote ${fig.files.join(', ')}\n`);
+      }
+    }
+    if (!this.jsonEnabled()) this.log(sweepTable(run.rows, run.axes));
+    if (run.failures.length > 0) process.exitCode = 1;
+    return { grid: run.axes, rows: run.rows, failures: run.failures };
+  }
+}

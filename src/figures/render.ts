@@ -1,0 +1,52 @@
+/**
+ * Renders a Vega-Lite spec without a browser: vega-lite compile -> vega View with renderer
+ * 'none' -> SVG text; resvg turns the SVG into PNG with the bundled DejaVu fonts only (no system
+ * fonts), so the same spec gives the same bytes on every machine.
+ */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { compile, type TopLevelSpec } from 'vega-lite';
+import { parse, View } from 'vega';
+import { Resvg } from '@resvg/resvg-js';
+import { FONT } from './style.js';
+
+const require = createRequire(import.meta.url);
+const FONT_DIR = join(dirname(require.resolve('dejavu-fonts-ttf/package.json')), 'ttf');
+const FONT_FILES = ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf', 'DejaVuSans-Oblique.ttf'].map((f) => join(FONT_DIR, f));
+
+export async function toSvg(spec: TopLevelSpec): Promise<string> {
+  const vg = compile(spec).spec;
+  const view = new View(parse(vg), { renderer: 'none' });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+/** PNG at `scale` x the SVG's own size (2 = crisp on high-DPI screens and in print). */
+export function svgToPng(svg: string, scale = 2): Buffer {
+  const r = new Resvg(svg, {
+    fitTo: { mode: 'zoom', value: scale },
+    font: { loadSystemFonts: false, fontFiles: FONT_FILES, defaultFontFamily: FONT, sansSerifFamily: FONT },
+    background: 'white',
+  });
+  return Buffer.from(r.render().asPng());
+}
+
+export interface WrittenFigure {
+  name: string;
+  files: string[];
+}
+
+/** Writes `<dir>/<name>.vl.json`, `.svg` and `.png`. */
+export async function writeFigure(dir: string, name: string, spec: TopLevelSpec): Promise<WrittenFigure> {
+  await mkdir(dir, { recursive: true });
+  const svg = await toSvg(spec);
+  const files = [join(dir, `${name}.vl.json`), join(dir, `${name}.svg`), join(dir, `${name}.png`)];
+  await writeFile(files[0], JSON.stringify(spec, null, 2) + '\n');
+  await writeFile(files[1], svg);
+  await writeFile(files[2], svgToPng(svg));
+  return { name, files };
+}

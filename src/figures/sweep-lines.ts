@@ -1,0 +1,80 @@
+/**
+ * The sweep figure: for one swept key, each metric against the key's values, a line per
+ * strategy (colours as in every figure), one column per trace, one row per metric with its own
+ * y scale. Other swept keys, if any, become separate lines of the same colour (dashed).
+ */
+import type { TopLevelSpec } from 'vega-lite';
+import type { SweepRow } from '../analysis/sweep.js';
+import { FIGURE_CONFIG, strategyColor } from './style.js';
+
+export interface SweepMetric {
+  name: string;
+  title: string;
+  value: (r: SweepRow) => number | null;
+}
+
+export const SWEEP_METRICS: readonly SweepMetric[] = [
+  { name: 'cycles_per_dma', title: 'cycles per DMA', value: (r) => r.cycles.per_dma },
+  { name: 'iotlb_miss_rate', title: 'IOTLB miss rate (%)', value: (r) => (r.iotlb.miss_rate === null ? null : r.iotlb.miss_rate * 100) },
+  { name: 'reuse_rate', title: 'mapping reuse (%)', value: (r) => (r.reuse_rate === null ? null : r.reuse_rate * 100) },
+  { name: 'exposure_avg_kib', title: 'exposed, avg (KiB)', value: (r) => r.exposure.avg_bytes / 1024 },
+  { name: 'stale_window_ms', title: 'stale window (ms)', value: (r) => r.counters.stale_window_ns / 1e6 },
+];
+
+/** Long-form data for the figure of `key`: one row per (trace, strategy, point, metric). */
+export function sweepFigureData(rows: readonly SweepRow[], key: string, metrics = SWEEP_METRICS) {
+  // Metrics that are null or zero everywhere say nothing: leave them out.
+  const shown = metrics.filter((m) => rows.some((r) => (m.value(r) ?? 0) !== 0));
+  // Other swept keys that take more than one value split the lines; constant ones do not.
+  const varying = new Set(Object.keys(rows[0]?.grid ?? {}).filter((k) => k !== key && new Set(rows.map((r) => r.grid[k])).size > 1));
+  const data: Record<string, string | number>[] = [];
+  for (const r of rows) {
+    const others = Object.entries(r.grid)
+      .filter(([k]) => varying.has(k))
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ');
+    for (const m of shown) {
+      const v = m.value(r);
+      if (v === null) continue;
+      data.push({ trace: r.trace, strategy: r.strategy, x: r.grid[key], others, metric: m.title, value: v });
+    }
+  }
+  return { data, metrics: shown };
+}
+
+/** The Vega-Lite spec of the figure for swept key `key`. */
+export function sweepFigureSpec(rows: readonly SweepRow[], key: string, metrics = SWEEP_METRICS): TopLevelSpec {
+  const { data, metrics: shown } = sweepFigureData(rows, key, metrics);
+  const strategies = [...new Set(rows.map((r) => r.strategy))];
+  const values = [...new Set(rows.map((r) => r.grid[key]))].sort((a, b) => a - b);
+  const log = values.length > 2 && values[0] > 0 && values[values.length - 1] / values[0] >= 16;
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: `Sweep of ${key}`,
+    data: { values: data },
+    facet: {
+      row: { field: 'metric', type: 'nominal', title: null, sort: shown.map((m) => m.title) },
+      column: { field: 'trace', type: 'nominal', title: null },
+    },
+    spec: {
+      width: 260,
+      height: 150,
+      mark: { type: 'line', point: true },
+      encoding: {
+        x: { field: 'x', type: 'quantitative', title: key, scale: log ? { type: 'log', base: 2 } : { zero: false } },
+        y: { field: 'value', type: 'quantitative', title: null },
+        color: strategyColor(strategies),
+        strokeDash: { field: 'others', type: 'nominal', title: 'other keys', legend: values.length > 0 && data.some((d) => d.others !== '') ? {} : null },
+        detail: { field: 'others', type: 'nominal' },
+        tooltip: [
+          { field: 'strategy', type: 'nominal' },
+          { field: 'x', type: 'quantitative', title: key },
+          { field: 'value', type: 'quantitative', format: ',.3~f' },
+          { field: 'others', type: 'nominal' },
+        ],
+      },
+    },
+    resolve: { scale: { y: 'independent' } },
+    config: FIGURE_CONFIG,
+  } as TopLevelSpec;
+}
