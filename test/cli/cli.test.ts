@@ -98,7 +98,7 @@ describe('dmareplay replay', () => {
     expect(s.stderr.trim()).toBe("error: unknown strategy 'singel-use' (did you mean 'single-use'?); valid: native, direct-map, single-use, shared, persistent, software, linux-strict, linux-lazy, shadow, all");
     const p = cli('replay', good, '--profile', 'xen-2009');
     expect(p.code).toBe(2);
-    expect(p.stderr.trim()).toBe("error: unknown profile 'xen-2009' (did you mean 'xen-2008'?); valid: xen-2008");
+    expect(p.stderr.trim()).toBe("error: unknown profile 'xen-2009' (did you mean 'xen-2008'?); valid: modern-vtd, xen-2008");
     const k = cli('replay', good, '--set', 'iotlb.entrys=8');
     expect(k.code).toBe(2);
     expect(k.stderr).toMatch(/^error: --set: unknown key 'iotlb.entrys' \(did you mean 'iotlb.entries'\?\); valid: cpu.hz, /);

@@ -9,8 +9,12 @@
  * charges `iova-alloc` per call.
  */
 
-/** First IOVA page handed out: 1 MiB, so that IOVA 0 never appears. */
-export const IOVA_BASE_PAGE = 0x100;
+/**
+ * First IOVA page handed out: 64 GiB, above any guest-physical address of the modelled guests,
+ * so an IOVA never aliases a guest-physical address (a device that emits a guest-physical
+ * address instead of its IOVA then faults rather than hitting another buffer by chance).
+ */
+export const IOVA_BASE_PAGE = 0x1000000;
 
 export class IovaAllocator {
   private next = IOVA_BASE_PAGE;

@@ -15,8 +15,8 @@ import { PAGE_SIZE } from '../../types/event.js';
 
 /** Smallest shadow buffer. */
 export const SHADOW_MIN_BYTES = 64;
-/** First IOVA page of each device's shadow range. */
-export const SHADOW_IOVA_BASE_PAGE = 0x1000;
+/** First IOVA page of each device's shadow range: 32 GiB, above guest-physical addresses. */
+export const SHADOW_IOVA_BASE_PAGE = 0x800000;
 
 /** Shadow buffer address as one exact number: IOVA page * 4096 + offset. */
 export type ShadowAddress = number;

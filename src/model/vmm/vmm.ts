@@ -2,25 +2,25 @@
  * The VMM as the strategies see it: who owns each guest page and where it lives in host memory,
  * hypercalls, ownership checks and page references (pins).
  *
- * Models: each guest owns guest-physical pages [0, guest.memory_mib); the VMM keeps its own
- * memory at host pages [0, VMM_PAGES) and places guest g's memory contiguously after it (host
- * page = VMM_PAGES + g * guestPages + gpn), so every translation is exactly checkable; per host
- * page reference counts (pins) that keep a page from being reassigned while a device uses it.
+ * Models: each guest owns guest-physical pages [0, guest.memory_mib); guest g's memory lies
+ * contiguously in host memory (host page = g * guestPages + gpn, so guests whose size is a
+ * multiple of 1 GiB start 1 GiB-aligned, as superpages need) and the VMM's own memory lies above
+ * every possible guest (host pages from MAX_GUESTS * guestPages); every translation is exactly
+ * checkable. Per host page reference counts (pins) keep a page from being reassigned while a
+ * device uses it; a page can be reassigned to another guest when it has none.
+ * A guest-physical page number beyond the guest's memory names, physically, another guest's page
+ * (or the VMM's): that is what an unchecked device reaches there.
  * Does not model: ballooning, page sharing, the P2M table's own cost, scheduling.
  * Cost charged: `hypercall` per call (hypercall.cycles), `validate` per page checked
  * (validate.page_cycles), `refcount` per pin or unpin (refcount.update_cycles).
  */
 import { C } from '../../metrics/counters.js';
 import type { ResolvedParams } from '../../cost/schema.js';
-import { PAGE_SIZE } from '../../types/event.js';
+import { MAX_GUESTS, PAGE_SIZE } from '../../types/event.js';
 import { TripleKeyMap, hiOf } from '../../util/triple-key-map.js';
 
-/**
- * Host pages kept by the VMM itself (1 GiB): the target of "DMA into the VMM" attacks. 1 GiB so
- * that guests whose size is a multiple of 1 GiB start 1 GiB-aligned in host memory, as
- * superpage mappings need.
- */
-export const VMM_PAGES = (1024 * 1024 * 1024) / PAGE_SIZE;
+/** Host pages kept by the VMM itself (64 MiB): the target of "DMA into the VMM" attacks. */
+export const VMM_PAGES = (64 * 1024 * 1024) / PAGE_SIZE;
 
 export class Vmm {
   readonly guestPages: number;
@@ -50,9 +50,23 @@ export class Vmm {
     return gpn >= 0 && gpn < this.guestPages && guest >= 0;
   }
 
-  /** The host page backing guest page `gpn` of `guest` (the guest must own it). */
+  /**
+   * The host page guest page `gpn` of `guest` lies on; beyond the guest's memory this is the
+   * page physically there (another guest's, or the VMM's).
+   */
   hostPage(guest: number, gpn: number): number {
-    return VMM_PAGES + guest * this.guestPages + gpn;
+    return guest * this.guestPages + gpn;
+  }
+
+  /** First host page of the VMM's own memory. */
+  get vmmBasePage(): number {
+    return MAX_GUESTS * this.guestPages;
+  }
+
+  /** Who owns a host page: a guest id, or -1 for the VMM (or unowned memory). */
+  hostOwner(hostPage: number): number {
+    const g = Math.floor(hostPage / this.guestPages);
+    return g < MAX_GUESTS ? g : -1;
   }
 
   /** Charges one hypercall round trip. */
