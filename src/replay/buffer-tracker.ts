@@ -135,6 +135,11 @@ export class BufferTracker {
     }
   }
 
+  /** First guest page of the buffer in `slot` (valid until the slot is reused). */
+  pageOfSlot(slot: number): number {
+    return this.slotPage[slot];
+  }
+
   /** Buffers mapped and never unmapped by the end of the trace. */
   get liveAtEnd(): number {
     return this.inFlight;

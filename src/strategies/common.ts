@@ -5,6 +5,8 @@
 import { C } from '../metrics/counters.js';
 import { MAX_GUESTS } from '../types/event.js';
 import type { ResolvedParams } from '../cost/schema.js';
+import type { Iommu } from '../model/iommu/iommu.js';
+import type { AttackProbe } from '../types/strategy.js';
 
 export interface DriverCosts {
   map: number;
@@ -40,6 +42,11 @@ export class GuestSet {
     this.count++;
     return true;
   }
+}
+
+/** A probe for runs whose devices reach memory without translation or with nothing to undo. */
+export function fixedProbe(iommu: Iommu | null, devicePage: (slot: number) => number, reassign: (guest: number, gpn: number) => boolean = () => true): AttackProbe {
+  return { iommu, devicePage, reassign, restore: () => {} };
 }
 
 export function growFloat64(a: Float64Array, n: number): Float64Array<ArrayBuffer> {

@@ -18,7 +18,7 @@ import { Iommu } from '../model/iommu/iommu.js';
 import { PAGES_PER_LEAF, PageSize } from '../model/iommu/page-table.js';
 import { Vmm } from '../model/vmm/vmm.js';
 import { Op, Perm, pagesSpanned, permForDir, type EventBatch } from '../types/event.js';
-import type { StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
+import type { AttackProbe, StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
 import { chargeMap, chargeUnmap, driverCosts, GuestSet, type DriverCosts } from './common.js';
 
 class DirectMapRun implements StrategyRun {
@@ -31,7 +31,10 @@ class DirectMapRun implements StrategyRun {
   /** Leaf level used for guest memory: 0 = 4 KiB, 1 = 2 MiB, 2 = 1 GiB. */
   private readonly leafLevel: number;
 
+  private readonly slots: StrategyContext['slots'];
+
   constructor(ctx: StrategyContext) {
+    this.slots = ctx.slots;
     const kib = ctx.params['direct-map.page_kib'];
     this.leafLevel = kib === 1048576 ? PageSize.huge : kib === 2048 ? PageSize.large : PageSize.small;
     this.driver = driverCosts(ctx.params);
@@ -75,6 +78,31 @@ class DirectMapRun implements StrategyRun {
 
   finish(endTs: number): void {
     this.clock.finish(this.counters, endTs);
+  }
+
+  /**
+   * IOVA = guest-physical address. The VMM's IOMMU table mirrors the guest's memory, so when it
+   * takes a page away it unmaps it (the whole superpage holding it, when mapped with one) and
+   * invalidates the IOTLB before the page changes hands.
+   */
+  probe(): AttackProbe {
+    const leafPages = PAGES_PER_LEAF[this.leafLevel];
+    const base = (gpn: number) => Math.floor(gpn / leafPages) * leafPages;
+    return {
+      iommu: this.iommu,
+      devicePage: (slot) => this.slots.pageOfSlot(slot),
+      reassign: (guest, gpn) => {
+        this.iommu.unmapPage(guest, gpn); // clears whichever leaf covers the page
+        this.iommu.invalidateDomain(guest);
+        this.iommu.waitForInvalidations();
+        return true;
+      },
+      restore: (guest, gpn) => {
+        const b = base(gpn);
+        if (b + leafPages <= this.vmm.guestPages) this.iommu.setupMapPage(guest, b, this.vmm.hostPage(guest, b), Perm.readWrite, this.leafLevel);
+        else this.iommu.setupMapPage(guest, gpn, this.vmm.hostPage(guest, gpn), Perm.readWrite, 0);
+      },
+    };
   }
 }
 

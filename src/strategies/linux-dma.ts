@@ -16,7 +16,8 @@ import { Iommu } from '../model/iommu/iommu.js';
 import { LinuxIovaAllocator } from '../model/iommu/linux-iova.js';
 import { Vmm } from '../model/vmm/vmm.js';
 import { pagesSpanned, permForDir, type EventBatch } from '../types/event.js';
-import type { StrategyContext } from '../types/strategy.js';
+import type { AttackProbe, StrategyContext } from '../types/strategy.js';
+import { TripleKeyMap, hiOf } from '../util/triple-key-map.js';
 import { ReachablePages } from './reachable-pages.js';
 import { chargeMap, chargeUnmap, driverCosts, growFloat64, type DriverCosts } from './common.js';
 
@@ -125,6 +126,30 @@ export class LinuxDmaApi {
       c[C.iovaSlowFrees] += alloc.lastFreeSlow;
       c[C.cycIovaAlloc] += alloc.lastFreeSlow * this.params['iova.slow_free_cycles'];
     }
+  }
+
+  /**
+   * The device uses the buffer's IOVA. Reassigning a page: the VMM drops it from the guest's
+   * second translation stage and flushes the IOTLB, so the device's translation faults.
+   */
+  probe(): AttackProbe {
+    const iommu = this.iommu;
+    const revoked = (iommu.revokedHosts ??= new TripleKeyMap(16));
+    return {
+      iommu,
+      devicePage: (slot) => this.slotIova[slot],
+      reassign: (guest, gpn) => {
+        const host = this.vmm.hostPage(guest, gpn);
+        revoked.set(0, hiOf(host), host >>> 0, 1);
+        iommu.invalidateAll();
+        iommu.waitForInvalidations();
+        return true;
+      },
+      restore: (guest, gpn) => {
+        const host = this.vmm.hostPage(guest, gpn);
+        revoked.delete(0, hiOf(host), host >>> 0);
+      },
+    };
   }
 
   /** An explicit device access: through the buffer's IOVA when it names one, else as given. */

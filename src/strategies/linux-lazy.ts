@@ -18,7 +18,7 @@ import { C, newCounters } from '../metrics/counters.js';
 import { TimeWeighted } from '../metrics/time-weighted.js';
 import { FlushQueue } from '../model/iommu/flush-queue.js';
 import { Op, PAGE_SIZE, pagesSpanned, type EventBatch } from '../types/event.js';
-import type { StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
+import type { AttackProbe, StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
 import { LinuxDmaApi } from './linux-dma.js';
 
 class LinuxLazyRun implements StrategyRun {
@@ -99,6 +99,10 @@ class LinuxLazyRun implements StrategyRun {
 
   finish(endTs: number): void {
     this.clock.finish(this.counters, endTs);
+  }
+
+  probe(): AttackProbe {
+    return this.api.probe();
   }
 }
 

@@ -13,7 +13,7 @@
 import { newCounters } from '../metrics/counters.js';
 import { TimeWeighted } from '../metrics/time-weighted.js';
 import { Op, pagesSpanned, type EventBatch } from '../types/event.js';
-import type { StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
+import type { AttackProbe, StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
 import { LinuxDmaApi } from './linux-dma.js';
 
 class LinuxStrictRun implements StrategyRun {
@@ -47,6 +47,10 @@ class LinuxStrictRun implements StrategyRun {
 
   finish(endTs: number): void {
     this.clock.finish(this.counters, endTs);
+  }
+
+  probe(): AttackProbe {
+    return this.api.probe();
   }
 }
 

@@ -12,8 +12,8 @@ import { C, newCounters } from '../metrics/counters.js';
 import { TimeWeighted } from '../metrics/time-weighted.js';
 import { dmaPhysical } from '../model/device/dma-engine.js';
 import { Op, type EventBatch } from '../types/event.js';
-import type { StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
-import { chargeMap, chargeUnmap, driverCosts, GuestSet, type DriverCosts } from './common.js';
+import type { AttackProbe, StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
+import { chargeMap, chargeUnmap, driverCosts, fixedProbe, GuestSet, type DriverCosts } from './common.js';
 
 class NativeRun implements StrategyRun {
   readonly counters = newCounters();
@@ -22,7 +22,10 @@ class NativeRun implements StrategyRun {
   private readonly driver: DriverCosts;
   private readonly guestBytes: number;
 
+  private readonly slots: StrategyContext['slots'];
+
   constructor(ctx: StrategyContext) {
+    this.slots = ctx.slots;
     this.driver = driverCosts(ctx.params);
     this.guestBytes = ctx.params['guest.memory_mib'] * 1024 * 1024;
   }
@@ -47,6 +50,11 @@ class NativeRun implements StrategyRun {
 
   finish(endTs: number): void {
     this.clock.finish(this.counters, endTs);
+  }
+
+  /** Physical DMA, no VMM checks: reassigning a page in use stops nothing. */
+  probe(): AttackProbe {
+    return fixedProbe(null, (slot) => this.slots.pageOfSlot(slot));
   }
 }
 

@@ -25,8 +25,8 @@ import { dmaRefused, dmaThroughIommu } from '../model/device/dma-engine.js';
 import { Iommu } from '../model/iommu/iommu.js';
 import { Vmm } from '../model/vmm/vmm.js';
 import { Op, PAGE_SIZE, pagesSpanned, permForDir, type EventBatch } from '../types/event.js';
-import type { StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
-import { chargeMap, chargeUnmap, driverCosts, growUint8, type DriverCosts } from './common.js';
+import type { AttackProbe, StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
+import { chargeMap, chargeUnmap, driverCosts, fixedProbe, growUint8, type DriverCosts } from './common.js';
 import { PageEntries } from './page-entries.js';
 
 class PersistentRun implements StrategyRun {
@@ -158,6 +158,12 @@ class PersistentRun implements StrategyRun {
 
   finish(endTs: number): void {
     this.clock.finish(this.counters, endTs);
+  }
+
+  /** IOVA = guest-physical address. The VMM keeps no reference on pages it mapped for the guest,
+   * so nothing stops it reassigning one that is still mapped. */
+  probe(): AttackProbe {
+    return fixedProbe(this.iommu, (slot) => (this.slotRefused[slot] === 1 ? -1 : this.ctx.slots.pageOfSlot(slot)));
   }
 }
 

@@ -22,8 +22,8 @@ import { Iommu } from '../model/iommu/iommu.js';
 import { ShadowPool } from '../model/iommu/shadow-pool.js';
 import { Vmm } from '../model/vmm/vmm.js';
 import { Dir, Op, PAGE_SIZE, Perm, pagesSpanned, permForDir, type EventBatch } from '../types/event.js';
-import type { StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
-import { chargeMap, chargeUnmap, driverCosts, growFloat64, type DriverCosts } from './common.js';
+import type { AttackProbe, StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
+import { chargeMap, chargeUnmap, driverCosts, fixedProbe, growFloat64, type DriverCosts } from './common.js';
 
 class ShadowRun implements StrategyRun {
   readonly counters = newCounters();
@@ -147,6 +147,11 @@ class ShadowRun implements StrategyRun {
 
   finish(endTs: number): void {
     this.clock.finish(this.counters, endTs);
+  }
+
+  /** The device uses the shadow buffer's IOVA; guest pages are never in its domain. */
+  probe(): AttackProbe {
+    return fixedProbe(this.iommu, (slot) => (this.slotShadow[slot] < 0 ? -1 : Math.floor(this.slotShadow[slot] / PAGE_SIZE)));
   }
 }
 

@@ -21,9 +21,9 @@ import { Iommu } from '../model/iommu/iommu.js';
 import { IovaAllocator } from '../model/iommu/iova-allocator.js';
 import { Vmm } from '../model/vmm/vmm.js';
 import { Op, pagesSpanned, permForDir, type EventBatch } from '../types/event.js';
-import type { StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
+import type { AttackProbe, StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
 import { ReachablePages } from './reachable-pages.js';
-import { chargeMap, chargeUnmap, driverCosts, growFloat64, type DriverCosts } from './common.js';
+import { chargeMap, chargeUnmap, driverCosts, fixedProbe, growFloat64, type DriverCosts } from './common.js';
 
 class SingleUseRun implements StrategyRun {
   readonly counters = newCounters();
@@ -148,6 +148,12 @@ class SingleUseRun implements StrategyRun {
 
   finish(endTs: number): void {
     this.clock.finish(this.counters, endTs);
+  }
+
+  /** The device uses the buffer's IOVA. The VMM keeps no reference on pages it mapped for the
+   * guest, so nothing stops it reassigning one that is still mapped. */
+  probe(): AttackProbe {
+    return fixedProbe(this.iommu, (slot) => this.slotIova[slot]);
   }
 }
 

@@ -19,9 +19,9 @@ import { C, newCounters } from '../metrics/counters.js';
 import { TimeWeighted } from '../metrics/time-weighted.js';
 import { dmaPhysical, dmaRefused } from '../model/device/dma-engine.js';
 import { Vmm } from '../model/vmm/vmm.js';
-import { Op, pagesSpanned, type EventBatch } from '../types/event.js';
-import type { StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
-import { chargeMap, chargeUnmap, driverCosts, GuestSet, growUint8, type DriverCosts } from './common.js';
+import { Op, Origin, pagesSpanned, type EventBatch } from '../types/event.js';
+import type { AttackProbe, StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
+import { chargeMap, chargeUnmap, driverCosts, fixedProbe, GuestSet, growUint8, type DriverCosts } from './common.js';
 
 class SoftwareRun implements StrategyRun {
   readonly counters = newCounters();
@@ -60,9 +60,17 @@ class SoftwareRun implements StrategyRun {
       } else {
         this.batchOpen = false;
         if (op === Op.unmap) this.unmap(b, i);
+        else if (b.origin[i] === Origin.driver && !this.validDescriptor(b, i)) dmaRefused(c, b.offset[i], b.len[i]);
         else dmaPhysical(c, b.offset[i], b.len[i]);
       }
     }
+  }
+
+  /** The VMM's check of a descriptor a driver posts outside a map: every page its guest's. */
+  private validDescriptor(b: EventBatch, i: number): boolean {
+    const n = pagesSpanned(b.offset[i], b.len[i]);
+    for (let p = 0; p < n; p++) if (!this.vmm.validate(b.guest[i], b.page[i] + p)) return false;
+    return true;
   }
 
   /** Whether row i is posted together with the open batch. */
@@ -117,6 +125,15 @@ class SoftwareRun implements StrategyRun {
 
   finish(endTs: number): void {
     this.clock.finish(this.counters, endTs);
+  }
+
+  /** Physical DMA; the VMM will not reassign a page while a pin is held on it. */
+  probe(): AttackProbe {
+    return fixedProbe(
+      null,
+      (slot) => (this.slotRefused[slot] === 1 ? -1 : this.ctx.slots.pageOfSlot(slot)),
+      (guest, gpn) => this.vmm.pinCount(this.vmm.hostPage(guest, gpn)) === 0,
+    );
   }
 }
 

@@ -311,6 +311,7 @@ export class CanonicalCsvReader {
     b.len[i] = len;
     b.slot[i] = -1;
     b.implicitAccess[i] = 0;
+    b.origin[i] = 0;
     b.length = i + 1;
     return true;
   }

@@ -32,6 +32,9 @@ export function permForDir(dir: number): number {
   return dir === Dir.to_device ? Perm.read : dir === Dir.from_device ? Perm.write : Perm.readWrite;
 }
 
+/** Values of EventBatch.origin. */
+export const Origin = { trace: 0, driver: 1, device: 2 } as const;
+
 /** Highest guest id accepted; guest ids index preallocated per-guest arrays. */
 export const MAX_GUESTS = 4096;
 
@@ -69,6 +72,9 @@ export class EventBatch {
   /** Set by the buffer tracker on an unmap whose buffer saw no explicit access: the device
    * accesses the whole buffer once, just before the unmap. */
   readonly implicitAccess: Uint8Array;
+  /** Who issued an access row: the trace (0), a driver through a posted descriptor (1), or a
+   * device on its own (2). Only attack injection sets 1 and 2. */
+  readonly origin: Uint8Array;
 
   constructor(capacity = DEFAULT_BATCH_CAPACITY) {
     this.capacity = capacity;
@@ -89,6 +95,7 @@ export class EventBatch {
     this.unitLo = new Uint32Array(capacity);
     this.slot = new Int32Array(capacity);
     this.implicitAccess = new Uint8Array(capacity);
+    this.origin = new Uint8Array(capacity);
   }
 }
 

@@ -4,6 +4,7 @@
  */
 import type { EventBatch } from './event.js';
 import type { ResolvedParams } from '../cost/schema.js';
+import type { Iommu } from '../model/iommu/iommu.js';
 
 export interface Protection {
   /** Another guest's memory cannot be reached by this guest's driver or device. */
@@ -19,7 +20,25 @@ export interface Protection {
 export interface StrategyContext {
   params: ResolvedParams;
   /** The replay's buffer tracker: strategies size per-slot state to its slot capacity. */
-  slots: { readonly slotCapacity: number };
+  slots: { readonly slotCapacity: number; pageOfSlot(slot: number): number };
+}
+
+/**
+ * What attack evaluation (src/protection/) needs to see of a run: where a device's DMA for a
+ * buffer goes, which IOMMU (if any) it goes through, and how the run reacts when the VMM takes a
+ * page away from a guest.
+ */
+export interface AttackProbe {
+  /** The page a device addresses for the first page of the buffer in `slot` (IOVA, shadow or
+   * guest-physical page), or -1 when the buffer was refused. Valid until the slot's unmap. */
+  devicePage(slot: number): number;
+  /** The IOMMU the device's DMA goes through; null for physical DMA. */
+  readonly iommu: Iommu | null;
+  /** The VMM reassigns guest page `gpn` of `guest` to another guest. Returns false when it
+   * refuses (the page is pinned). */
+  reassign(guest: number, gpn: number): boolean;
+  /** Undoes a reassignment (so one injection does not disturb the next). */
+  restore(guest: number, gpn: number): void;
 }
 
 export interface StrategyRun {
@@ -29,6 +48,8 @@ export interface StrategyRun {
   consume(batch: EventBatch): void;
   /** Closes time integrals at the trace's last timestamp. */
   finish(endTs: number): void;
+  /** The run as attack evaluation sees it. */
+  probe(): AttackProbe;
 }
 
 export interface StrategyDefinition {

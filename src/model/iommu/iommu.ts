@@ -16,6 +16,7 @@ import { C } from '../../metrics/counters.js';
 import type { ResolvedParams } from '../../cost/schema.js';
 import { Iotlb } from './iotlb.js';
 import { PageTables, PAGES_PER_LEAF, leafHostPage, leafPerms } from './page-table.js';
+import { TripleKeyMap, hiOf } from '../../util/triple-key-map.js';
 
 /**
  * Largest address mask (log2 pages) of one page-selective invalidation: 9 (2 MiB). VT-d's MAMV
@@ -33,6 +34,13 @@ export class Iommu {
   private readonly walkRefCycles: number;
   /** Count IOTLB hits on removed mappings (costs a silent table lookup per hit: lazy only). */
   countStaleHits = false;
+  /** Host page the last successful translation reached (attack evaluation reads it). */
+  lastHostPage = -1;
+  /**
+   * Host pages a VMM-held second translation stage no longer grants (nested translation, as the
+   * linux-* strategies assume): translations that land on them fault. Null when unused.
+   */
+  revokedHosts: TripleKeyMap | null = null;
   /** Largest leaf level mapped in each domain, so lookups skip sizes a domain never uses. */
   private maxLevel = new Uint8Array(16);
 
@@ -162,7 +170,14 @@ export class Iommu {
       c[C.faultsPermission]++;
       return -1;
     }
-    return level === 0 ? leafHostPage(leaf) : leafHostPage(leaf) + (page % PAGES_PER_LEAF[level]);
+    const host = level === 0 ? leafHostPage(leaf) : leafHostPage(leaf) + (page % PAGES_PER_LEAF[level]);
+    if (this.revokedHosts !== null && this.revokedHosts.get(0, hiOf(host), host >>> 0) >= 0) {
+      c[C.faults]++;
+      c[C.faultsNotPresent]++;
+      return -1;
+    }
+    this.lastHostPage = host;
+    return host;
   }
 
   private noteLevel(domain: number, level: number): void {
