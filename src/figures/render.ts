@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { compile, type TopLevelSpec } from 'vega-lite';
-import { parse, View } from 'vega';
+import { parse, View, logger, Error as VegaErrorLevel } from 'vega';
 import { Resvg } from '@resvg/resvg-js';
 import { FONT } from './style.js';
 
@@ -16,7 +16,8 @@ const FONT_DIR = join(dirname(require.resolve('dejavu-fonts-ttf/package.json')),
 const FONT_FILES = ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf', 'DejaVuSans-Oblique.ttf'].map((f) => join(FONT_DIR, f));
 
 export async function toSvg(spec: TopLevelSpec): Promise<string> {
-  const vg = compile(spec).spec;
+  // Vega-Lite's layout warnings go to the console; only errors matter for a finished spec.
+  const vg = compile(spec, { logger: logger(VegaErrorLevel) }).spec;
   const view = new View(parse(vg), { renderer: 'none' });
   try {
     return await view.toSVG();

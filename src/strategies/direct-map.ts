@@ -93,7 +93,7 @@ class DirectMapRun implements StrategyRun {
       devicePage: (slot) => this.slots.pageOfSlot(slot),
       reassign: (guest, gpn) => {
         this.iommu.unmapPage(guest, gpn); // clears whichever leaf covers the page
-        this.iommu.invalidateDomain(guest);
+        this.iommu.invalidatePage(guest, gpn);
         this.iommu.waitForInvalidations();
         return true;
       },

@@ -130,7 +130,8 @@ export class LinuxDmaApi {
 
   /**
    * The device uses the buffer's IOVA. Reassigning a page: the VMM drops it from the guest's
-   * second translation stage and flushes the IOTLB, so the device's translation faults.
+   * second translation stage (and invalidates the nested translation of that page before the page
+   * changes hands, modelled as taking effect at once), so the device's translation faults.
    */
   probe(): AttackProbe {
     const iommu = this.iommu;
@@ -141,8 +142,6 @@ export class LinuxDmaApi {
       reassign: (guest, gpn) => {
         const host = this.vmm.hostPage(guest, gpn);
         revoked.set(0, hiOf(host), host >>> 0, 1);
-        iommu.invalidateAll();
-        iommu.waitForInvalidations();
         return true;
       },
       restore: (guest, gpn) => {
