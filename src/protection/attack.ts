@@ -25,6 +25,7 @@ import type { ResolvedProfile } from '../cost/profile.js';
 import type { AttackProbe, StrategyDefinition, StrategyRun } from '../types/strategy.js';
 import { SCENARIOS, USE_AFTER_UNMAP_DELAYS_NS, type Attacker } from './scenarios.js';
 import { UsageError } from '../util/errors.js';
+import { prng } from '../util/prng.js';
 
 export type Outcome = 'blocked' | 'allowed' | 'partly';
 
@@ -65,18 +66,6 @@ export interface AttackOptions {
   samples?: number;
   seed?: number;
   diagnostics?: Diagnostics;
-}
-
-/** mulberry32: a small, fast, seedable PRNG; the same seed gives the same sequence everywhere. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Picks up to n distinct items, in their original order. */
