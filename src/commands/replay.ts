@@ -5,6 +5,7 @@ import { DmaCommand } from '../cli/base-command.js';
 import { Progress } from '../cli/progress.js';
 import { replay } from '../pipeline.js';
 import { formatTraceTable } from '../analysis/results-table.js';
+import { formatTable, resultsTable, TABLE_FORMATS, type TableFormat } from '../analysis/tables.js';
 import { toResultsCsv, toResultsJson } from '../analysis/results-io.js';
 import { Diagnostics, formatProblem } from '../trace/diagnostics.js';
 import { STRATEGY_IDS } from '../strategies/index.js';
@@ -29,7 +30,8 @@ Profiles: ${listProfileIds().join(', ')} (see \`dmareplay profiles\`).`;
     { description: 'Replay a trace through every strategy', command: '<%= config.bin %> replay traces/rx-recycle.csv' },
     { description: 'Compare two strategies on all bundled traces', command: '<%= config.bin %> replay traces/*.csv --strategy single-use,persistent' },
     { description: 'A larger IOTLB and a bounded persistent cache, results as JSON', command: '<%= config.bin %> replay traces/tx-multipage.csv --set iotlb.entries=128 --set persistent.capacity=64 --json' },
-    { description: 'Save results for later diffing', command: '<%= config.bin %> replay traces/*.csv -o results.csv' },
+    { description: 'Save results for later diffing', command: '<%= config.bin %> replay traces/*.csv -o results.json' },
+    { description: 'Every result field as a Markdown table', command: '<%= config.bin %> replay traces/netperf-rx.csv -s native,persistent --format markdown' },
   ];
 
   static override args = {
@@ -43,6 +45,7 @@ Profiles: ${listProfileIds().join(', ')} (see \`dmareplay profiles\`).`;
     set: Flags.string({ description: 'override a profile parameter, e.g. iotlb.entries=128 (repeatable; `dmareplay profiles xen-2008` lists keys)', multiple: true, multipleNonGreedy: true, default: [] }),
     output: Flags.string({ char: 'o', description: 'also write results to this file: .json or .csv' }),
     strict: Flags.boolean({ description: 'stop with exit code 1 at the first rejected input line' }),
+    format: Flags.string({ char: 'f', description: 'stdout format: text (one aligned table per trace), or the full results table as csv, json or markdown', options: [...TABLE_FORMATS], default: 'text' }),
   };
 
   async run(): Promise<ReplayReport> {
@@ -76,7 +79,9 @@ Profiles: ${listProfileIds().join(', ')} (see \`dmareplay profiles\`).`;
       await writeFile(flags.output, flags.output.endsWith('.csv') ? toResultsCsv(run.results) : toResultsJson(report));
       stderrLine(`wrote ${flags.output}`);
     }
-    if (!json) {
+    if (!json && flags.format !== 'text') {
+      process.stdout.write(formatTable(resultsTable(run.results), flags.format as TableFormat));
+    } else if (!json) {
       const setText = run.profile.overrides.length ? ` (${run.profile.overrides.map(([k, v]) => `${k}=${v}`).join(', ')})` : '';
       for (const t of run.byTrace) {
         this.log(`\n${t.trace}  [profile ${run.profile.id}${setText}]`);
