@@ -1,0 +1,53 @@
+import { Args, Flags } from '@oclif/core';
+import { resolve } from 'node:path';
+import { DmaCommand } from '../cli/base-command.js';
+import { Progress } from '../cli/progress.js';
+import { makeFigures, type FiguresOutput } from '../figures/make-figures.js';
+import { DEFAULT_PROFILE } from '../cost/profile.js';
+
+export default class Figures extends DmaCommand {
+  static override summary = 'Paper-style figures and a self-contained HTML report';
+  static override description = `With no arguments, replays the bundled traces through every strategy and writes into -o DIR:
+cost per DMA by category, overhead vs native, mapping reuse, hypercalls and invalidations per DMA,
+IOTLB miss rate vs IOTLB size (a built-in sweep), protection vs cost, and the protection matrix;
+each as .vl.json (Vega-Lite), .svg and .png, plus report.html embedding them all (opens offline).
+Given traces (.csv) and/or saved results (.json from replay -o), it plots those instead.`;
+  static override examples = [
+    { description: 'Everything, from the bundled traces', command: '<%= config.bin %> figures' },
+    { description: 'Your own traces, with the modern profile', command: '<%= config.bin %> figures my-rx.csv my-disk.csv -p modern-vtd -o out/mine' },
+    { description: 'From saved results only (no sweep or attack panels)', command: '<%= config.bin %> figures results.json -o out/from-results' },
+  ];
+  static override args = { inputs: Args.string({ description: 'traces (.csv, .csv.gz) or results files (.json); default: traces/*.csv' }) };
+  static override strict = false;
+  static override flags = {
+    output: Flags.string({ char: 'o', description: 'output directory', default: 'out/figures' }),
+    profile: Flags.string({ char: 'p', description: 'cost profile', default: DEFAULT_PROFILE }),
+    set: Flags.string({ description: 'override a profile parameter, key=value (repeatable)', multiple: true, multipleNonGreedy: true, default: [] }),
+    jobs: Flags.integer({ char: 'j', description: 'worker threads for the IOTLB sweep', default: 1, min: 1 }),
+  };
+
+  async run(): Promise<FiguresOutput> {
+    const { argv, flags } = await this.parse(Figures);
+    const progress = new Progress();
+    const out = await makeFigures(argv as string[], {
+      outDir: flags.output,
+      profile: flags.profile,
+      set: flags.set,
+      jobs: flags.jobs,
+      onStep: (what) => {
+        progress.done();
+        process.stderr.write(`${what}\n`);
+        progress.start(what, 1);
+      },
+      onProgress: (f) => progress.update(f),
+    });
+    progress.done();
+    for (const f of out.failures) process.stderr.write(`error: ${f}\n`);
+    if (out.failures.length > 0) process.exitCode = 1;
+    if (!this.jsonEnabled()) {
+      for (const f of out.figures) this.log(`${f.name}: ${f.files.join(', ')}`);
+      this.log(`\nreport: ${resolve(out.report)}`);
+    }
+    return out;
+  }
+}

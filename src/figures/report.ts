@@ -1,0 +1,93 @@
+/**
+ * The HTML report: one self-contained page (inline SVG, inline CSS, no scripts, no network) with
+ * every figure, a caption under each saying what it shows, and the main tables. Deterministic:
+ * no timestamps, so the same inputs give the same bytes.
+ */
+import * as aq from 'arquero';
+import type { RunResult } from '../types/result.js';
+import { workloadOf } from './paper.js';
+
+export interface ReportFigure {
+  name: string;
+  title: string;
+  caption: string;
+  svg: string;
+}
+
+export interface ReportInput {
+  profile: string;
+  traces: string[];
+  figures: ReportFigure[];
+  results: readonly RunResult[];
+}
+
+function esc(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+/** A strategies x workloads table of one value, as HTML. */
+function pivotHtml(results: readonly RunResult[], value: (r: RunResult) => number | null, digits: number, suffix = ''): string {
+  const rows = results.map((r) => ({ strategy: r.strategy, workload: workloadOf(r.trace), v: value(r) }));
+  const t = aq.from(rows).groupby('strategy').pivot('workload', { v: (d: any) => aq.op.any(d.v) });
+  const fmt = (v: unknown) => (typeof v === 'number' ? v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) + suffix : v === null || v === undefined ? '–' : esc(String(v)));
+  return t.toHTML({ format: Object.fromEntries(t.columnNames().map((c) => [c, fmt])) });
+}
+
+export function buildReport(input: ReportInput): string {
+  const figures = input.figures
+    .map(
+      (f) => `<figure id="${esc(f.name)}">
+<h2>${esc(f.title)}</h2>
+<div class="svg">${f.svg}</div>
+<figcaption>${esc(f.caption)}</figcaption>
+</figure>`,
+    )
+    .join('\n');
+  const r = input.results;
+  const tables = `<section id="tables">
+<h2>Tables</h2>
+<h3>Cycles per DMA</h3>
+${pivotHtml(r, (x) => x.cycles.per_dma, 0)}
+<h3>Overhead over native</h3>
+${pivotHtml(r, (x) => (x.overhead_vs_native === null ? null : x.overhead_vs_native * 100), 1, '%')}
+<h3>Mapping reuse</h3>
+${pivotHtml(r, (x) => (x.reuse_rate === null ? null : x.reuse_rate * 100), 1, '%')}
+<h3>Hypercalls per DMA</h3>
+${pivotHtml(r, (x) => (x.dmas > 0 ? x.hypercalls / x.dmas : null), 2)}
+<h3>Bytes exposed beyond in-flight buffers (time average, KiB)</h3>
+${pivotHtml(r, (x) => x.exposure.avg_bytes / 1024, 1)}
+<p class="note">Every result field for every trace and strategy: <code>dmareplay replay ${esc(input.traces.join(' '))} --format csv</code>.</p>
+</section>`;
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>dmareplay report: DMA protection strategies</title>
+<style>
+body { font-family: "DejaVu Sans", system-ui, sans-serif; margin: 2rem auto; max-width: 1400px; padding: 0 1rem; color: #222; }
+h1 { font-size: 1.5rem; margin-bottom: 0.2rem; }
+h2 { font-size: 1.15rem; margin: 2rem 0 0.5rem; }
+h3 { font-size: 1rem; margin: 1.2rem 0 0.4rem; }
+.meta { color: #555; margin-top: 0; }
+figure { margin: 0 0 2rem; border-top: 1px solid #ddd; }
+.svg { overflow-x: auto; }
+.svg svg { max-width: none; height: auto; }
+figcaption { color: #444; max-width: 70rem; line-height: 1.45; }
+table { border-collapse: collapse; font-size: 0.9rem; }
+th, td { border-bottom: 1px solid #e5e5e5; padding: 0.2rem 0.7rem; text-align: right; }
+th:first-child, td:first-child { text-align: left; }
+.note { color: #555; font-size: 0.9rem; }
+nav a { margin-right: 1rem; }
+</style>
+</head>
+<body>
+<h1>DMA protection strategies: cost and protection</h1>
+<p class="meta">Profile <code>${esc(input.profile)}</code>; traces: ${input.traces.map((t) => `<code>${esc(t)}</code>`).join(', ')}. Made by <code>dmareplay figures</code>.</p>
+<nav>${input.figures.map((f) => `<a href="#${esc(f.name)}">${esc(f.title)}</a>`).join(' ')} <a href="#tables">Tables</a></nav>
+${figures}
+${tables}
+</body>
+</html>
+`;
+}
