@@ -32,3 +32,4 @@ export { makeFigures, type FiguresOptions } from './figures/make-figures.js';
 export { toSvg, svgToPng, writeFigure } from './figures/render.js';
 export * as figureSpecs from './figures/paper.js';
 export { protectionHeatmapSpec, protectionVsCostSpec } from './figures/protection.js';
+export { ingestToCsv, detectFormat, parseDeviceMap, type IngestOptions, type IngestSummary } from './ingest/ingest.js';
