@@ -6,6 +6,10 @@
  */
 import { TripleKeyMap, hiOf } from '../util/triple-key-map.js';
 import { growFloat64, growInt32, growUint8 } from './common.js';
+import { C } from '../metrics/counters.js';
+import { PAGE_SIZE } from '../types/event.js';
+import type { Iommu } from '../model/iommu/iommu.js';
+import type { Vmm } from '../model/vmm/vmm.js';
 
 export class PageEntries {
   private readonly index = new TripleKeyMap(1024);
@@ -51,6 +55,61 @@ export class PageEntries {
     this.index.delete(this.guest[e], hiOf(this.page[e]), this.page[e] >>> 0);
     this.free.push(e);
     this.size--;
+  }
+
+  /** How many pages of [gpa, gpa + n) are not mapped, or mapped without `need`. */
+  needsChange(guest: number, gpa: number, n: number, need: number): number {
+    let changes = 0;
+    for (let p = 0; p < n; p++) {
+      const e = this.find(guest, gpa + p);
+      if (e < 0 || (this.perms[e] & need) !== need) changes++;
+    }
+    return changes;
+  }
+
+  /**
+   * Inside the map hypercall: the VMM checks ownership of every page that needs a new or
+   * upgraded mapping. @returns false at the first page the guest does not own (map refused).
+   */
+  validateChanges(vmm: Vmm, guest: number, gpa: number, n: number, need: number): boolean {
+    for (let p = 0; p < n; p++) {
+      const e = this.find(guest, gpa + p);
+      if ((e < 0 || (this.perms[e] & need) !== need) && !vmm.validate(guest, gpa + p)) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Maps the pages of [gpa, gpa + n) that are missing (IOVA = guest-physical address) and adds
+   * `need` to those mapped without it (PTE rewrite + page invalidation). New entries are held
+   * (counted in flight) when `holdNew`. Counts pages_mapped_new and reachable bytes.
+   * @returns whether an invalidation was issued (the caller waits once).
+   */
+  mapOrUpgrade(iommu: Iommu, vmm: Vmm, c: Float64Array, guest: number, gpa: number, n: number, need: number, holdNew: boolean): boolean {
+    let invalidated = false;
+    for (let p = 0; p < n; p++) {
+      let e = this.find(guest, gpa + p);
+      if (e < 0) {
+        e = this.add(guest, gpa + p, need);
+        iommu.mapPage(guest, gpa + p, vmm.hostPage(guest, gpa + p), need);
+        c[C.reachableBytes] += PAGE_SIZE;
+        if (holdNew) this.hold(e);
+      } else if ((this.perms[e] & need) !== need) {
+        this.perms[e] |= need;
+        iommu.mapPage(guest, gpa + p, vmm.hostPage(guest, gpa + p), this.perms[e]);
+        iommu.invalidatePage(guest, gpa + p);
+        invalidated = true;
+      } else {
+        continue;
+      }
+      c[C.pagesMappedNew]++;
+    }
+    return invalidated;
+  }
+
+  /** Counts one more buffer in flight on entry e, taking it off the idle LRU list. */
+  hold(e: number): void {
+    if (this.inFlight[e]++ === 0) this.unlink(e);
   }
 
   /** Puts an idle entry at the most-recently-used end of the LRU list. */

@@ -69,34 +69,28 @@ class PersistentRun implements StrategyRun {
     const n = pagesSpanned(b.offset[i], b.len[i]);
     const need = permForDir(b.dir[i]);
     chargeMap(c, this.driver, b.len[i]);
-    let changes = 0;
     let missing = 0;
     for (let p = 0; p < n; p++) {
-      this.vmm.chargeRefcount();
-      const e = pages.find(guest, gpa + p);
-      if (e < 0) missing++;
-      if (e < 0 || (pages.perms[e] & need) !== need) changes++;
+      this.vmm.chargeRefcount(); // the driver's mapping-cache lookup
+      if (pages.find(guest, gpa + p) < 0) missing++;
     }
-    if (changes === 0) {
+    if (pages.needsChange(guest, gpa, n, need) === 0) {
       c[C.mapReuses]++;
-      if (bounded) for (let p = 0; p < n; p++) this.hold(pages.find(guest, gpa + p));
+      if (bounded) for (let p = 0; p < n; p++) pages.hold(pages.find(guest, gpa + p));
       this.slotRefused[b.slot[i]] = 0;
       return;
     }
     this.vmm.hypercall();
-    for (let p = 0; p < n; p++) {
-      const e = pages.find(guest, gpa + p);
-      if ((e < 0 || (pages.perms[e] & need) !== need) && !this.vmm.validate(guest, gpa + p)) {
-        c[C.mapsRejected]++;
-        this.slotRefused[b.slot[i]] = 1;
-        return;
-      }
+    if (!pages.validateChanges(this.vmm, guest, gpa, n, need)) {
+      c[C.mapsRejected]++;
+      this.slotRefused[b.slot[i]] = 1;
+      return;
     }
     // Pages already cached are held first, so eviction cannot take them from under this buffer.
     if (bounded) {
       for (let p = 0; p < n; p++) {
         const e = pages.find(guest, gpa + p);
-        if (e >= 0) this.hold(e);
+        if (e >= 0) pages.hold(e);
       }
     }
     let invalidated = false;
@@ -111,30 +105,9 @@ class PersistentRun implements StrategyRun {
         invalidated = true;
       }
     }
-    for (let p = 0; p < n; p++) {
-      let e = pages.find(guest, gpa + p);
-      if (e < 0) {
-        e = pages.add(guest, gpa + p, need);
-        this.iommu.mapPage(guest, gpa + p, this.vmm.hostPage(guest, gpa + p), need);
-        c[C.reachableBytes] += PAGE_SIZE;
-        if (bounded) this.hold(e);
-      } else if ((pages.perms[e] & need) !== need) {
-        pages.perms[e] |= need;
-        this.iommu.mapPage(guest, gpa + p, this.vmm.hostPage(guest, gpa + p), pages.perms[e]);
-        this.iommu.invalidatePage(guest, gpa + p);
-        invalidated = true;
-      } else {
-        continue;
-      }
-      c[C.pagesMappedNew]++;
-    }
+    if (pages.mapOrUpgrade(this.iommu, this.vmm, c, guest, gpa, n, need, bounded)) invalidated = true;
     if (invalidated) this.iommu.waitForInvalidations();
     this.slotRefused[b.slot[i]] = 0;
-  }
-
-  /** Counts one more buffer in flight on entry e (bounded caches only). */
-  private hold(e: number): void {
-    if (this.pages.inFlight[e]++ === 0) this.pages.unlink(e);
   }
 
   private unmap(b: EventBatch, i: number): void {

@@ -61,43 +61,18 @@ class SharedRun implements StrategyRun {
     const need = permForDir(b.dir[i]);
     chargeMap(c, this.driver, b.len[i]);
     // 1. The driver looks up each page's count.
-    let changes = 0;
-    for (let p = 0; p < n; p++) {
-      this.vmm.chargeRefcount();
-      const e = this.pages.find(guest, gpa + p);
-      if (e < 0 || (this.pages.perms[e] & need) !== need) changes++;
-    }
-    if (changes === 0) {
+    for (let p = 0; p < n; p++) this.vmm.chargeRefcount();
+    if (this.pages.needsChange(guest, gpa, n, need) === 0) {
       c[C.mapReuses]++;
     } else {
       // 2. One hypercall maps (or upgrades) the pages that need it, after checking ownership.
       this.vmm.hypercall();
-      for (let p = 0; p < n; p++) {
-        const e = this.pages.find(guest, gpa + p);
-        if ((e < 0 || (this.pages.perms[e] & need) !== need) && !this.vmm.validate(guest, gpa + p)) {
-          c[C.mapsRejected]++;
-          this.slotRefused[b.slot[i]] = 1;
-          return;
-        }
+      if (!this.pages.validateChanges(this.vmm, guest, gpa, n, need)) {
+        c[C.mapsRejected]++;
+        this.slotRefused[b.slot[i]] = 1;
+        return;
       }
-      let upgraded = false;
-      for (let p = 0; p < n; p++) {
-        let e = this.pages.find(guest, gpa + p);
-        if (e < 0) {
-          e = this.pages.add(guest, gpa + p, need);
-          this.iommu.mapPage(guest, gpa + p, this.vmm.hostPage(guest, gpa + p), need);
-          c[C.reachableBytes] += PAGE_SIZE;
-        } else if ((this.pages.perms[e] & need) !== need) {
-          this.pages.perms[e] |= need;
-          this.iommu.mapPage(guest, gpa + p, this.vmm.hostPage(guest, gpa + p), this.pages.perms[e]);
-          this.iommu.invalidatePage(guest, gpa + p);
-          upgraded = true;
-        } else {
-          continue;
-        }
-        c[C.pagesMappedNew]++;
-      }
-      if (upgraded) this.iommu.waitForInvalidations();
+      if (this.pages.mapOrUpgrade(this.iommu, this.vmm, c, guest, gpa, n, need, false)) this.iommu.waitForInvalidations();
     }
     // 3. Count this buffer on each of its pages.
     for (let p = 0; p < n; p++) this.pages.inFlight[this.pages.find(guest, gpa + p)]++;
