@@ -93,3 +93,17 @@ describe('ingest', () => {
     expect(() => parseDeviceMap('eth0,net\neth1,gpu\n', 'devs.txt')).toThrow(/devs.txt:2: expected/);
   });
 });
+
+describe('the bundled real captures', () => {
+  it('ingesting each raw capture gives exactly the bundled canonical trace', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { gunzipSync } = await import('node:zlib');
+    for (const [dev, name, cls] of [['e1000', 'eth0', 'net'], ['nvme', 'nvme0n1', 'disk']] as const) {
+      for (const mode of ['strict', 'lazy']) {
+        const { rows } = await ingest(`traces/capture/qemu-${dev}-${mode}.txt.gz`, { device: name, cls });
+        const bundled = gunzipSync(readFileSync(`traces/qemu-${dev}-${mode}.csv.gz`)).toString().trim().split('\n');
+        expect(rows, `${dev}-${mode}`).toEqual(bundled);
+      }
+    }
+  });
+});
