@@ -6,6 +6,16 @@ import { DmaCommand } from '../cli/base-command.js';
 import { ingestToCsv, parseDeviceMap, type IngestSummary, type TraceFormat } from '../ingest/ingest.js';
 import { Diagnostics, formatProblem } from '../trace/diagnostics.js';
 import { InputError } from '../util/errors.js';
+import { Progress } from '../cli/progress.js';
+import { stat } from 'node:fs/promises';
+
+async function fileSize(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch {
+    return 0;
+  }
+}
 
 export default class Ingest extends DmaCommand {
   static override summary = 'Turn a Linux kernel DMA trace (ftrace, trace-cmd, perf script) into canonical CSV';
@@ -53,10 +63,13 @@ Record a trace with: trace-cmd record -e iommu -e dma -- <workload>; trace-cmd r
       if (shown++ < 20) process.stderr.write(formatProblem(p) + '\n');
     });
     const summary = {} as IngestSummary;
-    const chunks = ingestToCsv(args.raw, { format: flags.format as TraceFormat | 'auto', device: flags.device, cls: flags.class as 'net' | 'disk' | undefined, devices, guest: flags.guest, diagnostics }, summary);
+    const progress = new Progress();
+    progress.start(`ingesting ${args.raw}`, await fileSize(args.raw));
+    const chunks = ingestToCsv(args.raw, { format: flags.format as TraceFormat | 'auto', device: flags.device, cls: flags.class as 'net' | 'disk' | undefined, devices, guest: flags.guest, diagnostics, onProgress: (b) => progress.update(b) }, summary);
     const out = flags.output ? (await mkdir(dirname(flags.output), { recursive: true }), createWriteStream(flags.output)) : process.stdout;
     for await (const c of chunks) if (!out.write(c)) await new Promise<void>((r) => out.once('drain', () => r()));
     if (flags.output) await new Promise<void>((r) => (out as ReturnType<typeof createWriteStream>).end(() => r()));
+    progress.done();
     const skipped = Object.entries(summary.skipped).map(([k, v]) => `${v} ${k}`).join(', ') || 'none';
     process.stderr.write(
       [

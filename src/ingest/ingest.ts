@@ -42,6 +42,8 @@ export interface IngestOptions {
   diagnostics?: Diagnostics;
   /** How far (ns) events may be out of order across CPUs before they are clamped. */
   reorderWindowNs?: number;
+  /** Called as the file is read, with the bytes read so far (compressed bytes for .gz). */
+  onProgress?: (bytesRead: number) => void;
 }
 
 export interface IngestSummary {
@@ -62,8 +64,12 @@ export interface IngestSummary {
 }
 
 /** Opens a file (gunzipping .gz) as a stream of text chunks. */
-function open(path: string): NodeJS.ReadableStream {
+function open(path: string, onProgress?: (bytesRead: number) => void): NodeJS.ReadableStream {
   const raw = createReadStream(path);
+  if (onProgress) {
+    let bytes = 0;
+    raw.on('data', (c: Buffer | string) => onProgress((bytes += c.length)));
+  }
   return path.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
 }
 
@@ -168,7 +174,6 @@ export async function* ingestToCsv(path: string, options: IngestOptions = {}, su
       case 'dma-map': {
         const dir = canonicalDir(ev.dir);
         if (dir === null) return skip('dir-none');
-        if (ev.size === 0) return diag.report(path, line, 'zero-size', `dma map of size 0 (${ev.device} dma_addr=${ev.dmaAddr})`);
         const d = deviceOf(ev.device);
         const key = `${d.name}|${ev.dmaAddr}`;
         const old = liveDma.get(key);
@@ -233,7 +238,6 @@ export async function* ingestToCsv(path: string, options: IngestOptions = {}, su
         return;
       }
       case 'iommu-map': {
-        if (ev.size === 0) return diag.report(path, line, 'zero-size', `iommu map of size 0 (iova=${ev.iova})`);
         const d = deviceOf(iommuDevice);
         const page = pageOf(ev.iova);
         const old = liveIova.get(page);
@@ -275,7 +279,7 @@ export async function* ingestToCsv(path: string, options: IngestOptions = {}, su
     }
   };
 
-  const lines = createInterface({ input: open(path), crlfDelay: Infinity });
+  const lines = createInterface({ input: open(path, options.onProgress), crlfDelay: Infinity });
   let lineNo = 0;
   for await (const text of lines) {
     lineNo++;
@@ -298,6 +302,11 @@ export async function* ingestToCsv(path: string, options: IngestOptions = {}, su
     const ev = parsePayload(parts.event, parts.payload);
     if (typeof ev === 'string') {
       diag.report(path, lineNo, 'bad-payload', ev);
+      continue;
+    }
+    // Zero-size maps are reported here, in file order, rather than after reordering.
+    if ((ev.kind === 'iommu-map' || ev.kind === 'dma-map') && ev.size === 0) {
+      diag.report(path, lineNo, 'zero-size', ev.kind === 'iommu-map' ? `iommu map of size 0 (iova=${ev.iova})` : `dma map of size 0 (${ev.device} dma_addr=${ev.dmaAddr})`);
       continue;
     }
     s.events++;

@@ -107,3 +107,24 @@ describe('the bundled real captures', () => {
     }
   });
 });
+
+describe('ingest: bad lines', () => {
+  it('zero-size maps and unreadable payloads are file:line problems; the rest is converted', async () => {
+    const { rows, problems, summary } = await ingest(`${F}/bad-lines.txt`, { device: 'eth0', cls: 'net' });
+    expect(problems).toEqual([`${F}/bad-lines.txt:2: iommu map of size 0 (iova=0xffeff000)`, `${F}/bad-lines.txt:3: iommu:map payload not understood`]);
+    expect(rows).toHaveLength(3);
+    expect(summary.maps).toBe(1);
+  });
+
+  it('--strict stops at the first problem', async () => {
+    const run = async () => {
+      for await (const _ of ingestToCsv(`${F}/bad-lines.txt`, { device: 'eth0', diagnostics: new Diagnostics(true) }));
+    };
+    await expect(run()).rejects.toThrow(`${F}/bad-lines.txt:2: iommu map of size 0 (iova=0xffeff000)`);
+  });
+
+  it('a file that is not a kernel trace, and a missing one, are one clear error each', async () => {
+    await expect(ingest('package.json')).rejects.toThrow(/package.json: not a recognized trace/);
+    await expect(ingest('nope.txt')).rejects.toThrow(/nope.txt: no such file/);
+  });
+});
