@@ -93,13 +93,35 @@ describe('replay invariants', () => {
     );
   });
 
+  it('linux-strict, linux-lazy and shadow (per-device domains) never translate outside the guest either', async () => {
+    const translated: number[] = [];
+    const original = Iommu.prototype.translate;
+    vi.spyOn(Iommu.prototype, 'translate').mockImplementation(function (this: Iommu, domain: number, page: number, need: number) {
+      const host = original.call(this, domain, page, need);
+      translated.push(host);
+      return host;
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(opArb.map((o) => ({ ...o, guest: 0 })), { minLength: 1, maxLength: 60 }), async (ops) => {
+        translated.length = 0;
+        await replayText(build(ops).csv, 'linux-strict,linux-lazy,shadow', SET);
+        for (const host of translated) {
+          if (host < 0) continue;
+          expect(host).toBeGreaterThanOrEqual(0);
+          expect(host).toBeLessThan(GUEST_PAGES); // guest 0's memory: host pages [0, 256)
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   it('buffers a driver names outside its guest are blocked by every strategy but native', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(opArb.filter((o) => o.kind !== 'access'), { minLength: 1, maxLength: 60 }), async (ops) => {
         const { csv, foreignPages } = build(ops);
         const { by } = await replayText(csv, 'all', SET);
         expect(by.native.faults).toBe(0);
-        for (const id of ['direct-map', 'single-use', 'shared', 'persistent', 'software']) {
+        for (const id of ['direct-map', 'single-use', 'shared', 'persistent', 'software', 'linux-strict', 'linux-lazy', 'shadow']) {
           // every foreign page of an accessed buffer faults (single-use, shared, persistent and
           // software refuse the whole map, so a buffer straddling the boundary faults in full)
           expect(by[id].faults).toBeGreaterThanOrEqual(foreignPages);
