@@ -9,6 +9,8 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { parse, type Parser, type Options as CsvOptions, type InfoRecord, type CsvError } from 'csv-parse';
+import { parse as parseSync } from 'csv-parse/sync';
+import { CANONICAL_HEADER } from './canonical.js';
 import { CANONICAL_COLUMNS, REQUIRED_COLUMNS } from './canonical.js';
 import { parseDecimal, parseHexAddress, parseId, type ParsedAddress, type ParsedId } from './fields.js';
 import { Diagnostics } from './diagnostics.js';
@@ -42,9 +44,12 @@ interface ColumnIndex {
 export interface ReadOptions {
   batchCapacity?: number;
   /** Read from this instead of the file (tests, stdin); `path` then only names it in messages. */
-  source?: AsyncIterable<Buffer | string>;
+  source?: AsyncIterable<Buffer | string> | Iterable<Buffer | string>;
   /** Called after each chunk with the bytes read so far. */
   onProgress?: (bytesRead: number) => void;
+  /** Use the purpose-built scanner for exactly-canonical files (default true; false forces
+   * csv-parse, which the equivalence tests compare against). */
+  fast?: boolean;
 }
 
 /**
@@ -66,6 +71,40 @@ export class CanonicalCsvReader {
 
   async *batches(): AsyncGenerator<EventBatch> {
     if (!this.options.source) await checkReadable(this.path);
+    let source: AsyncIterable<Buffer | string>;
+    const given = this.options.source;
+    if (given) source = Symbol.asyncIterator in given ? given : (async function* () { yield* given as Iterable<Buffer | string>; })();
+    else {
+      const raw = createReadStream(this.path);
+      source = this.path.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
+    }
+    const it = source[Symbol.asyncIterator]();
+    // Read until the header line is complete, then choose: the fast scanner for files whose
+    // header is exactly the canonical one, csv-parse for everything else.
+    const head: Buffer[] = [];
+    let headBytes = 0;
+    try {
+      for (;;) {
+        const n = await it.next();
+        if (n.done) break;
+        const chunk = typeof n.value === 'string' ? Buffer.from(n.value) : n.value;
+        head.push(chunk);
+        headBytes += chunk.length;
+        if (chunk.includes(10) || headBytes > 1 << 20) break;
+      }
+    } catch (e) {
+      throw gzipError(this.path, e);
+    }
+    const first = Buffer.concat(head);
+    if (this.options.fast !== false && isCanonicalHeader(first)) {
+      yield* this.fastBatches(first, it);
+    } else {
+      yield* this.csvParseBatches(first, it);
+    }
+  }
+
+  /** The general path: csv-parse, any column order, quoting, extra columns. */
+  private async *csvParseBatches(first: Buffer, it: AsyncIterator<Buffer | string>): AsyncGenerator<EventBatch> {
     const capacity = this.options.batchCapacity ?? undefined;
     const pool: EventBatch[] = [];
     const ready: EventBatch[] = [];
@@ -139,16 +178,18 @@ export class CanonicalCsvReader {
     parser.on('error', (e) => (parseError = e));
     parser.resume();
 
-    let source: AsyncIterable<Buffer | string>;
-    if (this.options.source) source = this.options.source;
-    else {
-      const raw = createReadStream(this.path);
-      source = this.path.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
-    }
     const onProgress = this.options.onProgress;
     let bytesRead = 0;
     try {
-      for await (const chunk of source) {
+      const feed = async function* () {
+        if (first.length > 0) yield first;
+        for (;;) {
+          const n = await it.next();
+          if (n.done) return;
+          yield n.value;
+        }
+      };
+      for await (const chunk of feed()) {
         parser.write(chunk);
         if (fatal) throw fatal;
         bytesRead += chunk.length;
@@ -162,10 +203,7 @@ export class CanonicalCsvReader {
         }
       }
     } catch (e) {
-      if (e instanceof InputError) throw e;
-      const err = e as NodeJS.ErrnoException;
-      if (err.code === 'Z_DATA_ERROR' || err.code === 'Z_BUF_ERROR') throw new InputError(`${file}: not a valid gzip file (${err.message})`);
-      throw e;
+      throw gzipError(file, e);
     }
     parser.end();
     if (fatal) throw fatal;
@@ -173,6 +211,94 @@ export class CanonicalCsvReader {
     if (!headerSeen) throw new InputError(`${file}: empty file (no header line; expected: ${CANONICAL_COLUMNS.join(',')})`);
     while (ready.length > 0) yield ready.shift()!;
     if (current.length > 0) yield current;
+  }
+
+  /**
+   * The fast path, for files whose header is exactly the canonical one: lines are scanned as
+   * bytes straight into the batch, no strings for numbers, no per-line objects. Any line it does
+   * not fully understand (a quote, a bad field, a non-numeric id, a wrong field count, ...) is
+   * handed to the same csv-parse + parseRow validation as the general path, so both paths give
+   * the same events and the same diagnostics (a quoted field spanning lines is the exception:
+   * here quotes are parsed within one line).
+   *
+   * Readable form of the per-line work: split at the 9 commas; ts, guest, len digits; class, op,
+   * dir by their words; addr `0x` hex into page + offset; handle and unit decimal or hex into
+   * hi/lo; device name interned, reusing the previous line's when the bytes are the same.
+   */
+  private async *fastBatches(first: Buffer, it: AsyncIterator<Buffer | string>): AsyncGenerator<EventBatch> {
+    const capacity = this.options.batchCapacity ?? undefined;
+    const columns = this.readHeader([...CANONICAL_COLUMNS]);
+    const current = new EventBatch(capacity);
+    const addr: ParsedAddress = { page: 0, offset: 0 };
+    const id: ParsedId = { hi: 0, lo: 0 };
+    const onProgress = this.options.onProgress;
+    let bytesRead = first.length;
+    let lineNo = 0;
+    let carry: Buffer | null = null;
+    let headerDone = false;
+    const scan = new FastLine(this);
+    let chunk: Buffer | null = first;
+    try {
+      while (chunk !== null) {
+        const buf: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
+        carry = null;
+        let start = 0;
+        for (;;) {
+          const nl = buf.indexOf(10, start);
+          if (nl < 0) break;
+          lineNo++;
+          if (!headerDone) headerDone = true;
+          else this.fastLine(buf, start, nl, lineNo, columns, current, addr, id, scan);
+          if (current.length === current.capacity) {
+            yield current; // consumed before the generator resumes: the batch is reused
+            current.length = 0;
+          }
+          start = nl + 1;
+        }
+        if (start < buf.length) carry = buf.subarray(start);
+        if (onProgress) onProgress(bytesRead);
+        const n = await it.next();
+        if (n.done) chunk = null;
+        else {
+          chunk = typeof n.value === 'string' ? Buffer.from(n.value) : n.value;
+          bytesRead += chunk.length;
+        }
+      }
+    } catch (e) {
+      throw gzipError(this.path, e);
+    }
+    if (carry && carry.length > 0) {
+      lineNo++;
+      if (!headerDone) headerDone = true;
+      else this.fastLine(carry, 0, carry.length, lineNo, columns, current, addr, id, scan);
+    }
+    if (current.length > 0) yield current;
+  }
+
+  /** One line [s, e) of the fast path (e = index of its '\n' or the end). */
+  private fastLine(b: Buffer, s: number, e: number, line: number, c: ColumnIndex, batch: EventBatch, addr: ParsedAddress, id: ParsedId, scan: FastLine): void {
+    if (e > s && b[e - 1] === 13) e--; // \r\n
+    if (e === s) return; // empty line, as csv-parse's skip_empty_lines
+    this.rowsRead++;
+    if (scan.parse(b, s, e, batch, line)) {
+      this.rowsAccepted++;
+      return;
+    }
+    // Slow path for this line only: the general validation, with its messages.
+    let fields: string[];
+    try {
+      const records = parseSync(b.toString('utf8', s, e), { relax_quotes: true, relax_column_count: true, bom: false }) as string[][];
+      fields = records[0] ?? [''];
+    } catch (err) {
+      this.diagnostics.report(this.path, line, 'malformed-csv', `malformed CSV (${(err as Error).message})`);
+      return;
+    }
+    if (this.parseRow(fields, line, c, batch, addr, id)) this.rowsAccepted++;
+  }
+
+  /** Interns a device name given as bytes (FastLine's cache misses come here). */
+  internDevice(name: string, cls: number): number {
+    return this.devices.intern(name, cls);
   }
 
   private readHeader(fields: string[]): ColumnIndex {
@@ -331,3 +457,225 @@ async function checkReadable(path: string): Promise<void> {
   }
 }
 
+const CANONICAL_HEADER_BYTES = Buffer.from(CANONICAL_HEADER);
+
+/** Whether the text starts with exactly the canonical header line (no BOM, no extra columns). */
+function isCanonicalHeader(text: Buffer): boolean {
+  const nl = text.indexOf(10);
+  let end = nl < 0 ? text.length : nl;
+  if (end > 0 && text[end - 1] === 13) end--;
+  return end === CANONICAL_HEADER_BYTES.length && text.subarray(0, end).equals(CANONICAL_HEADER_BYTES);
+}
+
+function gzipError(file: string, e: unknown): Error {
+  if (e instanceof InputError) return e;
+  const err = e as NodeJS.ErrnoException;
+  if (err.code === 'Z_DATA_ERROR' || err.code === 'Z_BUF_ERROR') return new InputError(`${file}: not a valid gzip file (${err.message})`);
+  return e as Error;
+}
+
+const C_COMMA = 44;
+const C_0 = 48;
+const C_9 = 57;
+const C_QUOTE = 34;
+
+/**
+ * The byte-level scanner of one canonical line. Returns false, having written nothing, for any
+ * line it does not accept as perfectly formed; the reader then validates that line the slow way.
+ */
+class FastLine {
+  /** Field boundaries: start of field k at starts[k], end at ends[k]. */
+  private readonly starts = new Int32Array(10);
+  private readonly ends = new Int32Array(10);
+  private lastDevice = Buffer.alloc(256);
+  private lastDeviceLen = -1;
+  private lastDeviceId = -1;
+  private lastDeviceClass = -1;
+  // Results of the small parsers (fields of the instance: no allocation).
+  private hi = 0;
+  private lo = 0;
+
+  constructor(private readonly reader: CanonicalCsvReader) {}
+
+  parse(b: Buffer, s: number, e: number, batch: EventBatch, line: number): boolean {
+    // 1. Split at commas: exactly 10 fields, no quotes.
+    let k = 0;
+    this.starts[0] = s;
+    for (let i = s; i < e; i++) {
+      const ch = b[i];
+      if (ch === C_COMMA) {
+        if (k === 9) return false;
+        this.ends[k] = i;
+        this.starts[++k] = i + 1;
+      } else if (ch === C_QUOTE) return false;
+    }
+    if (k !== 9) return false;
+    this.ends[9] = e;
+    const st = this.starts;
+    const en = this.ends;
+    // 2. Fields.
+    const ts = digits(b, st[0], en[0]);
+    if (ts < 0) return false;
+    let guest = 0;
+    if (en[1] > st[1]) {
+      guest = digits(b, st[1], en[1]);
+      if (guest < 0 || guest >= MAX_GUESTS) return false;
+    }
+    const cls = word(b, st[3], en[3], CLASS_WORDS);
+    if (cls < 0) return false;
+    const op = word(b, st[4], en[4], OP_WORDS);
+    if (op < 0) return false;
+    const isUnmap = op === Op.unmap;
+    let dir = 0;
+    if (en[5] > st[5]) {
+      dir = word(b, st[5], en[5], DIR_WORDS);
+      if (dir < 0) return false;
+    } else if (!isUnmap) return false;
+    let page = 0;
+    let offset = 0;
+    if (en[6] > st[6]) {
+      if (!this.hex(b, st[6], en[6], 3)) return false;
+      page = this.hi;
+      offset = this.lo;
+    } else if (!isUnmap) return false;
+    let len = 0;
+    if (en[7] > st[7]) {
+      len = digits(b, st[7], en[7]);
+      if (len <= 0 || len > MAX_LEN) return false;
+    } else if (!isUnmap) return false;
+    const hasHandle = en[8] > st[8];
+    if (!hasHandle && op !== Op.access) return false;
+    let hHi = 0xffffffff;
+    let hLo = 0xffffffff;
+    if (hasHandle) {
+      if (!this.id(b, st[8], en[8])) return false;
+      hHi = this.hi;
+      hLo = this.lo;
+    }
+    let hasUnit = 0;
+    let uHi = 0;
+    let uLo = 0;
+    if (en[9] > st[9]) {
+      if (!this.id(b, st[9], en[9])) return false;
+      hasUnit = 1;
+      uHi = this.hi;
+      uLo = this.lo;
+    }
+    // 3. Device: the previous line's when the bytes match, else interned.
+    const ds = st[2];
+    const dl = en[2] - ds;
+    if (dl === 0) return false;
+    let device: number;
+    if (dl === this.lastDeviceLen && b.compare(this.lastDevice, 0, dl, ds, ds + dl) === 0 && this.lastDeviceClass === cls) {
+      device = this.lastDeviceId;
+    } else {
+      const name = b.toString('utf8', ds, ds + dl);
+      const known = this.reader.devices.names.indexOf(name);
+      if (known >= 0 && this.reader.devices.classes[known] !== cls) return false; // class mismatch: reported by the slow path
+      device = this.reader.internDevice(name, cls);
+      if (dl <= this.lastDevice.length) {
+        b.copy(this.lastDevice, 0, ds, ds + dl);
+        this.lastDeviceLen = dl;
+        this.lastDeviceId = device;
+        this.lastDeviceClass = cls;
+      } else this.lastDeviceLen = -1;
+    }
+    // 4. The row.
+    const i = batch.length;
+    batch.line[i] = line;
+    batch.ts[i] = ts;
+    batch.guest[i] = guest;
+    batch.device[i] = device;
+    batch.cls[i] = cls;
+    batch.op[i] = op;
+    batch.dir[i] = dir;
+    batch.page[i] = page;
+    batch.offset[i] = offset;
+    batch.len[i] = len;
+    batch.handleHi[i] = hHi;
+    batch.handleLo[i] = hLo;
+    batch.hasUnit[i] = hasUnit;
+    batch.unitHi[i] = uHi;
+    batch.unitLo[i] = uLo;
+    batch.slot[i] = -1;
+    batch.implicitAccess[i] = 0;
+    batch.origin[i] = 0;
+    batch.length = i + 1;
+    return true;
+  }
+
+  /**
+   * `0x` + hex digits into (hi, lo): with lowDigits = 3 an address as page (hi) + offset (lo),
+   * with lowDigits = 8 an id as two 32-bit halves. At most 16 significant digits.
+   */
+  private hex(b: Buffer, s: number, e: number, lowDigits: number): boolean {
+    if (e - s < 3 || b[s] !== C_0 || (b[s + 1] | 32) !== 120) return false;
+    let start = s + 2;
+    while (start < e - 1 && b[start] === C_0) start++;
+    if (e - start > 16) return false;
+    const split = Math.max(start, e - lowDigits);
+    let hi = 0;
+    let lo = 0;
+    for (let i = start; i < e; i++) {
+      const d = hexValue(b[i]);
+      if (d < 0) return false;
+      if (i < split) hi = hi * 16 + d;
+      else lo = lo * 16 + d;
+    }
+    this.hi = hi;
+    this.lo = lo;
+    return true;
+  }
+
+  /** A decimal (<= 15 digits) or `0x` hex id into (hi, lo); false for anything else. */
+  private id(b: Buffer, s: number, e: number): boolean {
+    if (e - s > 2 && b[s] === C_0 && (b[s + 1] | 32) === 120) return this.hex(b, s, e, 8);
+    const v = digits(b, s, e);
+    if (v < 0) return false;
+    this.hi = Math.floor(v / 4294967296);
+    this.lo = v >>> 0;
+    return true;
+  }
+}
+
+/** Plain decimal digits (1..15 of them) -> value, else -1. */
+function digits(b: Buffer, s: number, e: number): number {
+  const n = e - s;
+  if (n <= 0 || n > 15) return -1;
+  let v = 0;
+  for (let i = s; i < e; i++) {
+    const c = b[i];
+    if (c < C_0 || c > C_9) return -1;
+    v = v * 10 + (c - C_0);
+  }
+  return v;
+}
+
+function hexValue(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
+}
+
+const CLASS_WORDS = [Buffer.from('net'), Buffer.from('disk')];
+const OP_WORDS = [Buffer.from('map'), Buffer.from('unmap'), Buffer.from('access')];
+const DIR_WORDS = [Buffer.from('to_device'), Buffer.from('from_device'), Buffer.from('bidirectional')];
+
+/** Index of the word in `words` that the bytes [s, e) spell, else -1. */
+function word(b: Buffer, s: number, e: number, words: readonly Buffer[]): number {
+  const n = e - s;
+  for (let k = 0; k < words.length; k++) {
+    const w = words[k];
+    if (w.length !== n) continue;
+    let same = true;
+    for (let i = 0; i < n; i++) {
+      if (b[s + i] !== w[i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return k;
+  }
+  return -1;
+}
