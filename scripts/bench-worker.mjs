@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+// One measurement of `npm run bench`, in its own process so its peak RSS is its own.
+// Usage: bench-worker.mjs <kind> <file|events> [strategies]; prints one JSON line.
+import { createReadStream } from 'node:fs';
+import { parse } from 'csv-parse';
+import { CanonicalCsvReader } from '../dist/trace/csv-reader.js';
+import { Diagnostics } from '../dist/trace/diagnostics.js';
+import { replayTrace } from '../dist/replay/replay.js';
+import { parseStrategyList } from '../dist/strategies/index.js';
+import { resolveProfileByName } from '../dist/cost/profile.js';
+import { synthesize, eventLine } from '../dist/synth/index.js';
+import { CANONICAL_HEADER } from '../dist/trace/canonical.js';
+import { ingestToCsv } from '../dist/ingest/ingest.js';
+
+const [kind, arg, strategies = 'all'] = process.argv.slice(2);
+const t0 = process.hrtime.bigint();
+let events = 0;
+
+if (kind === 'byte-scan') {
+  for await (const chunk of createReadStream(arg, { highWaterMark: 1 << 20 })) {
+    for (let i = chunk.indexOf(10); i >= 0; i = chunk.indexOf(10, i + 1)) events++;
+  }
+  events--; // the header
+} else if (kind === 'csv-parse') {
+  const parser = createReadStream(arg, { highWaterMark: 1 << 20 }).pipe(parse({ from_line: 2 }));
+  for await (const _ of parser) events++;
+} else if (kind === 'reader') {
+  const reader = new CanonicalCsvReader(arg, new Diagnostics());
+  for await (const b of reader.batches()) events += b.length;
+} else if (kind === 'replay') {
+  const r = await replayTrace(arg, { strategies: parseStrategyList(strategies), profile: resolveProfileByName() });
+  events = r.rowsAccepted;
+} else if (kind === 'replay-stream') {
+  // A synthetic trace of `arg` events generated and replayed in one stream: no file, so memory
+  // can be measured for traces far larger than the disk should hold.
+  const maps = Math.ceil(Number(arg) / 2);
+  async function* text() {
+    let lines = [CANONICAL_HEADER];
+    for (const e of synthesize('mixed', { dmas: maps, guests: 2, seed: 1 })) {
+      lines.push(eventLine(e));
+      if (lines.length === 8192) {
+        yield Buffer.from(lines.join('\n') + '\n');
+        lines = [];
+      }
+    }
+    yield Buffer.from(lines.join('\n') + '\n');
+  }
+  const r = await replayTrace('stream', { strategies: parseStrategyList(strategies), profile: resolveProfileByName(), read: { source: text() } });
+  events = r.rowsAccepted;
+} else if (kind === 'ingest') {
+  for await (const chunk of ingestToCsv(arg, { device: 'eth0', cls: 'net' })) for (let i = chunk.indexOf('\n'); i >= 0; i = chunk.indexOf('\n', i + 1)) events++;
+  events--;
+} else {
+  console.error(`unknown kind ${kind}`);
+  process.exit(2);
+}
+const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+console.log(JSON.stringify({ kind, events, seconds, rssMB: process.resourceUsage().maxRSS / 1024 }));

@@ -1,0 +1,101 @@
+#!/usr/bin/env node
+// `npm run bench`: speed and memory of the replay, printed as a table (never asserted in tests).
+//   BENCH_EVENTS     events in the file-based trace (default 2,000,000)
+//   BENCH_STREAM     events streamed for the memory check (default 10,000,000; 100,000,000 takes minutes)
+// Measures, on the same file: a bare byte scan, csv-parse alone, the canonical reader, replay with
+// one strategy and with all; the streamed memory check; sweep with 1 and 2 worker threads; ingest.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, createWriteStream, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir, availableParallelism } from 'node:os';
+import { writeSynth, synthesize } from '../dist/synth/index.js';
+
+const N = Number(process.env.BENCH_EVENTS ?? 2_000_000);
+const STREAM = Number(process.env.BENCH_STREAM ?? 10_000_000);
+const dir = join(tmpdir(), 'dmareplay-bench');
+mkdirSync(dir, { recursive: true });
+const trace = join(dir, `mixed-${N}.csv`);
+const raw = join(dir, `ftrace-${N / 4}.txt`);
+
+async function ensureTrace() {
+  if (existsSync(trace)) return;
+  process.stderr.write(`making ${trace} ...\n`);
+  const out = createWriteStream(trace);
+  await writeSynth(out, 'mixed', { dmas: Math.ceil(N / 2), guests: 2, seed: 1 });
+  await new Promise((r) => out.end(r));
+}
+
+async function ensureRaw() {
+  if (existsSync(raw)) return;
+  process.stderr.write(`making ${raw} ...\n`);
+  const out = createWriteStream(raw);
+  const live = new Map();
+  let lines = [];
+  for (const e of synthesize('netperf-rx', { dmas: Math.ceil(N / 8), seed: 1 })) {
+    const t = (3 + e.ts / 1e9).toFixed(6);
+    if (e.op === 'map') {
+      const iova = 0xff000000 + (e.handle % 65536) * 4096;
+      live.set(e.handle, iova);
+      lines.push(`          <idle>-0       [000] ..s1.  ${t.padStart(12)}: map: IOMMU: iova=0x${iova.toString(16).padStart(16, '0')} - 0x${(iova + 4096).toString(16).padStart(16, '0')} paddr=0x${(e.addr - (e.addr % 4096)).toString(16).padStart(16, '0')} size=4096`);
+    } else {
+      const iova = live.get(e.handle);
+      live.delete(e.handle);
+      lines.push(`          <idle>-0       [000] d.h1.  ${t.padStart(12)}: unmap: IOMMU: iova=0x${iova.toString(16).padStart(16, '0')} - 0x${(iova + 4096).toString(16).padStart(16, '0')} size=4096 unmapped_size=4096`);
+    }
+    if (lines.length === 8192) {
+      out.write(lines.join('\n') + '\n');
+      lines = [];
+    }
+  }
+  out.write(lines.join('\n') + '\n');
+  await new Promise((r) => out.end(r));
+}
+
+function run(kind, arg, strategies) {
+  const r = spawnSync(process.execPath, ['scripts/bench-worker.mjs', kind, String(arg), ...(strategies ? [strategies] : [])], { encoding: 'utf8', maxBuffer: 1 << 24 });
+  if (r.status !== 0) throw new Error(`${kind} failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop());
+}
+
+await ensureTrace();
+await ensureRaw();
+const rows = [];
+const base = {};
+for (const [kind, strategies, label] of [
+  ['byte-scan', null, 'bare byte scan'],
+  ['csv-parse', null, 'csv-parse alone (arrays)'],
+  ['reader', null, 'canonical reader (fast scanner)'],
+  ['replay', 'native', 'replay, 1 strategy'],
+  ['replay', 'all', 'replay, all 9 strategies'],
+]) {
+  const m = run(kind, trace, strategies);
+  base[kind === 'replay' ? `replay-${strategies}` : kind] = m;
+  rows.push({ input: `${label}`, events: m.events, strategies: strategies === 'all' ? 9 : strategies ? 1 : 0, seconds: m.seconds, rate: m.events / m.seconds, rss: m.rssMB });
+}
+const stream = run('replay-stream', STREAM, 'all');
+rows.push({ input: `streamed synthetic replay, all strategies`, events: stream.events, strategies: 9, seconds: stream.seconds, rate: stream.events / stream.seconds, rss: stream.rssMB });
+const ingest = run('ingest', raw);
+rows.push({ input: 'ingest of ftrace text (lines)', events: ingest.events, strategies: 0, seconds: ingest.seconds, rate: ingest.events / ingest.seconds, rss: ingest.rssMB });
+
+const scan = base['byte-scan'].events / base['byte-scan'].seconds;
+const csv = base['csv-parse'].events / base['csv-parse'].seconds;
+const fmt = (x, d = 0) => x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+const table = [['input', 'events', 'strategies', 'seconds', 'events/s', 'x byte scan time', 'x csv-parse time', 'peak RSS MB']];
+for (const r of rows) table.push([r.input, fmt(r.events), String(r.strategies), fmt(r.seconds, 2), fmt(r.rate), fmt(scan / r.rate, 2), fmt(csv / r.rate, 2), fmt(r.rss)]);
+const widths = table[0].map((_, j) => Math.max(...table.map((row) => row[j].length)));
+console.log(`file: ${trace} (${fmt(statSync(trace).size / 1e6, 1)} MB); machine: ${availableParallelism()} cores, node ${process.version}`);
+for (const [i, row] of table.entries()) {
+  console.log(row.map((c, j) => (j === 0 ? c.padEnd(widths[j]) : c.padStart(widths[j]))).join('  '));
+  if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+}
+
+// --jobs scaling: the same sweep (4 grid points on the trace) on 1 and 2 worker threads.
+const sweepTime = (jobs) => {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, ['bin/run.js', 'sweep', trace, '--grid', 'iotlb.entries=16,32,64,128', '-s', 'single-use,persistent', '--no-figures', '--jobs', String(jobs), '--json'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(r.stderr);
+  return Number(process.hrtime.bigint() - t0) / 1e9;
+};
+const one = sweepTime(1);
+const two = sweepTime(2);
+console.log(`\nsweep of 4 grid points: --jobs 1 ${fmt(one, 2)} s, --jobs 2 ${fmt(two, 2)} s, speed-up ${fmt(one / two, 2)}x`);
