@@ -11,7 +11,7 @@ import { textTable, type Column } from './text-table.js';
 export function flattenSweepRow(r: SweepRow, axes: readonly GridAxis[]): Record<string, string | number | null> {
   const { trace, strategy, ...rest } = flattenResult(r);
   const grid = Object.fromEntries(axes.map((a) => [a.key, r.grid[a.key]]));
-  return { trace, strategy, ...grid, ...rest };
+  return { task: r.task, trace, strategy, ...grid, ...rest };
 }
 
 export function sweepToCsv(rows: readonly SweepRow[], axes: readonly GridAxis[]): string {

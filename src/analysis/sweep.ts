@@ -16,6 +16,7 @@ import { loadProfile, parseOverrides, resolveProfile, DEFAULT_PROFILE } from '..
 import { parseStrategyList } from '../strategies/index.js';
 import { paramSpec, PARAM_KEYS } from '../cost/schema.js';
 import { closestName } from '../util/closest.js';
+import { inShard, type Shard } from './shard.js';
 import { InputError, UsageError } from '../util/errors.js';
 import type { RunResult } from '../types/result.js';
 
@@ -27,6 +28,8 @@ export interface GridAxis {
 export interface SweepRow extends RunResult {
   /** The grid point's values, by key. */
   grid: Record<string, number>;
+  /** Position of the row's (trace, grid point) task in the whole run: shards merge by it. */
+  task: number;
 }
 
 export interface SweepOptions {
@@ -36,6 +39,8 @@ export interface SweepOptions {
   set?: readonly string[];
   /** Worker threads (1 = run in this thread). */
   jobs?: number;
+  /** Run only this shard's tasks (see shard.ts). */
+  shard?: Shard | null;
   onTaskDone?: (done: number, total: number) => void;
 }
 
@@ -102,17 +107,18 @@ export async function sweep(paths: readonly string[], options: SweepOptions): Pr
       tasks.push({ id: tasks.length, path, strategies, profile, sets });
     }
   }
-  const outcomes = await runTasks(tasks, Math.max(1, options.jobs ?? 1), options.onTaskDone);
+  const mine = tasks.filter((t) => inShard(t.id, options.shard ?? null));
+  const outcomes = await runTasks(mine.map((t, k) => ({ ...t, id: k })), Math.max(1, options.jobs ?? 1), options.onTaskDone);
   const rows: SweepRow[] = [];
   const failures: string[] = [];
-  tasks.forEach((t, i) => {
-    const o = outcomes[i];
-    const point = points[i % points.length];
+  mine.forEach((t, k) => {
+    const o = outcomes[k];
+    const point = points[t.id % points.length];
     if ('error' in o) {
       if (!failures.includes(o.error)) failures.push(o.error);
       return;
     }
-    for (const r of o.results) rows.push({ ...r, grid: { ...point } });
+    for (const r of o.results) rows.push({ ...r, grid: { ...point }, task: t.id });
   });
   return { axes, rows, failures };
 }

@@ -11,6 +11,7 @@ import { STRATEGY_IDS } from '../strategies/index.js';
 import { DEFAULT_PROFILE } from '../cost/profile.js';
 import { UsageError } from '../util/errors.js';
 import { availableParallelism } from 'node:os';
+import { parseShard } from '../analysis/shard.js';
 
 export default class Sweep extends DmaCommand {
   static override summary = 'Replay traces over a grid of parameter values and chart each swept key';
@@ -23,7 +24,8 @@ output is identical for any N.`;
   static override examples = [
     { description: 'IOTLB size vs miss rate', command: '<%= config.bin %> sweep traces/rx-recycle.csv --grid iotlb.entries=8,16,32,64,128 --grid iotlb.ways=8' },
     { description: 'Persistent cache capacity vs reuse and exposure', command: '<%= config.bin %> sweep traces/*.csv -s persistent,single-use --grid persistent.capacity=4,16,64,0' },
-    { description: 'Flush-queue size vs cost and stale window, on two threads', command: '<%= config.bin %> sweep traces/tx-multipage.csv -s linux-strict,linux-lazy --grid linux.fq_size=8,32,128,256 --jobs 2 -o sweep.arrow' },
+    { description: 'Flush-queue size vs cost and stale window, on two threads', command: '<%= config.bin %> sweep traces/netperf-tx.csv -s linux-strict,linux-lazy --grid linux.fq_size=8,32,128,256 --jobs 2 -o sweep.arrow' },
+    { description: 'Shard 1 of 4 of a big sweep (then: dmareplay merge out/*.arrow -o all.arrow)', command: '<%= config.bin %> sweep traces/*.csv --grid iotlb.entries=16,32,64,128 --shard 1/4 --no-figures -o out/shard-1.arrow' },
   ];
   static override args = { traces: Args.string({ description: 'canonical CSV traces', required: true }) };
   static override strict = false;
@@ -36,11 +38,14 @@ output is identical for any N.`;
     output: Flags.string({ char: 'o', description: 'write the rows to this file: .csv, .json or .arrow' }),
     figures: Flags.boolean({ description: 'draw one figure per swept key (--no-figures to skip)', default: true, allowNo: true }),
     'figures-dir': Flags.string({ description: 'where the figures go', default: 'out/sweep' }),
+    shard: Flags.string({ description: 'run only shard i of N (i/N, from 0); default: from Slurm or Kubernetes indexed-Job variables when set (docs/cluster.md)' }),
   };
 
   async run(): Promise<{ grid: GridAxis[]; rows: SweepRow[]; failures: string[] }> {
     const { argv, flags } = await this.parse(Sweep);
     if (flags.output && !/\.(csv|json|arrow)$/.test(flags.output)) throw new UsageError(`--output '${flags.output}': use a .csv, .json or .arrow file name`);
+    const shard = parseShard(flags.shard);
+    if (shard) process.stderr.write(`shard ${shard.index}/${shard.count} (${shard.source})\n`);
     const progress = new Progress();
     progress.start('sweeping', 1);
     const run = await sweep(argv as string[], {
@@ -49,6 +54,7 @@ output is identical for any N.`;
       profile: flags.profile,
       set: flags.set,
       jobs: flags.jobs,
+      shard,
       onTaskDone: (done, total) => progress.update(done / total),
     });
     progress.done();
