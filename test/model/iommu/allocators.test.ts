@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { IovaAllocator, IOVA_BASE_PAGE } from '../../../src/model/iommu/iova-allocator.js';
+import { LinuxIovaAllocator, DMA32_LIMIT_PAGE } from '../../../src/model/iommu/linux-iova.js';
+import { FlushQueue } from '../../../src/model/iommu/flush-queue.js';
+import { ShadowPool } from '../../../src/model/iommu/shadow-pool.js';
+
+describe('IovaAllocator (single-use)', () => {
+  it('bumps from the base, reuses the last freed range of the same size first', () => {
+    const a = new IovaAllocator();
+    expect(a.alloc(1)).toBe(IOVA_BASE_PAGE);
+    expect(a.alloc(2)).toBe(IOVA_BASE_PAGE + 1);
+    a.free(IOVA_BASE_PAGE, 1);
+    expect(a.alloc(2)).toBe(IOVA_BASE_PAGE + 3); // no free 2-page range
+    expect(a.alloc(1)).toBe(IOVA_BASE_PAGE);
+  });
+});
+
+describe('LinuxIovaAllocator (rcache)', () => {
+  it('rounds cacheable sizes up to a power of two; a miss takes the slow path top-down, size-aligned', () => {
+    const a = new LinuxIovaAllocator(2, 1, 32);
+    expect(a.roundedSize(3)).toBe(4);
+    expect(a.roundedSize(33)).toBe(33);
+    expect(a.alloc(3)).toBe(DMA32_LIMIT_PAGE - 4);
+    expect(a.lastAllocSlow).toBe(true);
+  });
+
+  it('frees go to the loaded magazine, then the previous one, then the depot, then the tree', () => {
+    const a = new LinuxIovaAllocator(2, 1, 32);
+    const got = [1, 2, 3, 4, 5, 6, 7].map(() => a.alloc(1));
+    for (const g of got.slice(0, 6)) {
+      a.free(g, 1);
+      expect(a.lastFreeSlow).toBe(0); // 2 loaded + 2 prev + 2 in a depot magazine
+    }
+    a.free(got[6], 1); // both magazines full and the depot full: a magazine goes back to the tree
+    expect(a.lastFreeSlow).toBe(2);
+    // the next allocation is served from the cache, last freed first
+    expect(a.alloc(1)).toBe(got[6]);
+    expect(a.lastAllocSlow).toBe(false);
+  });
+
+  it('without magazines every call is slow', () => {
+    const a = new LinuxIovaAllocator(0, 0, 32);
+    const x = a.alloc(1);
+    a.free(x, 1);
+    expect(a.lastFreeSlow).toBe(1);
+    expect(a.alloc(1)).toBe(x); // the tree gives the freed range back
+    expect(a.lastAllocSlow).toBe(true);
+  });
+});
+
+describe('FlushQueue', () => {
+  it('is full at its size; its timer is armed by the first entry after a flush', () => {
+    const q = new FlushQueue(2, 1000);
+    expect(q.push(10, 1, 50)).toBe(false);
+    expect(q.expired(1049)).toBe(false);
+    expect(q.expired(1050)).toBe(true);
+    expect(q.push(11, 1, 60)).toBe(true);
+    q.clear();
+    expect(q.expired(5000)).toBe(false);
+  });
+});
+
+describe('ShadowPool', () => {
+  it('size classes from 64 B to 4 KiB, then page runs; a page is carved into buffers handed out in address order', () => {
+    expect([1, 64, 65, 1500, 4096, 4097, 9000].map(ShadowPool.classOf)).toEqual([64, 64, 128, 2048, 4096, 8192, 16384]);
+    const p = new ShadowPool();
+    const a = p.take(1500);
+    expect(p.lastGrowPages).toBe(1);
+    const b = p.take(2000);
+    expect(p.lastGrowPages).toBe(0);
+    expect(b - a).toBe(2048);
+    p.give(a, 1500);
+    expect(p.take(100 + 1500)).toBe(a);
+  });
+});
