@@ -566,7 +566,7 @@ class FastLine {
     const dl = en[2] - ds;
     if (dl === 0) return false;
     let device: number;
-    if (dl === this.lastDeviceLen && b.compare(this.lastDevice, 0, dl, ds, ds + dl) === 0 && this.lastDeviceClass === cls) {
+    if (dl === this.lastDeviceLen && this.lastDeviceClass === cls && sameBytes(b, ds, this.lastDevice, dl)) {
       device = this.lastDeviceId;
     } else {
       const name = b.toString('utf8', ds, ds + dl);
@@ -678,4 +678,10 @@ function word(b: Buffer, s: number, e: number, words: readonly Buffer[]): number
     if (same) return k;
   }
   return -1;
+}
+
+/** Whether b[s, s + n) equals w[0, n) (short device names: a loop beats Buffer.compare). */
+function sameBytes(b: Buffer, s: number, w: Buffer, n: number): boolean {
+  for (let i = 0; i < n; i++) if (b[s + i] !== w[i]) return false;
+  return true;
 }

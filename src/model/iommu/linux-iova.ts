@@ -24,6 +24,7 @@ export class LinuxIovaAllocator {
   private readonly treeFree = new Map<number, number[]>();
   private cursor = DMA32_LIMIT_PAGE;
   private readonly maxOrder: number;
+  private readonly cachedMax: number;
   /** Whether the last alloc missed the caches. */
   lastAllocSlow = false;
   /** Ranges the last free returned to the rbtree (0, 1, or a whole magazine). */
@@ -34,7 +35,8 @@ export class LinuxIovaAllocator {
     private readonly depotMagazines: number,
     cachedMaxPages: number,
   ) {
-    this.maxOrder = Math.log2(cachedMaxPages);
+    this.maxOrder = orderOf(cachedMaxPages);
+    this.cachedMax = cachedMaxPages;
     for (let o = 0; o <= this.maxOrder; o++) {
       this.loaded.push([]);
       this.prev.push([]);
@@ -44,13 +46,13 @@ export class LinuxIovaAllocator {
 
   /** The size actually allocated for a request of `pages` (power of two when cacheable). */
   roundedSize(pages: number): number {
-    return pages < 2 ** this.maxOrder ? 2 ** Math.ceil(Math.log2(pages)) : pages;
+    return pages < this.cachedMax ? nextPowerOfTwo(pages) : pages;
   }
 
   alloc(pages: number): number {
     const size = this.roundedSize(pages);
-    const order = Math.log2(size);
-    if (this.magazineSize > 0 && Number.isInteger(order) && order <= this.maxOrder) {
+    const order = orderOf(size);
+    if (this.magazineSize > 0 && order >= 0 && order <= this.maxOrder) {
       const hit = this.cacheGet(order);
       if (hit >= 0) {
         this.lastAllocSlow = false;
@@ -63,9 +65,9 @@ export class LinuxIovaAllocator {
 
   free(start: number, pages: number): void {
     const size = this.roundedSize(pages);
-    const order = Math.log2(size);
+    const order = orderOf(size);
     this.lastFreeSlow = 0;
-    if (this.magazineSize > 0 && Number.isInteger(order) && order <= this.maxOrder) {
+    if (this.magazineSize > 0 && order >= 0 && order <= this.maxOrder) {
       this.cachePut(order, start);
       return;
     }
@@ -116,7 +118,7 @@ export class LinuxIovaAllocator {
   private treeAlloc(size: number): number {
     const reuse = this.treeFree.get(size);
     if (reuse !== undefined && reuse.length > 0) return reuse.pop()!;
-    const align = 2 ** Math.ceil(Math.log2(size));
+    const align = nextPowerOfTwo(size);
     this.cursor = Math.floor((this.cursor - size) / align) * align;
     return this.cursor;
   }
@@ -129,4 +131,14 @@ export class LinuxIovaAllocator {
     }
     list.push(start);
   }
+}
+
+/** The smallest power of two >= n (n >= 1, below 2^31). */
+export function nextPowerOfTwo(n: number): number {
+  return n <= 1 ? 1 : 2 ** (32 - Math.clz32(n - 1));
+}
+
+/** log2(n) when n is a power of two (below 2^31), else -1. */
+export function orderOf(n: number): number {
+  return n > 0 && (n & (n - 1)) === 0 ? 31 - Math.clz32(n) : -1;
 }

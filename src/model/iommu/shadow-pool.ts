@@ -12,6 +12,7 @@
  * and copies.
  */
 import { PAGE_SIZE } from '../../types/event.js';
+import { nextPowerOfTwo } from './linux-iova.js';
 
 /** Smallest shadow buffer. */
 export const SHADOW_MIN_BYTES = 64;
@@ -34,8 +35,8 @@ export class ShadowPool {
   /** The class (buffer size in bytes) that serves a buffer of `len` bytes. */
   static classOf(len: number): number {
     if (len <= SHADOW_MIN_BYTES) return SHADOW_MIN_BYTES;
-    if (len <= PAGE_SIZE) return 2 ** Math.ceil(Math.log2(len));
-    return 2 ** Math.ceil(Math.log2(Math.ceil(len / PAGE_SIZE))) * PAGE_SIZE;
+    if (len <= PAGE_SIZE) return nextPowerOfTwo(len);
+    return nextPowerOfTwo(Math.ceil(len / PAGE_SIZE)) * PAGE_SIZE;
   }
 
   /** Takes a shadow buffer for `len` bytes; sets lastGrow* when the pool had to grow. */
