@@ -11,6 +11,8 @@ import { Diagnostics, formatProblem } from '../trace/diagnostics.js';
 import { STRATEGY_IDS } from '../strategies/index.js';
 import { listProfileIds, DEFAULT_PROFILE } from '../cost/profile.js';
 import { UsageError } from '../util/errors.js';
+import { inShard, parseShard } from '../analysis/shard.js';
+import { sweepToArrow } from '../analysis/sweep-io.js';
 import type { ReplayReport } from '../types/result.js';
 
 /** Problems printed before the rest are only counted. */
@@ -43,15 +45,21 @@ Profiles: ${listProfileIds().join(', ')} (see \`dmareplay profiles\`).`;
     strategy: Flags.string({ char: 's', description: `strategies to replay: "all" or a comma-separated list of ${STRATEGY_IDS.join(', ')}`, default: 'all' }),
     profile: Flags.string({ char: 'p', description: 'cost profile: a bundled id or a path to a profile JSON file', default: DEFAULT_PROFILE }),
     set: Flags.string({ description: 'override a profile parameter, e.g. iotlb.entries=128 (repeatable; `dmareplay profiles xen-2008` lists keys)', multiple: true, multipleNonGreedy: true, default: [] }),
-    output: Flags.string({ char: 'o', description: 'also write results to this file: .json or .csv' }),
+    output: Flags.string({ char: 'o', description: 'also write results to this file: .json, .csv, or .arrow (flat rows with a task column, for merge)' }),
+    shard: Flags.string({ description: 'replay only shard i of N of the traces (i/N, from 0); default: from Slurm or Kubernetes indexed-Job variables when set (docs/cluster.md)' }),
     strict: Flags.boolean({ description: 'stop with exit code 1 at the first rejected input line' }),
     format: Flags.string({ char: 'f', description: 'stdout format: text (one aligned table per trace), or the full results table as csv, json or markdown', options: [...TABLE_FORMATS], default: 'text' }),
   };
 
   async run(): Promise<ReplayReport> {
     const { argv, flags } = await this.parse(Replay);
-    const paths = argv as string[];
-    if (flags.output && !/\.(json|csv)$/.test(flags.output)) throw new UsageError(`--output '${flags.output}': use a .json or .csv file name`);
+    if (flags.output && !/\.(json|csv|arrow)$/.test(flags.output)) throw new UsageError(`--output '${flags.output}': use a .json, .csv or .arrow file name`);
+    const shard = parseShard(flags.shard);
+    const all = argv as string[];
+    const taskOf = new Map<string, number>();
+    all.forEach((p, i) => taskOf.set(p, i));
+    const paths = all.filter((_, i) => inShard(i, shard));
+    if (shard) process.stderr.write(`shard ${shard.index}/${shard.count} (${shard.source}): ${paths.length} of ${all.length} traces\n`);
     const json = this.jsonEnabled();
     let shown = 0;
     const diagnostics = new Diagnostics(flags.strict, 1000, (p) => {
@@ -76,7 +84,11 @@ Profiles: ${listProfileIds().join(', ')} (see \`dmareplay profiles\`).`;
 
     const report: ReplayReport = { results: run.results, warnings: [...run.warnings, ...diagnostics.problems.map(formatProblem), ...run.failures] };
     if (flags.output) {
-      await writeFile(flags.output, flags.output.endsWith('.csv') ? toResultsCsv(run.results) : toResultsJson(report));
+      const out = flags.output;
+      await writeFile(
+        out,
+        out.endsWith('.csv') ? toResultsCsv(run.results) : out.endsWith('.arrow') ? sweepToArrow(run.results.map((r) => ({ ...r, grid: {}, task: taskOf.get(r.trace)! })), []) : toResultsJson(report),
+      );
       stderrLine(`wrote ${flags.output}`);
     }
     if (!json && flags.format !== 'text') {

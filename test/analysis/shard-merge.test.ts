@@ -55,3 +55,20 @@ describe('shards and merge', () => {
     expect(() => parseShard(undefined, { JOB_COMPLETION_INDEX: '0' })).toThrow(/DMAREPLAY_SHARDS/);
   });
 });
+
+describe('replay --shard and merge, as commands', () => {
+  it('two shards of four traces merge into the single run', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { readFileSync } = await import('node:fs');
+    const cli = (...a: string[]) => spawnSync(process.execPath, ['bin/run.js', ...a], { encoding: 'utf8' });
+    const all = ['traces/scenario-rx-recycle.csv', 'traces/scenario-two-guests.csv', 'traces/scenario-disk-sg.csv', 'traces/scenario-tx-multipage.csv'];
+    for (const i of [0, 1]) expect(cli('replay', ...all, '--shard', `${i}/2`, '-o', join(dir, `r${i}.arrow`), '--json').status).toBe(0);
+    expect(cli('replay', ...all, '-o', join(dir, 'r.arrow'), '--json').status).toBe(0);
+    expect(cli('merge', join(dir, 'r1.arrow'), join(dir, 'r0.arrow'), '-o', join(dir, 'merged.csv')).status).toBe(0);
+    expect(cli('merge', join(dir, 'r.arrow'), '-o', join(dir, 'single.csv')).status).toBe(0);
+    expect(readFileSync(join(dir, 'merged.csv'), 'utf8')).toBe(readFileSync(join(dir, 'single.csv'), 'utf8'));
+    const partial = cli('merge', join(dir, 'r1.arrow'), '-o', join(dir, 'partial.csv'));
+    expect(partial.status).toBe(1);
+    expect(partial.stderr).toContain('tasks missing from the inputs');
+  });
+});
