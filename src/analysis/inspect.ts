@@ -3,7 +3,7 @@
  * buffer tracker the replay uses, so the problems it lists are exactly those a replay would
  * report.
  */
-import { CanonicalCsvReader } from '../trace/csv-reader.js';
+import { openTrace } from '../trace/open.js';
 import { Diagnostics, formatProblem } from '../trace/diagnostics.js';
 import { BufferTracker } from '../replay/buffer-tracker.js';
 import { resolveProfileByName } from '../cost/profile.js';
@@ -47,7 +47,7 @@ export interface TraceSummary {
 export async function inspectTrace(path: string, options: { strict?: boolean; profile?: string; set?: string[]; diagnostics?: Diagnostics } = {}): Promise<TraceSummary> {
   const params = resolveProfileByName(options.profile, options.set ?? []).params;
   const diagnostics = options.diagnostics ?? new Diagnostics(options.strict ?? false);
-  const reader = new CanonicalCsvReader(path, diagnostics);
+  const reader = await openTrace(path, diagnostics);
   const tracker = new BufferTracker(path, diagnostics, reader.devices, {
     txRing: params['nic.tx_ring'],
     rxRing: params['nic.rx_ring'],

@@ -23,7 +23,7 @@ when it reaches its target. See docs/threat-model.md.`;
     { description: 'More injection points, two strategies, machine-readable', command: '<%= config.bin %> attack --trace traces/two-guests.csv -s single-use,persistent --samples 64 --json' },
   ];
   static override flags = {
-    trace: Flags.string({ char: 't', description: 'canonical CSV trace to inject into (default: the first bundled trace)' }),
+    trace: Flags.string({ char: 't', description: 'trace to inject into, canonical or raw kernel text (default: traces/netperf-rx.csv)' }),
     strategy: Flags.string({ char: 's', description: `"all" or a comma-separated list of ${STRATEGY_IDS.join(', ')}`, default: 'all' }),
     profile: Flags.string({ char: 'p', description: 'cost profile (for the model sizes and the cost axis)', default: DEFAULT_PROFILE }),
     set: Flags.string({ description: 'override a profile parameter, key=value (repeatable)', multiple: true, multipleNonGreedy: true, default: [] }),
@@ -35,7 +35,8 @@ when it reaches its target. See docs/threat-model.md.`;
 
   async run(): Promise<AttackReport> {
     const { flags } = await this.parse(Attack);
-    const trace = flags.trace ?? bundledTraces()[0];
+    const bundled = bundledTraces();
+    const trace = flags.trace ?? bundled.find((t) => t.endsWith('netperf-rx.csv')) ?? bundled[0];
     if (!trace) throw new UsageError('no --trace given and no bundled traces found in traces/');
     const report = await runAttacks(trace, {
       strategies: parseStrategyList(flags.strategy),

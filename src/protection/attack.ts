@@ -13,7 +13,7 @@
  * VMM validates those); a device attack is a DMA the device issues on its own. Both go through
  * the strategy's IOMMU when it has one.
  */
-import { CanonicalCsvReader } from '../trace/csv-reader.js';
+import { openTrace } from '../trace/open.js';
 import { Diagnostics } from '../trace/diagnostics.js';
 import { BufferTracker } from '../replay/buffer-tracker.js';
 import { replayTrace } from '../replay/replay.js';
@@ -91,7 +91,7 @@ interface Survey {
 
 async function survey(path: string, params: ResolvedProfile['params']): Promise<Survey> {
   const diagnostics = new Diagnostics();
-  const reader = new CanonicalCsvReader(path, diagnostics);
+  const reader = await openTrace(path, diagnostics);
   const tracker = new BufferTracker(path, diagnostics, reader.devices, { txRing: params['nic.tx_ring'], rxRing: params['nic.rx_ring'], diskQueue: params['disk.queue_depth'] });
   const s: Survey = { events: 0, maps: [], unmaps: [], usedPages: new Set(), subpageAvgBytes: 0 };
   // In-flight buffers per page, to integrate the co-located bytes over time.
@@ -176,7 +176,7 @@ export async function runAttacks(path: string, options: AttackOptions): Promise<
   choose('wrong-direction', s.maps.filter((m) => m.toDevice).map((m) => m.ordinal));
 
   const diagnostics = options.diagnostics ?? new Diagnostics();
-  const reader = new CanonicalCsvReader(path, diagnostics);
+  const reader = await openTrace(path, diagnostics);
   const tracker = new BufferTracker(path, diagnostics, reader.devices, { txRing: params['nic.tx_ring'], rxRing: params['nic.rx_ring'], diskQueue: params['disk.queue_depth'] });
   const ctx = { params, slots: tracker };
   const runs: StrategyRun[] = options.strategies.map((d) => d.create(ctx));

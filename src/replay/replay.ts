@@ -3,8 +3,8 @@
  * batch, the buffer tracker pairs and checks it once, then every strategy consumes the same
  * batch. `native` always runs (it is cheap) because every overhead is measured against it.
  */
-import { CanonicalCsvReader, type ReadOptions } from '../trace/csv-reader.js';
-import { detectFormat, ingestToCsv } from '../ingest/ingest.js';
+import { type ReadOptions } from '../trace/csv-reader.js';
+import { openTrace } from '../trace/open.js';
 import { Diagnostics } from '../trace/diagnostics.js';
 import { BufferTracker } from './buffer-tracker.js';
 import { finalizeRun, totalCycles } from '../metrics/finalize.js';
@@ -35,13 +35,7 @@ export interface TraceReplay {
 export async function replayTrace(path: string, options: ReplayTraceOptions): Promise<TraceReplay> {
   const diagnostics = options.diagnostics ?? new Diagnostics();
   const params = options.profile.params;
-  // Raw kernel traces (ftrace, trace-cmd, perf script) are ingested on the fly.
-  let read = options.read;
-  if (!read?.source && !/\.csv(\.gz)?$/.test(path)) {
-    const format = await detectFormat(path);
-    if (format === 'ftrace' || format === 'perf') read = { ...read, source: ingestToCsv(path, { diagnostics, format }) };
-  }
-  const reader = new CanonicalCsvReader(path, diagnostics, read);
+  const reader = await openTrace(path, diagnostics, options.read);
   const tracker = new BufferTracker(path, diagnostics, reader.devices, {
     txRing: params['nic.tx_ring'],
     rxRing: params['nic.rx_ring'],
