@@ -39,8 +39,9 @@ describe('sweep', () => {
     expect(run.rows).toHaveLength(2 * 2 * 2);
     for (const r of run.rows) {
       const single = await replay([path], { strategies: r.strategy, set: ['iotlb.ways=4', `iotlb.entries=${r.grid['iotlb.entries']}`, `persistent.capacity=${r.grid['persistent.capacity']}`] });
-      const { grid, ...result } = r;
+      const { grid, task, ...result } = r;
       expect(result).toEqual(single.results[0]);
+      expect(task).toBe(run.rows.indexOf(r) >> 1); // two strategies per task
     }
     // the swept keys change what they should
     const miss = (entries: number) => run.rows.find((r) => r.strategy === 'single-use' && r.grid['iotlb.entries'] === entries && r.grid['persistent.capacity'] === 0)!.iotlb.misses;
@@ -59,7 +60,7 @@ describe('sweep', () => {
   it('CSV has the grid keys as columns; Arrow round-trips the same rows', async () => {
     const run = await sweep([path], { grid: ['linux.fq_size=2,8'], strategies: 'linux-lazy' });
     const csv = sweepToCsv(run.rows, run.axes).trim().split('\n');
-    expect(csv[0].startsWith('trace,strategy,linux.fq_size,profile,dmas,')).toBe(true);
+    expect(csv[0].startsWith('task,trace,strategy,linux.fq_size,profile,dmas,')).toBe(true);
     expect(csv).toHaveLength(3);
     const table = tableFromIPC(sweepToArrow(run.rows, run.axes));
     expect(table.numRows).toBe(2);
