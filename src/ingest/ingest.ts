@@ -13,7 +13,6 @@
  *     5. canonical rows: addr = physical (guest-physical) address, handle = DMA address / IOVA
  */
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { createInterface } from 'node:readline';
 import { parseLine, parsePayload, canonicalDir, KNOWN_EVENTS, type KernelEvent } from './kernel-events.js';
@@ -21,6 +20,7 @@ import { Diagnostics } from '../trace/diagnostics.js';
 import { MinHeap } from '../util/min-heap.js';
 import { CANONICAL_HEADER } from '../trace/canonical.js';
 import { InputError, UsageError } from '../util/errors.js';
+import { checkReadable } from '../trace/csv-reader.js';
 
 export type TraceFormat = 'canonical' | 'ftrace' | 'perf';
 
@@ -73,19 +73,9 @@ function open(path: string, onProgress?: (bytesRead: number) => void): NodeJS.Re
   return path.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
 }
 
-async function checkFile(path: string): Promise<void> {
-  try {
-    const s = await stat(path);
-    if (s.isDirectory()) throw new InputError(`${path}: is a directory, not a trace file`);
-  } catch (e) {
-    if (e instanceof InputError) throw e;
-    throw new InputError(`${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
-}
-
 /** Reads the start of a file and says which format it is in. */
 export async function detectFormat(path: string): Promise<TraceFormat | 'unknown'> {
-  await checkFile(path);
+  await checkReadable(path);
   const lines = createInterface({ input: open(path), crlfDelay: Infinity });
   let n = 0;
   try {

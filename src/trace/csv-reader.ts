@@ -444,7 +444,7 @@ export class CanonicalCsvReader {
 }
 
 /** Fails with one clear line for a path that is missing, a directory, or unreadable. */
-async function checkReadable(path: string): Promise<void> {
+export async function checkReadable(path: string): Promise<void> {
   try {
     const s = await stat(path);
     if (s.isDirectory()) throw new InputError(`${path}: is a directory, not a trace file`);
