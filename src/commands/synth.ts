@@ -29,13 +29,14 @@ ${knobHelp}`;
     guests: Flags.integer({ char: 'g', description: 'guests, each with its own devices', default: 1, min: 1, max: 26 }),
     seed: Flags.integer({ description: 'PRNG seed', default: 1 }),
     rate: Flags.integer({ description: 'network link rate in Mb/s (sets the rate_mbps knob)', min: 1 }),
-    opt: Flags.string({ description: 'a model knob, name=value (repeatable; see the list above)', multiple: true, multipleNonGreedy: true, default: [] }),
+    opt: Flags.string({ description: 'a model knob, name=value (repeatable; the knobs are listed below)', multiple: true, multipleNonGreedy: true, default: [] }),
     output: Flags.string({ char: 'o', description: 'write the trace here (default: stdout)' }),
   };
 
   async run(): Promise<SynthSummary> {
     const { args, flags } = await this.parse(Synth);
     getWorkload(args.workload);
+    if (this.jsonEnabled() && !flags.output) throw new UsageError('--json prints a summary on stdout, where the trace would go: give -o FILE too');
     if (flags.dmas === undefined && flags['duration-ms'] === undefined) throw new UsageError('give --dmas N or --duration-ms D to say how long the trace is');
     const knobs: Record<string, number> = {};
     for (const o of flags.opt) {
