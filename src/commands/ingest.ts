@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 import { DmaCommand } from '../cli/base-command.js';
 import { ingestToCsv, parseDeviceMap, type IngestSummary, type TraceFormat } from '../ingest/ingest.js';
 import { Diagnostics, formatProblem } from '../trace/diagnostics.js';
-import { InputError } from '../util/errors.js';
+import { InputError, UsageError } from '../util/errors.js';
 import { Progress } from '../cli/progress.js';
 import { stat } from 'node:fs/promises';
 
@@ -48,6 +48,7 @@ Record a trace with: trace-cmd record -e iommu -e dma -- <workload>; trace-cmd r
 
   async run(): Promise<IngestSummary> {
     const { args, flags } = await this.parse(Ingest);
+    if (this.jsonEnabled() && !flags.output) throw new UsageError('--json prints a summary on stdout, where the CSV would go: give -o FILE too');
     let devices;
     if (flags.devices) {
       let text: string;
