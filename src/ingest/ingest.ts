@@ -93,11 +93,17 @@ export async function detectFormat(path: string): Promise<TraceFormat | 'unknown
   return 'unknown';
 }
 
-/** Whether the file has dma: map events (a full scan of the text; cheap next to parsing). */
+// How dma: events appear: `ts: dma_map_page:` (ftrace, trace-cmd) or `ts: dma:dma_map_page:` (perf).
+const DMA_MARKS = [': dma_map_', ':dma_map_', ': dma_unmap_', ':dma_unmap_'].map((m) => Buffer.from(m));
+
+/** Whether the file has dma: map events (a byte scan of the whole file; cheap next to parsing). */
 async function hasDmaEvents(path: string): Promise<boolean> {
+  let tail = Buffer.alloc(0);
   for await (const chunk of open(path)) {
-    const s = chunk.toString();
-    if (s.includes(' dma_map_') || s.includes(':dma_map_') || s.includes(' dma_unmap_')) return true;
+    // Keep the last bytes of the previous chunk so a name split across chunks is still seen.
+    const b = Buffer.concat([tail, chunk as Buffer]);
+    if (DMA_MARKS.some((m) => b.indexOf(m) >= 0)) return true;
+    tail = b.subarray(Math.max(0, b.length - 16));
   }
   return false;
 }
@@ -274,10 +280,11 @@ export async function* ingestToCsv(path: string, options: IngestOptions = {}, su
   for await (const text of lines) {
     lineNo++;
     s.lines++;
-    const trimmed = text.trim();
-    if (trimmed === '' || trimmed.startsWith('#') || /^(cpus=|CPU \d+ is empty|version =)/.test(trimmed)) continue;
     const parts = parseLine(text);
     if (!parts) {
+      // Blank lines, comments and trace-cmd's header lines are not problems.
+      const trimmed = text.trim();
+      if (trimmed === '' || trimmed.startsWith('#') || /^(cpus=|CPU \d+ is empty|version =)/.test(trimmed)) continue;
       diag.report(path, lineNo, 'unparsed-line', `not a trace event line: '${text.length > 60 ? text.slice(0, 57) + '...' : text}'`);
       continue;
     }

@@ -24,6 +24,12 @@ const PERF = /^\s*\S.*?\s+\d+\s+\[(\d+)\]\s+(\d+)\.(\d+):\s+(\w+):(\w+):\s?(.*)$
 /** Splits a trace line into its parts, or null for lines that are not events (headers, blanks). */
 export function parseLine(line: string): LineParts | null {
   if (line.length === 0 || line.charCodeAt(0) === 35 /* # */) return null;
+  return scanLine(line) ?? parseLineByRegex(line);
+}
+
+/** The reference parser: the two regular expressions (slow: they backtrack over the task name). */
+export function parseLineByRegex(line: string): LineParts | null {
+  if (line.length === 0 || line.charCodeAt(0) === 35 /* # */) return null;
   const m = FTRACE.exec(line) ?? PERF.exec(line);
   if (!m) return null;
   const frac = m[3].padEnd(9, '0').slice(0, 9);
@@ -156,4 +162,101 @@ export function canonicalDir(dir: string): 'to_device' | 'from_device' | 'bidire
     default:
       return null;
   }
+}
+
+/**
+ * The fast parser for the common line shapes: `task-pid [cpu] flags secs.frac: event: payload`
+ * and `task pid [cpu] secs.frac: group:event: payload`. It scans from the `[cpu]` field; for
+ * anything it is not sure of it returns null and the regular expressions decide (tests check the
+ * two agree whenever this one answers).
+ */
+export function scanLine(line: string): LineParts | null {
+  const n = line.length;
+  // [cpu]: the first '[' followed by digits and ']' and a space.
+  let i = line.indexOf('[');
+  let cpu = -1;
+  while (i >= 0) {
+    let j = i + 1;
+    let v = 0;
+    while (j < n && line.charCodeAt(j) >= 48 && line.charCodeAt(j) <= 57) v = v * 10 + line.charCodeAt(j++) - 48;
+    if (j > i + 1 && j < n - 1 && line.charCodeAt(j) === 93 && line.charCodeAt(j + 1) === 32 && i > 0 && line.charCodeAt(i - 1) === 32) {
+      cpu = v;
+      i = j + 1;
+      break;
+    }
+    i = line.indexOf('[', i + 1);
+  }
+  if (cpu < 0 || line.indexOf('\r') >= 0) return null;
+  // Before [cpu]: `task-pid` (ftrace) or `task pid` (perf), the task not empty.
+  let k0 = line.lastIndexOf('[', i) - 1;
+  while (k0 >= 0 && line.charCodeAt(k0) === 32) k0--;
+  let d = k0;
+  while (d >= 0 && line.charCodeAt(d) >= 48 && line.charCodeAt(d) <= 57) d--;
+  if (d === k0 || d < 1) return null;
+  const sep = line.charCodeAt(d);
+  const perfShape = sep === 32;
+  if (sep !== 45 /* - */ && !perfShape) return null;
+  let t = d - 1;
+  while (t >= 0 && line.charCodeAt(t) === 32) t--;
+  if (t < 0) return null;
+  // Then one or two tokens: optional flags, then secs.frac:
+  for (let token = 0; token < 2; token++) {
+    while (i < n && line.charCodeAt(i) === 32) i++;
+    const start = i;
+    while (i < n && line.charCodeAt(i) !== 32) i++;
+    const end = i; // [start, end) is the token
+    if (end - start >= 4 && line.charCodeAt(end - 1) === 58 /* : */) {
+      const dot = line.indexOf('.', start);
+      if (dot < 0 || dot >= end - 1) return null;
+      let secs = 0;
+      for (let k = start; k < dot; k++) {
+        const c = line.charCodeAt(k);
+        if (c < 48 || c > 57) return null;
+        secs = secs * 10 + c - 48;
+      }
+      let frac = 0;
+      let digits = 0;
+      for (let k = dot + 1; k < end - 1; k++) {
+        const c = line.charCodeAt(k);
+        if (c < 48 || c > 57) return null;
+        if (digits < 9) {
+          frac = frac * 10 + c - 48;
+          digits++;
+        }
+      }
+      if (dot === start || digits === 0) return null;
+      for (; digits < 9; digits++) frac *= 10;
+      const tsNs = secs * 1e9 + frac;
+      if (!Number.isSafeInteger(tsNs)) return null;
+      // event, or group:event, then ':' and the payload
+      let k = end;
+      if (k >= n || line.charCodeAt(k) !== 32) return null;
+      k++;
+      const a = k;
+      while (k < n && isWord(line.charCodeAt(k))) k++;
+      if (k === a || k >= n || line.charCodeAt(k) !== 58) return null;
+      let group = '';
+      let event = line.slice(a, k);
+      k++;
+      if (k < n && line.charCodeAt(k) !== 32) {
+        const b = k;
+        while (k < n && isWord(line.charCodeAt(k))) k++;
+        if (k === b || k >= n || line.charCodeAt(k) !== 58) return null;
+        group = event;
+        event = line.slice(b, k);
+        k++;
+      }
+      if (k < n && line.charCodeAt(k) !== 32) return null;
+      if (perfShape && (group === '' || token === 1)) return null; // perf lines name the group, have no flags
+      return { tsNs, cpu, group, event, payload: line.slice(k).trimStart() };
+    }
+    // a flags field like "b..1." or "d.h1." comes first (ftrace); anything else: unsure
+    if (token === 1 || end - start < 4 || end - start > 6) return null;
+    for (let k = start; k < end; k++) if (!isWord(line.charCodeAt(k)) && line.charCodeAt(k) !== 46) return null;
+  }
+  return null;
+}
+
+function isWord(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 }

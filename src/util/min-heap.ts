@@ -56,8 +56,14 @@ export class MinHeap<T> {
   }
 
   private swap(a: number, b: number): void {
-    [this.keys[a], this.keys[b]] = [this.keys[b], this.keys[a]];
-    [this.seqs[a], this.seqs[b]] = [this.seqs[b], this.seqs[a]];
-    [this.items[a], this.items[b]] = [this.items[b], this.items[a]];
+    const k = this.keys[a];
+    this.keys[a] = this.keys[b];
+    this.keys[b] = k;
+    const s = this.seqs[a];
+    this.seqs[a] = this.seqs[b];
+    this.seqs[b] = s;
+    const it = this.items[a];
+    this.items[a] = this.items[b];
+    this.items[b] = it;
   }
 }

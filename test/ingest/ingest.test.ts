@@ -128,3 +128,35 @@ describe('ingest: bad lines', () => {
     await expect(ingest('nope.txt')).rejects.toThrow(/nope.txt: no such file/);
   });
 });
+
+describe('the fast line scanner', () => {
+  it('agrees with the regular expressions whenever it answers (real lines, fixtures, mutations)', async () => {
+    const { scanLine, parseLineByRegex } = await import('../../src/ingest/kernel-events.js');
+    const { readFileSync } = await import('node:fs');
+    const { gunzipSync } = await import('node:zlib');
+    const fc = (await import('fast-check')).default;
+    const lines = [
+      ...gunzipSync(readFileSync('traces/capture/qemu-nvme-strict.txt.gz')).toString().split(/\r?\n/),
+      ...['ftrace-iommu', 'trace-cmd-dma', 'perf-script', 'bad-lines'].flatMap((f) => readFileSync(`${F}/${f}.txt`, 'utf8').split('\n')),
+    ];
+    let answered = 0;
+    for (const l of lines) {
+      const a = scanLine(l);
+      if (a) {
+        answered++;
+        expect(a).toEqual(parseLineByRegex(l));
+      }
+    }
+    expect(answered).toBeGreaterThan(300);
+    const sample = lines.filter((l) => scanLine(l) !== null).slice(0, 50);
+    fc.assert(
+      fc.property(fc.constantFrom(...sample), fc.nat(200), fc.constantFrom('', ' ', ':', '[', ']', '.', 'x', '9', '[1] ', ': ', 'a:b:'), (line, at, ins) => {
+        const pos = at % (line.length + 1);
+        const mutated = line.slice(0, pos) + ins + line.slice(pos + (ins === '' ? 1 : 0));
+        const a = scanLine(mutated);
+        if (a) expect(a).toEqual(parseLineByRegex(mutated));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+});
