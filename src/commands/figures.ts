@@ -7,7 +7,8 @@ import { DEFAULT_PROFILE } from '../cost/profile.js';
 
 export default class Figures extends DmaCommand {
   static override summary = 'Paper-style figures and a self-contained HTML report';
-  static override description = `With no arguments, replays the bundled traces through every strategy and writes into -o DIR:
+  static override description = `With no arguments, replays the bundled workload traces (synthetic and real captures; not the
+scenario-* test traces) through every strategy and writes into -o DIR:
 cost per DMA by category, overhead vs native, mapping reuse, hypercalls and invalidations per DMA,
 IOTLB miss rate vs IOTLB size (a built-in sweep), protection vs cost, and the protection matrix;
 each as .vl.json (Vega-Lite), .svg and .png, plus report.html embedding them all (opens offline).

@@ -52,7 +52,8 @@ export async function makeFigures(inputs: readonly string[], options: FiguresOpt
   const profile = options.profile ?? DEFAULT_PROFILE;
   const set = options.set ?? [];
   const step = options.onStep ?? (() => {});
-  const all = inputs.length > 0 ? [...inputs] : bundledTraces();
+  // The hand-written scenario traces are test fixtures, not workloads: left out by default.
+  const all = inputs.length > 0 ? [...inputs] : bundledTraces().filter((t) => !basename(t).startsWith('scenario-'));
   const traces = all.filter((p) => !p.endsWith('.json'));
   const files = all.filter((p) => p.endsWith('.json'));
   if (all.length === 0) throw new InputError('no inputs and no bundled traces in traces/');
