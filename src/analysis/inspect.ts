@@ -44,10 +44,10 @@ export interface TraceSummary {
   warnings: string[];
 }
 
-export async function inspectTrace(path: string, options: { strict?: boolean; profile?: string; set?: string[]; diagnostics?: Diagnostics } = {}): Promise<TraceSummary> {
+export async function inspectTrace(path: string, options: { strict?: boolean; profile?: string; set?: string[]; diagnostics?: Diagnostics; onProgress?: (bytesRead: number) => void } = {}): Promise<TraceSummary> {
   const params = resolveProfileByName(options.profile, options.set ?? []).params;
   const diagnostics = options.diagnostics ?? new Diagnostics(options.strict ?? false);
-  const reader = await openTrace(path, diagnostics);
+  const reader = await openTrace(path, diagnostics, { onProgress: options.onProgress });
   const tracker = new BufferTracker(path, diagnostics, reader.devices, {
     txRing: params['nic.tx_ring'],
     rxRing: params['nic.rx_ring'],

@@ -1,3 +1,14 @@
+import { statSync } from 'node:fs';
+
+/** A file's size in bytes for a progress total (0 when it cannot be read: the error comes later). */
+export function fileSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
 /**
  * A one-line progress indicator on stderr, shown only when stderr is a terminal, redrawn at most
  * ten times a second and erased when done.

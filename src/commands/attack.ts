@@ -9,6 +9,7 @@ import { protectionHeatmapSpec, protectionVsCostSpec } from '../figures/protecti
 import { textTable } from '../analysis/text-table.js';
 import { bundledTraces } from '../replay/golden.js';
 import { UsageError } from '../util/errors.js';
+import { Progress, fileSize } from '../cli/progress.js';
 
 export default class Attack extends DmaCommand {
   static override summary = 'Inject misbehaving DMAs into a replay and report what each strategy blocks';
@@ -38,12 +39,16 @@ when it reaches its target. See docs/threat-model.md.`;
     const bundled = bundledTraces();
     const trace = flags.trace ?? bundled.find((t) => t.endsWith('netperf-rx.csv')) ?? bundled[0];
     if (!trace) throw new UsageError('no --trace given and no bundled traces found in traces/');
+    const progress = new Progress();
+    progress.start(`injecting into ${trace}`, fileSize(trace));
     const report = await runAttacks(trace, {
       strategies: parseStrategyList(flags.strategy),
       profile: resolveProfileByName(flags.profile, flags.set),
       samples: flags.samples,
       seed: flags.seed,
+      onProgress: (b) => progress.update(b),
     });
+    progress.done();
     if (flags.figures) {
       for (const [name, spec] of [
         ['protection-matrix', protectionHeatmapSpec(report)],

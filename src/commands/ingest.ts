@@ -1,21 +1,12 @@
 import { Args, Flags } from '@oclif/core';
 import { createWriteStream } from 'node:fs';
 import { readFile, mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { DmaCommand } from '../cli/base-command.js';
-import { ingestToCsv, parseDeviceMap, type IngestSummary, type TraceFormat } from '../ingest/ingest.js';
+import { ingestToCsv, parseDeviceMap, type IngestOptions, type IngestSummary, type TraceFormat } from '../ingest/ingest.js';
 import { Diagnostics, formatProblem } from '../trace/diagnostics.js';
-import { InputError, UsageError } from '../util/errors.js';
-import { Progress } from '../cli/progress.js';
-import { stat } from 'node:fs/promises';
-
-async function fileSize(path: string): Promise<number> {
-  try {
-    return (await stat(path)).size;
-  } catch {
-    return 0;
-  }
-}
+import { InputError, StrictInputError, UsageError } from '../util/errors.js';
+import { Progress, fileSize } from '../cli/progress.js';
 
 export default class Ingest extends DmaCommand {
   static override summary = 'Turn a Linux kernel DMA trace (ftrace, trace-cmd, perf script) into canonical CSV';
@@ -33,11 +24,13 @@ Record a trace with: trace-cmd record -e iommu -e dma -- <workload>; trace-cmd r
   static override examples = [
     { description: 'A trace-cmd report to canonical CSV', command: '<%= config.bin %> ingest trace.txt -o trace.csv' },
     { description: 'An older kernel (iommu: events only) behind one NIC', command: '<%= config.bin %> ingest trace.txt --device eth0 --class net -o trace.csv' },
+    { description: 'Several captures at once, one CSV each in a directory', command: '<%= config.bin %> ingest traces/capture/*.txt.gz -o out/ingested' },
     { description: 'Replay a raw kernel trace directly (ingested on the fly)', command: '<%= config.bin %> replay trace.txt' },
   ];
-  static override args = { raw: Args.string({ description: 'kernel trace text (.txt, .gz)', required: true }) };
+  static override args = { raw: Args.string({ description: 'kernel trace text files (.txt, .gz)', required: true }) };
+  static override strict = false; // several inputs
   static override flags = {
-    output: Flags.string({ char: 'o', description: 'canonical CSV to write (default: stdout)' }),
+    output: Flags.string({ char: 'o', description: 'canonical CSV to write (default: stdout); with several inputs, a directory' }),
     format: Flags.string({ description: 'input format (default: detected)', options: ['auto', 'ftrace', 'perf'], default: 'auto' }),
     device: Flags.string({ description: 'device name for iommu: events (they name none)' }),
     class: Flags.string({ description: 'class of devices the --devices file does not name', options: ['net', 'disk'] }),
@@ -46,8 +39,10 @@ Record a trace with: trace-cmd record -e iommu -e dma -- <workload>; trace-cmd r
     strict: Flags.boolean({ description: 'stop with exit code 1 at the first bad line' }),
   };
 
-  async run(): Promise<IngestSummary> {
-    const { args, flags } = await this.parse(Ingest);
+  async run(): Promise<{ files: IngestSummary[] }> {
+    const { argv, flags } = await this.parse(Ingest);
+    const inputs = argv as string[];
+    if (inputs.length > 1 && !flags.output) throw new UsageError('several inputs need -o DIR: each becomes DIR/<name>.csv');
     if (this.jsonEnabled() && !flags.output) throw new UsageError('--json prints a summary on stdout, where the CSV would go: give -o FILE too');
     let devices;
     if (flags.devices) {
@@ -63,24 +58,43 @@ Record a trace with: trace-cmd record -e iommu -e dma -- <workload>; trace-cmd r
     const diagnostics = new Diagnostics(flags.strict, 1000, (p) => {
       if (shown++ < 20) process.stderr.write(formatProblem(p) + '\n');
     });
+    const summaries: IngestSummary[] = [];
+    let failed = false;
+    for (const raw of inputs) {
+      // One input: -o is the file. Several: -o is a directory of <name>.csv files.
+      const target = !flags.output ? undefined : inputs.length > 1 ? join(flags.output, basename(raw).replace(/(\.txt)?(\.gz)?$/, '') + '.csv') : flags.output;
+      try {
+        summaries.push(await this.ingestOne(raw, target, { format: flags.format as TraceFormat | 'auto', device: flags.device, cls: flags.class as 'net' | 'disk' | undefined, devices, guest: flags.guest, diagnostics }));
+      } catch (e) {
+        if (!(e instanceof InputError) || e instanceof StrictInputError || inputs.length === 1) throw e;
+        process.stderr.write(`error: ${e.message}\n`);
+        failed = true;
+      }
+    }
+    if (failed) process.exitCode = 1;
+    return { files: summaries };
+  }
+
+  private async ingestOne(raw: string, target: string | undefined, options: IngestOptions): Promise<IngestSummary> {
     const summary = {} as IngestSummary;
     const progress = new Progress();
-    progress.start(`ingesting ${args.raw}`, await fileSize(args.raw));
-    const chunks = ingestToCsv(args.raw, { format: flags.format as TraceFormat | 'auto', device: flags.device, cls: flags.class as 'net' | 'disk' | undefined, devices, guest: flags.guest, diagnostics, onProgress: (b) => progress.update(b) }, summary);
-    const out = flags.output ? (await mkdir(dirname(flags.output), { recursive: true }), createWriteStream(flags.output)) : process.stdout;
+    progress.start(`ingesting ${raw}`, fileSize(raw));
+    const chunks = ingestToCsv(raw, { ...options, onProgress: (b) => progress.update(b) }, summary);
+    const out = target ? (await mkdir(dirname(target), { recursive: true }), createWriteStream(target)) : process.stdout;
     for await (const c of chunks) if (!out.write(c)) await new Promise<void>((r) => out.once('drain', () => r()));
-    if (flags.output) await new Promise<void>((r) => (out as ReturnType<typeof createWriteStream>).end(() => r()));
+    if (target) await new Promise<void>((r) => (out as ReturnType<typeof createWriteStream>).end(() => r()));
     progress.done();
     const skipped = Object.entries(summary.skipped).map(([k, v]) => `${v} ${k}`).join(', ') || 'none';
     process.stderr.write(
       [
-        `${args.raw} (${summary.format}): ${summary.lines} lines, ${summary.events} DMA events -> ${summary.rows} rows (${summary.maps} maps, ${summary.unmaps} unmaps)${flags.output ? ` in ${flags.output}` : ''}`,
+        `${raw} (${summary.format}): ${summary.lines} lines, ${summary.events} DMA events -> ${summary.rows} rows (${summary.maps} maps, ${summary.unmaps} unmaps)${target ? ` in ${target}` : ''}`,
         `devices: ${summary.devices.join(', ') || 'none'}; skipped: ${skipped}`,
         `unmatched unmaps (maps before the trace began): ${summary.unmatched_unmaps}; maps live at the end: ${summary.live_maps}; events reordered beyond the window: ${summary.reordered}`,
-        ...(diagnostics.total > 0 ? [diagnostics.summary()] : []),
+        ...(options.diagnostics && options.diagnostics.total > 0 ? [options.diagnostics.summary()] : []),
         ...summary.notes.map((n) => `note: ${n}`),
       ].join('\n') + '\n',
     );
     return summary;
   }
+
 }

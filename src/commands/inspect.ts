@@ -3,6 +3,7 @@ import { DmaCommand } from '../cli/base-command.js';
 import { inspectTrace, type TraceSummary } from '../analysis/inspect.js';
 import { textTable, formatCell } from '../analysis/text-table.js';
 import { Diagnostics } from '../trace/diagnostics.js';
+import { Progress, fileSize } from '../cli/progress.js';
 
 export default class Inspect extends DmaCommand {
   static override summary = 'Summarize a trace: events, duration, devices, guests, buffer sizes, problems';
@@ -20,7 +21,10 @@ are listed as file:line: reason; the summary counts them by kind.`;
   async run(): Promise<TraceSummary> {
     const { args, flags } = await this.parse(Inspect);
     const diagnostics = new Diagnostics(flags.strict);
-    const s = await inspectTrace(args.trace, { diagnostics });
+    const progress = new Progress();
+    progress.start(`reading ${args.trace}`, fileSize(args.trace));
+    const s = await inspectTrace(args.trace, { diagnostics, onProgress: (b) => progress.update(b) });
+    progress.done();
     if (this.jsonEnabled()) return s;
     const n = (x: number) => formatCell(x);
     this.log(`${s.trace}`);

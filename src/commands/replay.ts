@@ -1,8 +1,7 @@
 import { Args, Flags } from '@oclif/core';
-import { statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { DmaCommand } from '../cli/base-command.js';
-import { Progress } from '../cli/progress.js';
+import { Progress, fileSize } from '../cli/progress.js';
 import { replay } from '../pipeline.js';
 import { formatTraceTable } from '../analysis/results-table.js';
 import { formatTable, resultsTable, TABLE_FORMATS, type TableFormat } from '../analysis/tables.js';
@@ -105,13 +104,6 @@ Profiles: ${listProfileIds().join(', ')} (see \`dmareplay profiles\`).`;
   }
 }
 
-function fileSize(path: string): number {
-  try {
-    return statSync(path).size;
-  } catch {
-    return 0;
-  }
-}
 
 /** Diagnostics go to stderr even with --json (oclif silences logToStderr then): stdout stays JSON. */
 function stderrLine(text: string): void {

@@ -66,6 +66,8 @@ export interface AttackOptions {
   samples?: number;
   seed?: number;
   diagnostics?: Diagnostics;
+  /** Progress through the injection pass, in bytes of the trace read. */
+  onProgress?: (bytesRead: number) => void;
 }
 
 /** Picks up to n distinct items, in their original order. */
@@ -176,7 +178,7 @@ export async function runAttacks(path: string, options: AttackOptions): Promise<
   choose('wrong-direction', s.maps.filter((m) => m.toDevice).map((m) => m.ordinal));
 
   const diagnostics = options.diagnostics ?? new Diagnostics();
-  const reader = await openTrace(path, diagnostics);
+  const reader = await openTrace(path, diagnostics, { onProgress: options.onProgress });
   const tracker = new BufferTracker(path, diagnostics, reader.devices, { txRing: params['nic.tx_ring'], rxRing: params['nic.rx_ring'], diskQueue: params['disk.queue_depth'] });
   const ctx = { params, slots: tracker };
   const runs: StrategyRun[] = options.strategies.map((d) => d.create(ctx));

@@ -146,3 +146,15 @@ describe('dmareplay strategies / profiles / inspect', () => {
     expect(s.problems.by_kind).toEqual({ 'bad-address': 1 });
   });
 });
+
+describe('dmareplay ingest', () => {
+  it('several inputs need -o DIR and become one CSV each; a missing one fails the run but not the others', () => {
+    const out = join(dir, 'ingested');
+    expect(cli('ingest', 'test/fixtures/kernel/perf-script.txt', 'test/fixtures/kernel/ftrace-iommu.txt').code).toBe(2);
+    const r = cli('ingest', 'test/fixtures/kernel/perf-script.txt', join(dir, 'missing.txt'), 'test/fixtures/kernel/ftrace-iommu.txt', '--device', 'eth0', '-o', out);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`error: ${join(dir, 'missing.txt')}: no such file`);
+    expect(readFileSync(join(out, 'perf-script.csv'), 'utf8').split('\n')[1]).toBe('0,0,eth0,net,map,bidirectional,0x2329000,4096,0xffefc000,');
+    expect(readFileSync(join(out, 'ftrace-iommu.csv'), 'utf8').trim().split('\n')).toHaveLength(8);
+  });
+});
