@@ -85,3 +85,17 @@ describe('fast scanner vs csv-parse', () => {
     );
   });
 });
+
+describe('replay results through either reader', () => {
+  it('are identical for every strategy on every bundled trace', async () => {
+    const { replayTrace } = await import('../../src/replay/replay.js');
+    const { resolveProfileByName } = await import('../../src/cost/profile.js');
+    const { STRATEGIES } = await import('../../src/strategies/index.js');
+    const profile = resolveProfileByName();
+    for (const path of bundledTraces()) {
+      const fast = await replayTrace(path, { strategies: STRATEGIES, profile });
+      const slow = await replayTrace(path, { strategies: STRATEGIES, profile, read: { fast: false } });
+      expect(JSON.stringify(fast.results), path).toBe(JSON.stringify(slow.results));
+    }
+  });
+});
