@@ -3,7 +3,8 @@
 //   BENCH_EVENTS     events in the file-based trace (default 2,000,000)
 //   BENCH_STREAM     events streamed for the memory check (default 10,000,000; 100,000,000 takes minutes)
 // Measures, on the same file: a bare byte scan, csv-parse alone, the canonical reader, replay with
-// one strategy and with all; the streamed memory check; sweep with 1 and 2 worker threads; ingest.
+// one strategy and with all; the same from the Arrow trace; the streamed memory check; sweep with
+// 1 and 2 worker threads; ingest.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, createWriteStream, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,6 +16,7 @@ const STREAM = Number(process.env.BENCH_STREAM ?? 10_000_000);
 const dir = join(tmpdir(), 'dmareplay-bench');
 mkdirSync(dir, { recursive: true });
 const trace = join(dir, `mixed-${N}.csv`);
+const arrow = join(dir, `mixed-${N}.arrow`);
 const raw = join(dir, `ftrace-${N / 4}.txt`);
 
 async function ensureTrace() {
@@ -23,6 +25,13 @@ async function ensureTrace() {
   const out = createWriteStream(trace);
   await writeSynth(out, 'mixed', { dmas: Math.ceil(N / 2), guests: 2, seed: 1 });
   await new Promise((r) => out.end(r));
+}
+
+function ensureArrow() {
+  if (existsSync(arrow)) return;
+  process.stderr.write(`making ${arrow} ...\n`);
+  const r = spawnSync(process.execPath, ['bin/run.js', 'ingest', trace, '-o', arrow], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(r.stderr);
 }
 
 async function ensureRaw() {
@@ -58,6 +67,7 @@ function run(kind, arg, strategies) {
 }
 
 await ensureTrace();
+ensureArrow();
 await ensureRaw();
 const rows = [];
 const base = {};
@@ -71,6 +81,10 @@ for (const [kind, strategies, label] of [
   const m = run(kind, trace, strategies);
   base[kind === 'replay' ? `replay-${strategies}` : kind] = m;
   rows.push({ input: `${label}`, events: m.events, strategies: strategies === 'all' ? 9 : strategies ? 1 : 0, seconds: m.seconds, rate: m.events / m.seconds, rss: m.rssMB });
+}
+for (const [strategies, label] of [[null, 'Arrow trace: reader'], ['native', 'Arrow trace: replay, native only'], ['native,persistent', 'Arrow trace: replay, native + persistent'], ['native,single-use', 'Arrow trace: replay, native + single-use'], ['all', 'Arrow trace: replay, all 9 strategies']]) {
+  const m = run(strategies ? 'replay' : 'reader', arrow, strategies);
+  rows.push({ input: label, events: m.events, strategies: strategies === 'all' ? 9 : strategies ? strategies.split(',').length : 0, seconds: m.seconds, rate: m.events / m.seconds, rss: m.rssMB });
 }
 const stream = run('replay-stream', STREAM, 'all');
 rows.push({ input: `streamed synthetic replay, all strategies`, events: stream.events, strategies: 9, seconds: stream.seconds, rate: stream.events / stream.seconds, rss: stream.rssMB });

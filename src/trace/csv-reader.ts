@@ -11,6 +11,7 @@ import { createGunzip } from 'node:zlib';
 import { parse, type Parser, type Options as CsvOptions, type InfoRecord, type CsvError } from 'csv-parse';
 import { parse as parseSync } from 'csv-parse/sync';
 import { CANONICAL_HEADER } from './canonical.js';
+import { readArrowTrace } from './arrow-trace.js';
 import { CANONICAL_COLUMNS, REQUIRED_COLUMNS } from './canonical.js';
 import { parseDecimal, parseHexAddress, parseId, type ParsedAddress, type ParsedId } from './fields.js';
 import { Diagnostics } from './diagnostics.js';
@@ -71,6 +72,11 @@ export class CanonicalCsvReader {
 
   async *batches(): AsyncGenerator<EventBatch> {
     if (!this.options.source) await checkReadable(this.path);
+    // The binary path: Arrow IPC traces come in typed record batches, nothing to parse.
+    if (!this.options.source && this.path.endsWith('.arrow')) {
+      yield* readArrowTrace(this.path, this.devices, this.diagnostics, this);
+      return;
+    }
     let source: AsyncIterable<Buffer | string>;
     const given = this.options.source;
     if (given) source = Symbol.asyncIterator in given ? given : (async function* () { yield* given as Iterable<Buffer | string>; })();

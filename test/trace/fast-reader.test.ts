@@ -99,3 +99,35 @@ describe('replay results through either reader', () => {
     }
   });
 });
+
+describe('the Arrow trace path', () => {
+  it('converting a trace to Arrow and replaying it gives the same results as the CSV', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { replayTrace } = await import('../../src/replay/replay.js');
+    const { resolveProfileByName } = await import('../../src/cost/profile.js');
+    const { STRATEGIES } = await import('../../src/strategies/index.js');
+    const { writeArrowTrace } = await import('../../src/trace/arrow-trace.js');
+    const dir = mkdtempSync(join(tmpdir(), 'dmareplay-arrow-'));
+    const profile = resolveProfileByName();
+    for (const path of ['traces/scenario-two-guests.csv', 'traces/scenario-tx-multipage.csv', 'traces/netperf-rx.csv', 'traces/qemu-nvme-lazy.csv.gz']) {
+      const reader = new CanonicalCsvReader(path, new Diagnostics());
+      const out = join(dir, 'x.arrow');
+      await writeArrowTrace(out, reader.batches(), reader.devices);
+      const a = await replayTrace(out, { strategies: STRATEGIES, profile, name: 't' });
+      const c = await replayTrace(path, { strategies: STRATEGIES, profile, name: 't' });
+      expect(JSON.stringify(a.results), path).toBe(JSON.stringify(c.results));
+    }
+  });
+
+  it('a file that is not an Arrow stream is one clear error', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const p = join(mkdtempSync(join(tmpdir(), 'dmareplay-arrow-')), 'bad.arrow');
+    writeFileSync(p, 'not arrow at all');
+    const reader = new CanonicalCsvReader(p, new Diagnostics());
+    await expect((async () => { for await (const _ of reader.batches()); })()).rejects.toThrow(/bad.arrow: not an Arrow IPC stream/);
+  });
+});
