@@ -4,9 +4,11 @@
  * IOTLB flush releases them all, either when the queue fills or when its timer fires.
  *
  * Models: a fixed ring of `size` entries; the timer is armed by the first entry queued after a
- * flush and fires `timeoutNs` of trace time later. Linux flushes on the unmap that finds the
- * queue full; this model flushes as the size-th entry is queued: the same one flush per `size`
- * unmaps, with the window closed one unmap sooner. One queue per domain, not per CPU.
+ * flush and fires `timeoutNs` of trace time later. Linux's ring of IOVA_FQ_SIZE = 256 slots
+ * holds 255 entries (one slot tells full from empty) and flushes on the unmap that finds it full,
+ * so it flushes once per 255 unmaps; this model flushes as the size-th entry is queued, once per
+ * `size` unmaps (set linux.fq_size=255 to match Linux exactly). One queue per domain, not per CPU
+ * (Linux keeps one per CPU per domain on VT-d; traces carry no CPU).
  * Cost charged: none here; the strategy charges the flush and the frees.
  */
 export class FlushQueue {
