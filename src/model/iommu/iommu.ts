@@ -100,8 +100,10 @@ export class Iommu {
    * Linux does when the range exceeds the hardware's maximum address mask.
    */
   invalidateRange(domain: number, firstPage: number, pages: number): void {
+    // The smallest aligned power-of-two block holding the range; past the maximum mask the search
+    // stops (2 ** order, not 1 << order, which overflows 32 bits for ranges near page 2^31).
     let order = 0;
-    while ((1 << order) < pages || Math.floor(firstPage / (1 << order)) !== Math.floor((firstPage + pages - 1) / (1 << order))) order++;
+    while (order <= MAX_ADDRESS_MASK && (2 ** order < pages || Math.floor(firstPage / 2 ** order) !== Math.floor((firstPage + pages - 1) / 2 ** order))) order++;
     if (order > MAX_ADDRESS_MASK) {
       this.invalidateDomain(domain);
       return;
@@ -109,7 +111,7 @@ export class Iommu {
     const c = this.c;
     c[C.iotlbInvalidations]++;
     c[C.cycIotlbInvalidate] += this.invalidateCycles;
-    const block = 1 << order;
+    const block = 2 ** order;
     const start = Math.floor(firstPage / block) * block;
     for (let p = start; p < start + block; p++) c[C.iotlbInvalidatedEntries] += this.iotlb.invalidatePage(domain, p);
   }

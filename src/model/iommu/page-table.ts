@@ -48,7 +48,7 @@ export class PageTables {
   private roots = new Int32Array(16);
   /** Leaves present (of any size). */
   leaves = 0;
-  /** Tables allocated by the last map (0..3). */
+  /** Tables allocated by the last map (0..4, the root included). */
   lastTablesAllocated = 0;
   /** Memory references made by the last walk. */
   lastWalkRefs = 0;
@@ -58,9 +58,15 @@ export class PageTables {
   /**
    * Writes a leaf for `page` (aligned to the leaf size) in `domain`, creating tables on the way.
    * @returns PTE writes made: 1 for the leaf + 1 per table linked in. Sets lastTablesAllocated.
-   * Overwriting a present leaf is one write and does not change `leaves`.
+   * Overwriting a present leaf is one write and does not change `leaves`; a superpage written
+   * over a table drops the leaves below it from the count. A page at or beyond the 48-bit input
+   * width cannot be mapped: nothing is written and 0 is returned (translations of it fault).
    */
   map(domain: number, page: number, hostPage: number, perms: number, level = PageSize.small as number): number {
+    if (page >= MAX_IOVA_PAGES) {
+      this.lastTablesAllocated = 0;
+      return 0;
+    }
     let table = this.root(domain);
     let writes = 0;
     let allocated = table < 0 ? 1 : 0;
@@ -79,7 +85,9 @@ export class PageTables {
       table = next;
     }
     const slot = table * ENTRIES + indexAt(page, level);
-    if (this.tables[slot] >= 0) this.leaves++;
+    const old = this.tables[slot];
+    if (old > 0) this.leaves -= this.leavesBelow(old); // a table replaced by a superpage leaf
+    if (old >= 0) this.leaves++;
     this.tables[slot] = encodeLeaf(hostPage, perms);
     this.lastTablesAllocated = allocated;
     return writes + 1;
@@ -125,6 +133,17 @@ export class PageTables {
       table = e;
     }
     return 0;
+  }
+
+  /** Leaves reachable from a table (the table itself is left allocated, as Linux leaves it). */
+  private leavesBelow(table: number): number {
+    let n = 0;
+    for (let k = table * ENTRIES; k < (table + 1) * ENTRIES; k++) {
+      const e = this.tables[k];
+      if (e < 0) n++;
+      else if (e > 0) n += this.leavesBelow(e);
+    }
+    return n;
   }
 
   /** Tables allocated so far, all domains (table 0 excluded). */
