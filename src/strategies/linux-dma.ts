@@ -27,6 +27,10 @@ export class LinuxDmaApi {
   private readonly driver: DriverCosts;
   private readonly allocators: LinuxIovaAllocator[] = [];
   private readonly params: StrategyContext['params'];
+  private readonly allocCycles: number;
+  private readonly slowAllocCycles: number;
+  private readonly freeCycles: number;
+  private readonly slowFreeCycles: number;
   /** Per in-flight buffer: first IOVA page (-1 when refused) and first guest page. */
   slotIova = new Float64Array(0);
   slotGpa = new Float64Array(0);
@@ -37,6 +41,10 @@ export class LinuxDmaApi {
     private readonly ctx: StrategyContext,
   ) {
     this.params = ctx.params;
+    this.allocCycles = ctx.params['iova.alloc_cycles'];
+    this.slowAllocCycles = ctx.params['iova.slow_alloc_cycles'];
+    this.freeCycles = ctx.params['iova.free_cycles'];
+    this.slowFreeCycles = ctx.params['iova.slow_free_cycles'];
     this.driver = driverCosts(ctx.params);
     this.vmm = new Vmm(c, ctx.params);
     this.iommu = new Iommu(c, ctx.params);
@@ -80,8 +88,8 @@ export class LinuxDmaApi {
     c[C.iovaAllocs]++;
     if (alloc.lastAllocSlow) {
       c[C.iovaSlowAllocs]++;
-      c[C.cycIovaAlloc] += this.params['iova.slow_alloc_cycles'];
-    } else c[C.cycIovaAlloc] += this.params['iova.alloc_cycles'];
+      c[C.cycIovaAlloc] += this.slowAllocCycles;
+    } else c[C.cycIovaAlloc] += this.allocCycles;
     const perms = permForDir(b.dir[i]);
     for (let p = 0; p < pages; p++) {
       this.iommu.mapPage(domain, iova + p, this.vmm.hostPage(guest, gpa + p), perms);
@@ -121,10 +129,10 @@ export class LinuxDmaApi {
     const alloc = this.allocator(domain);
     alloc.free(iova, pages);
     c[C.iovaFrees]++;
-    c[C.cycIovaAlloc] += this.params['iova.free_cycles'];
+    c[C.cycIovaAlloc] += this.freeCycles;
     if (alloc.lastFreeSlow > 0) {
       c[C.iovaSlowFrees] += alloc.lastFreeSlow;
-      c[C.cycIovaAlloc] += alloc.lastFreeSlow * this.params['iova.slow_free_cycles'];
+      c[C.cycIovaAlloc] += alloc.lastFreeSlow * this.slowFreeCycles;
     }
   }
 

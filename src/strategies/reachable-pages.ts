@@ -14,13 +14,9 @@ export class ReachablePages {
 
   /** One more (delta 1) or one fewer (delta -1) mapping of guest page `gpn`. */
   note(guest: number, gpn: number, delta: number): void {
-    const hi = hiOf(gpn);
-    const lo = gpn >>> 0;
-    const n = this.counts.get(guest, hi, lo);
-    const next = (n < 0 ? 0 : n) + delta;
-    if (next <= 0) this.counts.delete(guest, hi, lo);
-    else this.counts.set(guest, hi, lo, next);
-    if (n < 0 && next > 0) this.c[C.reachableBytes] += PAGE_SIZE;
-    else if (n > 0 && next <= 0) this.c[C.reachableBytes] -= PAGE_SIZE;
+    const before = this.counts.adjust(guest, hiOf(gpn), gpn >>> 0, delta);
+    const n = before < 0 ? 0 : before;
+    if (n === 0 && delta > 0) this.c[C.reachableBytes] += PAGE_SIZE;
+    else if (n > 0 && n + delta <= 0) this.c[C.reachableBytes] -= PAGE_SIZE;
   }
 }

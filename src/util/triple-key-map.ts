@@ -64,6 +64,38 @@ export class TripleKeyMap {
     this.size++;
   }
 
+  /**
+   * Adds `delta` to the key's value in one probe (an absent key counts as 0); a result of 0 or
+   * less removes the key. @returns the value before (-1 when the key was absent).
+   * Same outcome as get + set/delete, for reference counts kept in the map.
+   */
+  adjust(a: number, b: number, c: number, delta: number): number {
+    const mask = this.mask;
+    let i = TripleKeyMap.hash(a, b, c) & mask;
+    while (this.used[i] === 1) {
+      if (this.k0[i] === (a | 0) && this.k1[i] === (b | 0) && this.k2[i] === (c | 0)) {
+        const before = this.values[i];
+        const after = before + delta;
+        if (after > 0) this.values[i] = after;
+        else this.removeAt(i);
+        return before;
+      }
+      i = (i + 1) & mask;
+    }
+    if (delta > 0) {
+      if ((this.size + 1) * 2 > mask + 1) this.set(a, b, c, delta);
+      else {
+        this.used[i] = 1;
+        this.k0[i] = a;
+        this.k1[i] = b;
+        this.k2[i] = c;
+        this.values[i] = delta;
+        this.size++;
+      }
+    }
+    return -1;
+  }
+
   /** Removes the key; returns its value, or -1 when it was absent. */
   delete(a: number, b: number, c: number): number {
     const mask = this.mask;
@@ -74,6 +106,13 @@ export class TripleKeyMap {
     }
     if (this.used[i] === 0) return -1;
     const removed = this.values[i];
+    this.removeAt(i);
+    return removed;
+  }
+
+  /** Empties occupied slot i, keeping every probe run intact. */
+  private removeAt(i: number): void {
+    const mask = this.mask;
     // Backward-shift: move later entries of the probe run into the hole when their home allows.
     let hole = i;
     let j = (i + 1) & mask;
@@ -92,7 +131,6 @@ export class TripleKeyMap {
     }
     this.used[hole] = 0;
     this.size--;
-    return removed;
   }
 
   clear(): void {

@@ -7,6 +7,7 @@
  * The set of an entry is (tag page XOR domain * 0x9e3779b1) mod sets: for domain 0 simply the
  * page number modulo the number of sets, as in hardware that indexes by low page bits.
  * Does not model: not-present entries (never cached), device-side ATS caches, timing.
+ * Domains are below 2^29 (an entry's tag packs domain and leaf level into one int32).
  * Cost charged: none here; the IOMMU facade counts hits, misses and walks.
  */
 import { PAGES_PER_LEAF } from './page-table.js';
@@ -16,13 +17,15 @@ export class Iotlb {
   readonly ways: number;
   readonly sets: number;
   private readonly setMask: number;
-  private readonly tagDomain: Int32Array;
+  /** Per entry: domain * 4 + leaf level, or -1 when the entry is invalid (one compare tests
+   * validity, domain and size together). */
+  private readonly tagKey: Int32Array;
   private readonly tagPage: Float64Array;
-  private readonly tagLevel: Uint8Array;
   private readonly value: Float64Array;
   private readonly stamp: Float64Array;
-  private readonly valid: Uint8Array;
   private clock = 0;
+  /** Largest leaf level ever inserted: lookups and invalidations need not look for larger tags. */
+  private maxLevelInserted = 0;
   /** Valid entries replaced by the last insert (0 or 1). */
   lastEvicted = 0;
   /** Leaf level of the entry the last successful lookup hit. */
@@ -36,12 +39,10 @@ export class Iotlb {
     this.ways = ways;
     this.sets = entries / ways;
     this.setMask = this.sets - 1;
-    this.tagDomain = new Int32Array(entries);
+    this.tagKey = new Int32Array(entries).fill(-1);
     this.tagPage = new Float64Array(entries);
-    this.tagLevel = new Uint8Array(entries);
     this.value = new Float64Array(entries);
     this.stamp = new Float64Array(entries);
-    this.valid = new Uint8Array(entries);
   }
 
   /** The set a tag page of a domain falls in. */
@@ -54,11 +55,13 @@ export class Iotlb {
    * @returns the cached leaf (negative), or 0 on a miss. A hit refreshes the entry's LRU stamp.
    */
   lookup(domain: number, page: number, maxLevel: number): number {
-    for (let level = 0; level <= maxLevel; level++) {
+    const top = maxLevel < this.maxLevelInserted ? maxLevel : this.maxLevelInserted;
+    for (let level = 0; level <= top; level++) {
       const tag = level === 0 ? page : Math.floor(page / PAGES_PER_LEAF[level]);
+      const key = domain * 4 + level;
       const base = this.setOf(domain, tag) * this.ways;
       for (let w = base; w < base + this.ways; w++) {
-        if (this.valid[w] === 1 && this.tagPage[w] === tag && this.tagDomain[w] === domain && this.tagLevel[w] === level) {
+        if (this.tagKey[w] === key && this.tagPage[w] === tag) {
           this.stamp[w] = ++this.clock;
           this.lastHitLevel = level;
           return this.value[w];
@@ -74,17 +77,16 @@ export class Iotlb {
     const base = this.setOf(domain, tag) * this.ways;
     let victim = base;
     for (let w = base; w < base + this.ways; w++) {
-      if (this.valid[w] === 0) {
+      if (this.tagKey[w] < 0) {
         victim = w;
         break;
       }
       if (this.stamp[w] < this.stamp[victim]) victim = w;
     }
-    this.lastEvicted = this.valid[victim];
-    this.valid[victim] = 1;
-    this.tagDomain[victim] = domain;
+    this.lastEvicted = this.tagKey[victim] < 0 ? 0 : 1;
+    if (level > this.maxLevelInserted) this.maxLevelInserted = level;
+    this.tagKey[victim] = domain * 4 + level;
     this.tagPage[victim] = tag;
-    this.tagLevel[victim] = level;
     this.value[victim] = leaf;
     this.stamp[victim] = ++this.clock;
   }
@@ -92,12 +94,14 @@ export class Iotlb {
   /** Drops every entry of `domain` covering 4 KiB page `page`; returns how many were valid. */
   invalidatePage(domain: number, page: number): number {
     let dropped = 0;
-    for (let level = 0; level < PAGES_PER_LEAF.length; level++) {
+    // Sizes never cached cannot be present: most strategies only ever cache 4 KiB leaves.
+    for (let level = 0; level <= this.maxLevelInserted; level++) {
       const tag = level === 0 ? page : Math.floor(page / PAGES_PER_LEAF[level]);
+      const key = domain * 4 + level;
       const base = this.setOf(domain, tag) * this.ways;
       for (let w = base; w < base + this.ways; w++) {
-        if (this.valid[w] === 1 && this.tagPage[w] === tag && this.tagDomain[w] === domain && this.tagLevel[w] === level) {
-          this.valid[w] = 0;
+        if (this.tagKey[w] === key && this.tagPage[w] === tag) {
+          this.tagKey[w] = -1;
           dropped++;
         }
       }
@@ -109,8 +113,9 @@ export class Iotlb {
   invalidateDomain(domain: number): number {
     let dropped = 0;
     for (let w = 0; w < this.entries; w++) {
-      if (this.valid[w] === 1 && this.tagDomain[w] === domain) {
-        this.valid[w] = 0;
+      const key = this.tagKey[w];
+      if (key >= 0 && key >> 2 === domain) {
+        this.tagKey[w] = -1;
         dropped++;
       }
     }
@@ -119,16 +124,15 @@ export class Iotlb {
 
   /** Drops every entry; returns how many were valid. */
   invalidateAll(): number {
-    let dropped = 0;
-    for (let w = 0; w < this.entries; w++) dropped += this.valid[w];
-    this.valid.fill(0);
+    const dropped = this.occupancy;
+    this.tagKey.fill(-1);
     return dropped;
   }
 
   /** Valid entries now (for tests and reports). */
   get occupancy(): number {
     let n = 0;
-    for (let w = 0; w < this.entries; w++) n += this.valid[w];
+    for (let w = 0; w < this.entries; w++) if (this.tagKey[w] >= 0) n++;
     return n;
   }
 }

@@ -16,14 +16,18 @@
  */
 export const IOVA_BASE_PAGE = 0x1000000;
 
+/** Range sizes below this keep their free stacks in an array indexed by size (no Map lookup). */
+const SMALL_SIZES = 64;
+
 export class IovaAllocator {
   private next = IOVA_BASE_PAGE;
   /** Free ranges by size in pages; arrays used as stacks (amortised, no per-call allocation). */
-  private readonly freeBySize = new Map<number, number[]>();
+  private readonly smallFree: number[][] = Array.from({ length: SMALL_SIZES }, () => []);
+  private readonly largeFree = new Map<number, number[]>();
 
   /** @returns the first page of a free range of `pages` pages. */
   alloc(pages: number): number {
-    const stack = this.freeBySize.get(pages);
+    const stack = pages < SMALL_SIZES ? this.smallFree[pages] : this.largeFree.get(pages);
     if (stack !== undefined && stack.length > 0) return stack.pop()!;
     const start = this.next;
     this.next += pages;
@@ -31,10 +35,14 @@ export class IovaAllocator {
   }
 
   free(start: number, pages: number): void {
-    let stack = this.freeBySize.get(pages);
+    if (pages < SMALL_SIZES) {
+      this.smallFree[pages].push(start);
+      return;
+    }
+    let stack = this.largeFree.get(pages);
     if (stack === undefined) {
       stack = [];
-      this.freeBySize.set(pages, stack);
+      this.largeFree.set(pages, stack);
     }
     stack.push(start);
   }

@@ -133,9 +133,11 @@ export class LinuxIovaAllocator {
   }
 }
 
-/** The smallest power of two >= n (n >= 1, below 2^31). */
+/** The smallest power of two >= n (n >= 1). */
 export function nextPowerOfTwo(n: number): number {
-  return n <= 1 ? 1 : 2 ** (32 - Math.clz32(n - 1));
+  // A shift, not 2 ** k (a Math.pow call on the hot path); >>> 0 keeps 2^31 positive.
+  if (n > 0x80000000) return 2 ** Math.ceil(Math.log2(n));
+  return n <= 1 ? 1 : (1 << (32 - Math.clz32(n - 1))) >>> 0;
 }
 
 /** log2(n) when n is a power of two (below 2^31), else -1. */

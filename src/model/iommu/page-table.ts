@@ -9,6 +9,12 @@
  * paging-structure caches, the root/context tables (one lookup per domain, not per DMA).
  * Cost charged: none here; the IOMMU facade turns the writes it reports into cycles.
  *
+ * Speed: a small direct-mapped cache remembers the leaf table (level 0) of recently used 2 MiB
+ * blocks, so most maps, unmaps and walks read one entry instead of four. It changes no result: a
+ * walk that finds its leaf table there still counts the four references the IOMMU makes. Tables
+ * are never freed, so a cached leaf table stays the one the tree links to until a superpage leaf
+ * is written over it; any superpage map empties the cache.
+ *
  * Encoding, in one Float64Array of 512-entry tables (table 0 is unused so 0 means empty):
  * an interior entry holds a child table index (> 0); a leaf holds -(hostPage * 4 + perms),
  * perms in 1..3 (R = 1, W = 2), so every present leaf is negative.
@@ -42,8 +48,16 @@ function indexAt(page: number, level: number): number {
   return ((lo >>> 27) | (Math.floor(page / 4294967296) << 5)) & 511;
 }
 
+/** Entries of the leaf-table cache (a power of two). */
+const LEAF_CACHE = 256;
+
 export class PageTables {
   private tables = new Float64Array(ENTRIES * 64);
+  /** Leaf-table cache, indexed by hash of (domain, 2 MiB block): domain (-1 = empty), block,
+   * leaf table. */
+  private readonly cacheDomain = new Int32Array(LEAF_CACHE).fill(-1);
+  private readonly cacheBlock = new Int32Array(LEAF_CACHE);
+  private readonly cacheTable = new Int32Array(LEAF_CACHE);
   private tableCount = 1; // table 0 reserved
   private roots = new Int32Array(16);
   /** Leaves present (of any size). */
@@ -67,6 +81,17 @@ export class PageTables {
       this.lastTablesAllocated = 0;
       return 0;
     }
+    if (level !== 0) this.cacheDomain.fill(-1);
+    else {
+      const leafTable = this.cachedLeafTable(domain, page);
+      if (leafTable > 0) {
+        const slot = leafTable * ENTRIES + ((page >>> 0) & 511);
+        if (this.tables[slot] === 0) this.leaves++;
+        this.tables[slot] = encodeLeaf(hostPage, perms);
+        this.lastTablesAllocated = 0;
+        return 1;
+      }
+    }
     let table = this.root(domain);
     let writes = 0;
     let allocated = table < 0 ? 1 : 0;
@@ -84,6 +109,7 @@ export class PageTables {
       }
       table = next;
     }
+    if (level === 0) this.cacheLeafTable(domain, page, table);
     const slot = table * ENTRIES + indexAt(page, level);
     const old = this.tables[slot];
     if (old > 0) this.leaves -= this.leavesBelow(old); // a table replaced by a superpage leaf
@@ -100,6 +126,14 @@ export class PageTables {
   unmap(domain: number, page: number): number {
     let table = this.root(domain);
     if (table < 0 || page >= MAX_IOVA_PAGES) return 0;
+    const leafTable = this.cachedLeafTable(domain, page);
+    if (leafTable > 0) {
+      const slot = leafTable * ENTRIES + ((page >>> 0) & 511);
+      if (this.tables[slot] === 0) return 0;
+      this.tables[slot] = 0;
+      this.leaves--;
+      return 1;
+    }
     for (let l = LEVELS - 1; l >= 0; l--) {
       const slot = table * ENTRIES + indexAt(page, l);
       const e = this.tables[slot];
@@ -122,7 +156,16 @@ export class PageTables {
     let table = this.root(domain);
     this.lastWalkRefs = 0;
     if (table < 0 || page >= MAX_IOVA_PAGES) return 0;
+    const leafTable = this.cachedLeafTable(domain, page);
+    if (leafTable > 0) {
+      // The upper three entries lead here (the IOMMU still reads them: four references).
+      this.lastWalkRefs = LEVELS;
+      const e = this.tables[leafTable * ENTRIES + ((page >>> 0) & 511)];
+      if (e < 0) this.lastWalkLevel = 0;
+      return e;
+    }
     for (let l = LEVELS - 1; l >= 0; l--) {
+      if (l === 0) this.cacheLeafTable(domain, page, table);
       const e = this.tables[table * ENTRIES + indexAt(page, l)];
       this.lastWalkRefs++;
       if (e === 0) return 0;
@@ -144,6 +187,21 @@ export class PageTables {
       else if (e > 0) n += this.leavesBelow(e);
     }
     return n;
+  }
+
+  /** The cached leaf table holding `page` (below MAX_IOVA_PAGES) of `domain`, or 0. */
+  private cachedLeafTable(domain: number, page: number): number {
+    const block = Math.floor(page / ENTRIES); // < 2^27: an int32
+    const k = (block ^ Math.imul(domain, 0x9e3779b1)) & (LEAF_CACHE - 1);
+    return this.cacheDomain[k] === domain && this.cacheBlock[k] === block ? this.cacheTable[k] : 0;
+  }
+
+  private cacheLeafTable(domain: number, page: number, table: number): void {
+    const block = Math.floor(page / ENTRIES);
+    const k = (block ^ Math.imul(domain, 0x9e3779b1)) & (LEAF_CACHE - 1);
+    this.cacheDomain[k] = domain;
+    this.cacheBlock[k] = block;
+    this.cacheTable[k] = table;
   }
 
   /** Tables allocated so far, all domains (table 0 excluded). */

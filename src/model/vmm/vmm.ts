@@ -84,18 +84,13 @@ export class Vmm {
 
   /** Takes a reference on a host page. */
   pin(hostPage: number): void {
-    const hi = hiOf(hostPage);
-    const n = this.pins.get(0, hi, hostPage >>> 0);
-    this.pins.set(0, hi, hostPage >>> 0, n < 0 ? 1 : n + 1);
+    this.pins.adjust(0, hiOf(hostPage), hostPage >>> 0, 1);
     this.chargeRefcount();
   }
 
   /** Drops a reference on a host page. */
   unpin(hostPage: number): void {
-    const hi = hiOf(hostPage);
-    const n = this.pins.get(0, hi, hostPage >>> 0);
-    if (n <= 1) this.pins.delete(0, hi, hostPage >>> 0);
-    else this.pins.set(0, hi, hostPage >>> 0, n - 1);
+    this.pins.adjust(0, hiOf(hostPage), hostPage >>> 0, -1);
     this.chargeRefcount();
   }
 
