@@ -24,6 +24,8 @@ import { TripleKeyMap, hiOf } from '../../util/triple-key-map.js';
  * mapped by dma-iommu.
  */
 export const MAX_ADDRESS_MASK = 9;
+/** 2^k for k up to MAX_ADDRESS_MASK + 1 (a table, not `2 ** k`, which is a Math.pow call). */
+const POW2 = Array.from({ length: MAX_ADDRESS_MASK + 2 }, (_, k) => 2 ** k);
 
 export class Iommu {
   readonly tables = new PageTables();
@@ -103,7 +105,7 @@ export class Iommu {
     // The smallest aligned power-of-two block holding the range; past the maximum mask the search
     // stops (2 ** order, not 1 << order, which overflows 32 bits for ranges near page 2^31).
     let order = 0;
-    while (order <= MAX_ADDRESS_MASK && (2 ** order < pages || Math.floor(firstPage / 2 ** order) !== Math.floor((firstPage + pages - 1) / 2 ** order))) order++;
+    while (order <= MAX_ADDRESS_MASK && (POW2[order] < pages || Math.floor(firstPage / POW2[order]) !== Math.floor((firstPage + pages - 1) / POW2[order]))) order++;
     if (order > MAX_ADDRESS_MASK) {
       this.invalidateDomain(domain);
       return;
@@ -111,7 +113,7 @@ export class Iommu {
     const c = this.c;
     c[C.iotlbInvalidations]++;
     c[C.cycIotlbInvalidate] += this.invalidateCycles;
-    const block = 2 ** order;
+    const block = POW2[order];
     const start = Math.floor(firstPage / block) * block;
     for (let p = start; p < start + block; p++) c[C.iotlbInvalidatedEntries] += this.iotlb.invalidatePage(domain, p);
   }
@@ -164,7 +166,7 @@ export class Iommu {
         return -1;
       }
       level = this.tables.lastWalkLevel;
-      this.iotlb.insert(domain, page, level, leaf);
+      this.iotlb.insertAfterMiss(domain, page, level, leaf);
       c[C.iotlbEvictions] += this.iotlb.lastEvicted;
     }
     if ((leafPerms(leaf) & need) !== need) {
@@ -172,7 +174,8 @@ export class Iommu {
       c[C.faultsPermission]++;
       return -1;
     }
-    const host = level === 0 ? leafHostPage(leaf) : leafHostPage(leaf) + (page % PAGES_PER_LEAF[level]);
+    // The page's offset in its superpage, without % (a slow fmod on doubles).
+    const host = level === 0 ? leafHostPage(leaf) : leafHostPage(leaf) + (page - Math.floor(page / PAGES_PER_LEAF[level]) * PAGES_PER_LEAF[level]);
     if (this.revokedHosts !== null && this.revokedHosts.get(0, hiOf(host), host >>> 0) >= 0) {
       c[C.faults]++;
       c[C.faultsNotPresent]++;

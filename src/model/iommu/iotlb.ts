@@ -30,6 +30,8 @@ export class Iotlb {
   lastEvicted = 0;
   /** Leaf level of the entry the last successful lookup hit. */
   lastHitLevel = 0;
+  /** The way a 4 KiB insert would replace in the set the last missed lookup scanned. */
+  private missVictim = 0;
 
   constructor(entries: number, ways: number) {
     if (entries < 1 || ways < 1 || entries % ways !== 0 || ((entries / ways) & (entries / ways - 1)) !== 0) {
@@ -56,8 +58,29 @@ export class Iotlb {
    */
   lookup(domain: number, page: number, maxLevel: number): number {
     const top = maxLevel < this.maxLevelInserted ? maxLevel : this.maxLevelInserted;
-    for (let level = 0; level <= top; level++) {
-      const tag = level === 0 ? page : Math.floor(page / PAGES_PER_LEAF[level]);
+    // Level 0 first, noting the way a 4 KiB insert would replace (so a miss need not scan the
+    // set again: see insertAfterMiss).
+    const base0 = this.setOf(domain, page) * this.ways;
+    const key0 = domain * 4;
+    let victim = base0;
+    let invalidFound = false;
+    for (let w = base0; w < base0 + this.ways; w++) {
+      const key = this.tagKey[w];
+      if (key === key0 && this.tagPage[w] === page) {
+        this.stamp[w] = ++this.clock;
+        this.lastHitLevel = 0;
+        return this.value[w];
+      }
+      if (!invalidFound) {
+        if (key < 0) {
+          victim = w;
+          invalidFound = true;
+        } else if (this.stamp[w] < this.stamp[victim]) victim = w;
+      }
+    }
+    this.missVictim = victim;
+    for (let level = 1; level <= top; level++) {
+      const tag = Math.floor(page / PAGES_PER_LEAF[level]);
       const key = domain * 4 + level;
       const base = this.setOf(domain, tag) * this.ways;
       for (let w = base; w < base + this.ways; w++) {
@@ -83,6 +106,19 @@ export class Iotlb {
       }
       if (this.stamp[w] < this.stamp[victim]) victim = w;
     }
+    this.fill(victim, domain, tag, level, leaf);
+  }
+
+  /**
+   * `insert` right after a `lookup` of the same domain and page missed, with nothing in between:
+   * a 4 KiB leaf goes to the way that lookup already chose.
+   */
+  insertAfterMiss(domain: number, page: number, level: number, leaf: number): void {
+    if (level === 0) this.fill(this.missVictim, domain, page, 0, leaf);
+    else this.insert(domain, page, level, leaf);
+  }
+
+  private fill(victim: number, domain: number, tag: number, level: number, leaf: number): void {
     this.lastEvicted = this.tagKey[victim] < 0 ? 0 : 1;
     if (level > this.maxLevelInserted) this.maxLevelInserted = level;
     this.tagKey[victim] = domain * 4 + level;

@@ -33,7 +33,9 @@ export function encodeLeaf(hostPage: number, perms: number): number {
   return -(hostPage * 4 + perms);
 }
 export function leafPerms(leaf: number): number {
-  return -leaf % 4;
+  // Not `-leaf % 4`: leaves exceed int32, and % on doubles is a slow fmod call.
+  const v = -leaf;
+  return v - Math.floor(v / 4) * 4;
 }
 export function leafHostPage(leaf: number): number {
   return Math.floor(-leaf / 4);
