@@ -87,9 +87,8 @@ export class BufferTracker {
         this.slotQueue[slot] = queue;
         let posts = true;
         if (b.hasUnit[i] === 1) {
-          const count = this.liveUnits.get(b.device[i], b.unitHi[i], b.unitLo[i]);
+          const count = this.liveUnits.adjust(b.device[i], b.unitHi[i], b.unitLo[i], 1);
           if (count < 0) this.units++;
-          this.liveUnits.set(b.device[i], b.unitHi[i], b.unitLo[i], count < 0 ? 1 : count + 1);
           // A disk request is one queue entry however many buffers its scatter-gather list has.
           posts = b.cls[i] !== DeviceClass.disk || count < 0;
         }
@@ -113,9 +112,7 @@ export class BufferTracker {
         let completes = true;
         if (this.slotHasUnit[slot] === 1) {
           const dev = b.device[i];
-          const count = this.liveUnits.get(dev, this.slotUnitHi[slot], this.slotUnitLo[slot]);
-          if (count <= 1) this.liveUnits.delete(dev, this.slotUnitHi[slot], this.slotUnitLo[slot]);
-          else this.liveUnits.set(dev, this.slotUnitHi[slot], this.slotUnitLo[slot], count - 1);
+          const count = this.liveUnits.adjust(dev, this.slotUnitHi[slot], this.slotUnitLo[slot], -1);
           completes = b.cls[i] !== DeviceClass.disk || count <= 1;
         }
         if (completes) this.queues.complete(this.slotQueue[slot]);

@@ -27,6 +27,8 @@ export class DeviceQueues {
   private occupancy = new Int32Array(16);
   private peakOccupancy = new Int32Array(16);
   private capacityOf = new Int32Array(16);
+  /** 1 once a queue's first overflow is recorded. */
+  private warned = new Uint8Array(16);
   overflows = 0;
   /** First overflow per queue, for one warning each: [queue, line, occupancy]. */
   readonly firstOverflow: [number, number, number][] = [];
@@ -42,7 +44,10 @@ export class DeviceQueues {
     const occ = ++this.occupancy[queue];
     if (occ > this.peakOccupancy[queue]) this.peakOccupancy[queue] = occ;
     if (occ > this.capacityOf[queue]) {
-      if (this.overflows === 0 || !this.firstOverflow.some((f) => f[0] === queue)) this.firstOverflow.push([queue, line, occ]);
+      if (this.warned[queue] === 0) {
+        this.warned[queue] = 1;
+        this.firstOverflow.push([queue, line, occ]);
+      }
       this.overflows++;
       return true;
     }
@@ -72,5 +77,8 @@ export class DeviceQueues {
     this.occupancy = grow(this.occupancy);
     this.peakOccupancy = grow(this.peakOccupancy);
     this.capacityOf = grow(this.capacityOf);
+    const warned = new Uint8Array(n);
+    warned.set(this.warned);
+    this.warned = warned;
   }
 }
