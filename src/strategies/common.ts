@@ -6,7 +6,7 @@ import { C } from '../metrics/counters.js';
 import { MAX_GUESTS } from '../types/event.js';
 import type { ResolvedParams } from '../cost/schema.js';
 import type { Iommu } from '../model/iommu/iommu.js';
-import type { AttackProbe } from '../types/strategy.js';
+import type { AttackProbe, StrategyContext } from '../types/strategy.js';
 
 export interface DriverCosts {
   map: number;
@@ -47,6 +47,15 @@ export class GuestSet {
 /** A probe for runs whose devices reach memory without translation or with nothing to undo. */
 export function fixedProbe(iommu: Iommu | null, devicePage: (slot: number) => number, reassign: (guest: number, gpn: number) => boolean = () => true): AttackProbe {
   return { iommu, devicePage, reassign, restore: () => {} };
+}
+
+/**
+ * The device page of a buffer when the device addresses guest-physical pages (IOVA = GPA, or
+ * no IOMMU): the buffer's first guest page, or -1 when its map was refused. `refused` is read
+ * at each call because runs replace their per-slot arrays as they grow.
+ */
+export function guestPageOfSlot(refused: () => Uint8Array, slots: StrategyContext['slots']): (slot: number) => number {
+  return (slot) => (refused()[slot] === 1 ? -1 : slots.pageOfSlot(slot));
 }
 
 export function growFloat64(a: Float64Array, n: number): Float64Array<ArrayBuffer> {

@@ -26,7 +26,7 @@ import { Iommu } from '../model/iommu/iommu.js';
 import { Vmm } from '../model/vmm/vmm.js';
 import { Op, PAGE_SIZE, pagesSpanned, permForDir, type EventBatch } from '../types/event.js';
 import type { AttackProbe, StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
-import { chargeMap, chargeUnmap, driverCosts, fixedProbe, growUint8, type DriverCosts } from './common.js';
+import { chargeMap, chargeUnmap, driverCosts, fixedProbe, guestPageOfSlot, growUint8, type DriverCosts } from './common.js';
 import { PageEntries } from './page-entries.js';
 
 class PersistentRun implements StrategyRun {
@@ -136,7 +136,7 @@ class PersistentRun implements StrategyRun {
   /** IOVA = guest-physical address. The VMM keeps no reference on pages it mapped for the guest,
    * so nothing stops it reassigning one that is still mapped. */
   probe(): AttackProbe {
-    return fixedProbe(this.iommu, (slot) => (this.slotRefused[slot] === 1 ? -1 : this.ctx.slots.pageOfSlot(slot)));
+    return fixedProbe(this.iommu, guestPageOfSlot(() => this.slotRefused, this.ctx.slots));
   }
 }
 

@@ -21,7 +21,7 @@ import { dmaPhysical, dmaRefused } from '../model/device/dma-engine.js';
 import { Vmm } from '../model/vmm/vmm.js';
 import { Op, Origin, pagesSpanned, type EventBatch } from '../types/event.js';
 import type { AttackProbe, StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
-import { chargeMap, chargeUnmap, driverCosts, fixedProbe, GuestSet, growUint8, type DriverCosts } from './common.js';
+import { chargeMap, chargeUnmap, driverCosts, fixedProbe, guestPageOfSlot, GuestSet, growUint8, type DriverCosts } from './common.js';
 
 class SoftwareRun implements StrategyRun {
   readonly counters = newCounters();
@@ -131,7 +131,7 @@ class SoftwareRun implements StrategyRun {
   probe(): AttackProbe {
     return fixedProbe(
       null,
-      (slot) => (this.slotRefused[slot] === 1 ? -1 : this.ctx.slots.pageOfSlot(slot)),
+      guestPageOfSlot(() => this.slotRefused, this.ctx.slots),
       (guest, gpn) => this.vmm.pinCount(this.vmm.hostPage(guest, gpn)) === 0,
     );
   }
