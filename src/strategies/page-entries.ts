@@ -24,6 +24,8 @@ export class PageEntries {
   lruHead = -1;
   private lruTail = -1;
   private free: number[] = [];
+  /** The result of the last lookup. */
+  private found = new Int32Array(64);
   private used = 0;
   /** Entries present. */
   size = 0;
@@ -57,11 +59,22 @@ export class PageEntries {
     this.size--;
   }
 
-  /** How many pages of [gpa, gpa + n) are not mapped, or mapped without `need`. */
-  needsChange(guest: number, gpa: number, n: number, need: number): number {
+  /**
+   * Looks up the entries of the pages [gpa, gpa + n) once, for the calls that follow on the same
+   * buffer. @returns entry per page (-1 when absent), valid until the next lookup.
+   */
+  lookup(guest: number, gpa: number, n: number): Int32Array {
+    if (n > this.found.length) this.found = new Int32Array(Math.max(n, this.found.length * 2));
+    const found = this.found;
+    for (let p = 0; p < n; p++) found[p] = this.find(guest, gpa + p);
+    return found;
+  }
+
+  /** How many of the n looked-up pages are not mapped, or mapped without `need`. */
+  needsChange(found: Int32Array, n: number, need: number): number {
     let changes = 0;
     for (let p = 0; p < n; p++) {
-      const e = this.find(guest, gpa + p);
+      const e = found[p];
       if (e < 0 || (this.perms[e] & need) !== need) changes++;
     }
     return changes;
@@ -71,9 +84,9 @@ export class PageEntries {
    * Inside the map hypercall: the VMM checks ownership of every page that needs a new or
    * upgraded mapping. @returns false at the first page the guest does not own (map refused).
    */
-  validateChanges(vmm: Vmm, guest: number, gpa: number, n: number, need: number): boolean {
+  validateChanges(vmm: Vmm, found: Int32Array, guest: number, gpa: number, n: number, need: number): boolean {
     for (let p = 0; p < n; p++) {
-      const e = this.find(guest, gpa + p);
+      const e = found[p];
       if ((e < 0 || (this.perms[e] & need) !== need) && !vmm.validate(guest, gpa + p)) return false;
     }
     return true;
@@ -81,16 +94,18 @@ export class PageEntries {
 
   /**
    * Maps the pages of [gpa, gpa + n) that are missing (IOVA = guest-physical address) and adds
-   * `need` to those mapped without it (PTE rewrite + page invalidation). New entries are held
-   * (counted in flight) when `holdNew`. Counts pages_mapped_new and reachable bytes.
+   * `need` to those mapped without it (PTE rewrite + page invalidation); `found` (from lookup)
+   * gets the new entries. New entries are held (counted in flight) when `holdNew`. Counts
+   * pages_mapped_new and reachable bytes.
    * @returns whether an invalidation was issued (the caller waits once).
    */
-  mapOrUpgrade(iommu: Iommu, vmm: Vmm, c: Float64Array, guest: number, gpa: number, n: number, need: number, holdNew: boolean): boolean {
+  mapOrUpgrade(iommu: Iommu, vmm: Vmm, c: Float64Array, found: Int32Array, guest: number, gpa: number, n: number, need: number, holdNew: boolean): boolean {
     let invalidated = false;
     for (let p = 0; p < n; p++) {
-      let e = this.find(guest, gpa + p);
+      let e = found[p];
       if (e < 0) {
         e = this.add(guest, gpa + p, need);
+        found[p] = e;
         iommu.mapPage(guest, gpa + p, vmm.hostPage(guest, gpa + p), need);
         c[C.reachableBytes] += PAGE_SIZE;
         if (holdNew) this.hold(e);

@@ -69,29 +69,27 @@ class PersistentRun implements StrategyRun {
     const n = pagesSpanned(b.offset[i], b.len[i]);
     const need = permForDir(b.dir[i]);
     chargeMap(c, this.driver, b.len[i]);
+    const found = pages.lookup(guest, gpa, n);
     let missing = 0;
     for (let p = 0; p < n; p++) {
       this.vmm.chargeRefcount(); // the driver's mapping-cache lookup
-      if (pages.find(guest, gpa + p) < 0) missing++;
+      if (found[p] < 0) missing++;
     }
-    if (pages.needsChange(guest, gpa, n, need) === 0) {
+    if (pages.needsChange(found, n, need) === 0) {
       c[C.mapReuses]++;
-      if (bounded) for (let p = 0; p < n; p++) pages.hold(pages.find(guest, gpa + p));
+      if (bounded) for (let p = 0; p < n; p++) pages.hold(found[p]);
       this.slotRefused[b.slot[i]] = 0;
       return;
     }
     this.vmm.hypercall();
-    if (!pages.validateChanges(this.vmm, guest, gpa, n, need)) {
+    if (!pages.validateChanges(this.vmm, found, guest, gpa, n, need)) {
       c[C.mapsRejected]++;
       this.slotRefused[b.slot[i]] = 1;
       return;
     }
     // Pages already cached are held first, so eviction cannot take them from under this buffer.
     if (bounded) {
-      for (let p = 0; p < n; p++) {
-        const e = pages.find(guest, gpa + p);
-        if (e >= 0) pages.hold(e);
-      }
+      for (let p = 0; p < n; p++) if (found[p] >= 0) pages.hold(found[p]);
     }
     let invalidated = false;
     if (bounded) {
@@ -105,7 +103,8 @@ class PersistentRun implements StrategyRun {
         invalidated = true;
       }
     }
-    if (pages.mapOrUpgrade(this.iommu, this.vmm, c, guest, gpa, n, need, bounded)) invalidated = true;
+    // Evictions took only idle entries, never this buffer's (held above): `found` still holds.
+    if (pages.mapOrUpgrade(this.iommu, this.vmm, c, found, guest, gpa, n, need, bounded)) invalidated = true;
     if (invalidated) this.iommu.waitForInvalidations();
     this.slotRefused[b.slot[i]] = 0;
   }

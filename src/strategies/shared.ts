@@ -62,20 +62,21 @@ class SharedRun implements StrategyRun {
     chargeMap(c, this.driver, b.len[i]);
     // 1. The driver looks up each page's count.
     for (let p = 0; p < n; p++) this.vmm.chargeRefcount();
-    if (this.pages.needsChange(guest, gpa, n, need) === 0) {
+    const found = this.pages.lookup(guest, gpa, n);
+    if (this.pages.needsChange(found, n, need) === 0) {
       c[C.mapReuses]++;
     } else {
       // 2. One hypercall maps (or upgrades) the pages that need it, after checking ownership.
       this.vmm.hypercall();
-      if (!this.pages.validateChanges(this.vmm, guest, gpa, n, need)) {
+      if (!this.pages.validateChanges(this.vmm, found, guest, gpa, n, need)) {
         c[C.mapsRejected]++;
         this.slotRefused[b.slot[i]] = 1;
         return;
       }
-      if (this.pages.mapOrUpgrade(this.iommu, this.vmm, c, guest, gpa, n, need, false)) this.iommu.waitForInvalidations();
+      if (this.pages.mapOrUpgrade(this.iommu, this.vmm, c, found, guest, gpa, n, need, false)) this.iommu.waitForInvalidations();
     }
     // 3. Count this buffer on each of its pages.
-    for (let p = 0; p < n; p++) this.pages.inFlight[this.pages.find(guest, gpa + p)]++;
+    for (let p = 0; p < n; p++) this.pages.inFlight[found[p]]++;
     this.slotRefused[b.slot[i]] = 0;
   }
 
@@ -92,15 +93,15 @@ class SharedRun implements StrategyRun {
     if (refused) return;
     const n = pagesSpanned(b.offset[i], b.len[i]);
     let idle = 0;
+    const found = this.pages.lookup(guest, gpa, n);
     for (let p = 0; p < n; p++) {
       this.vmm.chargeRefcount();
-      const e = this.pages.find(guest, gpa + p);
-      if (--this.pages.inFlight[e] === 0) idle++;
+      if (--this.pages.inFlight[found[p]] === 0) idle++;
     }
     if (idle === 0) return;
     this.vmm.hypercall();
     for (let p = 0; p < n; p++) {
-      const e = this.pages.find(guest, gpa + p);
+      const e = found[p];
       if (this.pages.inFlight[e] !== 0) continue;
       this.pages.remove(e);
       this.iommu.unmapPage(guest, gpa + p);
