@@ -5,16 +5,16 @@
  */
 import { C } from '../metrics/counters.js';
 import { PAGE_SIZE } from '../types/event.js';
-import { TripleKeyMap, hiOf } from '../util/triple-key-map.js';
+import { PageCounts } from '../util/page-counts.js';
 
 export class ReachablePages {
-  private readonly counts = new TripleKeyMap(1024);
+  private readonly counts = new PageCounts();
 
   constructor(private readonly c: Float64Array) {}
 
   /** One more (delta 1) or one fewer (delta -1) mapping of guest page `gpn`. */
   note(guest: number, gpn: number, delta: number): void {
-    const before = this.counts.adjust(guest, hiOf(gpn), gpn >>> 0, delta);
+    const before = this.counts.adjust(guest, gpn, delta);
     const n = before < 0 ? 0 : before;
     if (n === 0 && delta > 0) this.c[C.reachableBytes] += PAGE_SIZE;
     else if (n > 0 && n + delta <= 0) this.c[C.reachableBytes] -= PAGE_SIZE;

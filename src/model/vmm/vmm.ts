@@ -17,7 +17,7 @@
 import { C } from '../../metrics/counters.js';
 import type { ResolvedParams } from '../../cost/schema.js';
 import { MAX_GUESTS, PAGE_SIZE } from '../../types/event.js';
-import { TripleKeyMap, hiOf } from '../../util/triple-key-map.js';
+import { PageCounts } from '../../util/page-counts.js';
 
 /** Host pages kept by the VMM itself (64 MiB): the target of "DMA into the VMM" attacks. */
 export const VMM_PAGES = (64 * 1024 * 1024) / PAGE_SIZE;
@@ -28,7 +28,7 @@ export class Vmm {
   private readonly validateCycles: number;
   private readonly refcountCycles: number;
   /** Host page -> reference count, only pages with a count > 0. */
-  private readonly pins = new TripleKeyMap(1024);
+  private readonly pins = new PageCounts();
 
   constructor(
     private readonly c: Float64Array,
@@ -84,20 +84,19 @@ export class Vmm {
 
   /** Takes a reference on a host page. */
   pin(hostPage: number): void {
-    this.pins.adjust(0, hiOf(hostPage), hostPage >>> 0, 1);
+    this.pins.adjust(0, hostPage, 1);
     this.chargeRefcount();
   }
 
   /** Drops a reference on a host page. */
   unpin(hostPage: number): void {
-    this.pins.adjust(0, hiOf(hostPage), hostPage >>> 0, -1);
+    this.pins.adjust(0, hostPage, -1);
     this.chargeRefcount();
   }
 
   /** References held on a host page (0 when free to reassign). */
   pinCount(hostPage: number): number {
-    const n = this.pins.get(0, hiOf(hostPage), hostPage >>> 0);
-    return n < 0 ? 0 : n;
+    return this.pins.get(0, hostPage);
   }
 
   /** Charges one reference-count update done outside the VMM's pin table (guest-side). */
