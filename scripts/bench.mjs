@@ -136,3 +136,35 @@ const sweepTime = (jobs) => {
 const one = sweepTime(1);
 const two = sweepTime(2);
 console.log(`\nsweep of 4 grid points: --jobs 1 ${fmt(one, 2)} s, --jobs 2 ${fmt(two, 2)} s, speed-up ${fmt(one / two, 2)}x`);
+
+// replay --jobs scaling: four different synthetic traces (a quarter of BENCH_EVENTS each), every
+// strategy, with --jobs 1 and --jobs 2; the best of three runs each, and the outputs compared.
+{
+  const { writeSynth: synth } = await import('../dist/synth/index.js');
+  const workloads = ['netperf-rx', 'netperf-tx', 'disk-seq-read', 'mixed'];
+  const traces = [];
+  for (const [k, w] of workloads.entries()) {
+    const p = join(dir, `replay-${w}-${N / 4}.csv`);
+    if (!existsSync(p)) {
+      process.stderr.write(`making ${p} ...\n`);
+      const out = createWriteStream(p);
+      await synth(out, w, { dmas: Math.ceil(N / 8), seed: 1 + k });
+      await new Promise((r) => out.end(r));
+    }
+    traces.push(p);
+  }
+  const replayRun = (jobs) => {
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync(process.execPath, ['bin/run.js', 'replay', ...traces, '--jobs', String(jobs), '--json'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    if (r.status !== 0) throw new Error(r.stderr);
+    return { seconds: Number(process.hrtime.bigint() - t0) / 1e9, stdout: r.stdout };
+  };
+  const best = (jobs) => {
+    const runs = [replayRun(jobs), replayRun(jobs), replayRun(jobs)];
+    return { seconds: Math.min(...runs.map((r) => r.seconds)), same: runs.every((r) => r.stdout === runs[0].stdout), stdout: runs[0].stdout };
+  };
+  const r1 = best(1);
+  const r2 = best(2);
+  const same = r1.same && r2.same && r1.stdout === r2.stdout;
+  console.log(`replay of ${traces.length} traces (${fmt(N)} events, all strategies): --jobs 1 ${fmt(r1.seconds, 2)} s, --jobs 2 ${fmt(r2.seconds, 2)} s (best of 3), speed-up ${fmt(r1.seconds / r2.seconds, 2)}x; output ${same ? 'identical' : 'DIFFERENT'}`);
+}

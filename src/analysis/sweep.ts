@@ -1,24 +1,38 @@
 /**
- * Parameter sweeps: every point of a grid over profile keys x every trace, each replayed in one
- * pass through the selected strategies. Grid points run in order, or on worker threads
- * (`jobs` > 1); either way the rows come out in the same order with the same values.
+ * Parameter sweeps: every point of a grid over profile keys x every trace, all selected
+ * strategies at every point. A trace is read, parsed and paired once for several grid points
+ * (reading is about half the cost of a replay with two strategies), and the points' strategy
+ * runs all consume the same batches. Passes run in order, or N at a time (`jobs` N > 1: this
+ * thread and N-1 worker threads); either way the rows come out in the same order with the same
+ * values.
  *
  *   grid  (--grid k=a,b --grid j=x,y)  ->  points [(k=a,j=x), (k=a,j=y), (k=b,j=x), ...]
- *   tasks = traces x points             ->  replayTrace per task (worker pool when jobs > 1)
+ *   tasks = traces x points             ->  numbered for --shard and merge (task column)
+ *   passes = a trace x some of its points: all of them with one thread; split so that there
+ *            are at least `jobs` passes with more (worker-pool.ts, largest trace first); at
+ *            most MAX_RUNS_PER_PASS strategy runs in memory at once
  *   rows  = RunResult + grid values     ->  table, CSV/JSON/Arrow, one line figure per key
  */
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { largestFirst, runPool } from './worker-pool.js';
 import { replayTrace } from '../replay/replay.js';
-import { loadProfile, parseOverrides, resolveProfile, DEFAULT_PROFILE } from '../cost/profile.js';
+import { BufferTracker } from '../replay/buffer-tracker.js';
+import { openTrace } from '../trace/open.js';
+import { Diagnostics } from '../trace/diagnostics.js';
+import { finalizeRun, totalCycles } from '../metrics/finalize.js';
+import { C } from '../metrics/counters.js';
+import { native } from '../strategies/native.js';
+import { loadProfile, parseOverrides, resolveProfile, DEFAULT_PROFILE, type ResolvedProfile } from '../cost/profile.js';
 import { parseStrategyList } from '../strategies/index.js';
 import { paramSpec, PARAM_KEYS } from '../cost/schema.js';
 import { closestName } from '../util/closest.js';
 import { inShard, type Shard } from './shard.js';
 import { InputError, UsageError } from '../util/errors.js';
 import type { RunResult } from '../types/result.js';
+import type { StrategyDefinition, StrategyRun } from '../types/strategy.js';
+
+/** Strategy runs (points x strategies, native included) one pass holds at most: the memory of
+ * about four replays with every strategy. */
+const MAX_RUNS_PER_PASS = 36;
 
 export interface GridAxis {
   key: string;
@@ -37,7 +51,7 @@ export interface SweepOptions {
   strategies?: string;
   profile?: string;
   set?: readonly string[];
-  /** Worker threads (1 = run in this thread). */
+  /** Passes at a time, on this thread and jobs-1 worker threads (1 = all in this thread). */
   jobs?: number;
   /** Run only this shard's tasks (see shard.ts). */
   shard?: Shard | null;
@@ -75,19 +89,90 @@ export function gridPoints(axes: readonly GridAxis[]): Record<string, number>[] 
   return points;
 }
 
-interface Task {
-  id: number;
+/** One pass: a trace replayed at one or more grid points (`sets` per point). */
+export interface SweepTask {
   path: string;
   strategies: string;
   profile: string;
-  sets: string[];
+  sets: string[][];
 }
 
-/** Runs one task in this thread (also what each worker does). */
-export async function runSweepTask(t: Task): Promise<RunResult[]> {
-  const profile = resolveProfile(loadProfile(t.profile), parseOverrides(t.sets));
-  const run = await replayTrace(t.path, { strategies: parseStrategyList(t.strategies), profile });
-  return run.results;
+/** Each point's results, in the task's order, or why the trace could not be read. */
+export type SweepOutcome = { results: RunResult[][] } | { error: string };
+
+/** Runs one pass in this thread (also what each worker does). */
+export async function runSweepTask(t: SweepTask, onProgress?: (bytesRead: number) => void): Promise<SweepOutcome> {
+  try {
+    const base = loadProfile(t.profile);
+    const profiles = t.sets.map((sets) => resolveProfile(base, parseOverrides(sets)));
+    const strategies = parseStrategyList(t.strategies);
+    if (profiles.length === 1) return { results: [(await replayTrace(t.path, { strategies, profile: profiles[0], read: { onProgress } })).results] };
+    return { results: await replayPoints(t.path, strategies, profiles, onProgress) };
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    return { error: e.message };
+  }
+}
+
+/**
+ * replayTrace (replay/replay.ts) for several profiles in one pass: the trace is read, checked
+ * and paired once, and every profile's strategy runs consume the same batches (runs only read
+ * a batch). The profiles must agree on the buffer tracker's parameters (sweep groups points by
+ * them). Gives each profile exactly the results replayTrace gives; the whole-trace warnings
+ * replayTrace also returns are not made (sweeps do not report them). The sweep tests check
+ * the rows against separate replays.
+ */
+export async function replayPoints(path: string, strategies: readonly StrategyDefinition[], profiles: readonly ResolvedProfile[], onProgress?: (bytesRead: number) => void): Promise<RunResult[][]> {
+  const diagnostics = new Diagnostics();
+  const reader = await openTrace(path, diagnostics, { onProgress });
+  const tracker = new BufferTracker(path, diagnostics, reader.devices, trackerParams(profiles[0]));
+  const defs = strategies.includes(native) ? strategies : [native, ...strategies];
+  const points: StrategyRun[][] = profiles.map((p) => defs.map((d) => d.create({ params: p.params, slots: tracker })));
+  for await (const batch of reader.batches()) {
+    tracker.process(batch);
+    for (const runs of points) for (let s = 0; s < runs.length; s++) runs[s].consume(batch);
+  }
+  return points.map((runs, k) => {
+    for (const r of runs) r.finish(tracker.lastTs);
+    const facts = {
+      trace: path,
+      profile: profiles[k].id,
+      units: tracker.units,
+      durationNs: tracker.firstTs < 0 ? 0 : tracker.lastTs - tracker.firstTs,
+      bytesMapped: tracker.bytesMapped,
+      liveAtEnd: tracker.liveAtEnd,
+      cpuHz: profiles[k].params['cpu.hz'],
+    };
+    const nativeCounters = runs[defs.indexOf(native)].counters;
+    const nativePerDma = nativeCounters[C.maps] > 0 ? Math.round((totalCycles(nativeCounters) / nativeCounters[C.maps]) * 1000) / 1000 : null;
+    return strategies.map((d) => finalizeRun(d, runs[defs.indexOf(d)].counters, facts, nativePerDma));
+  });
+}
+
+function trackerParams(p: ResolvedProfile) {
+  return { txRing: p.params['nic.tx_ring'], rxRing: p.params['nic.rx_ring'], diskQueue: p.params['disk.queue_depth'] };
+}
+
+/**
+ * Groups a shard's tasks into passes: per trace (and buffer-tracker parameters), its points in
+ * order, split into as few passes as MAX_RUNS_PER_PASS allows, and into more when there are fewer
+ * such groups than jobs, so that every thread has a pass. Returns lists of task positions.
+ */
+function planPasses(tasks: readonly { path: string; tracker: string }[], jobs: number, runsPerPoint: number): number[][] {
+  const groups = new Map<string, number[]>();
+  tasks.forEach((t, k) => {
+    const key = `${t.path}\0${t.tracker}`;
+    if (!groups.has(key)) groups.set(key, []);
+    groups.get(key)!.push(k);
+  });
+  const maxPoints = Math.max(1, Math.floor(MAX_RUNS_PER_PASS / runsPerPoint));
+  const perGroup = Math.ceil(jobs / groups.size);
+  const passes: number[][] = [];
+  for (const members of groups.values()) {
+    const n = Math.min(members.length, Math.max(Math.ceil(members.length / maxPoints), perGroup));
+    for (let c = 0; c < n; c++) passes.push(members.slice(Math.floor((c * members.length) / n), Math.floor(((c + 1) * members.length) / n)));
+  }
+  return passes;
 }
 
 export async function sweep(paths: readonly string[], options: SweepOptions): Promise<SweepRun> {
@@ -99,84 +184,42 @@ export async function sweep(paths: readonly string[], options: SweepOptions): Pr
   const base = [...(options.set ?? [])];
   // Check the base profile and overrides, and every grid point's combination, before running.
   const baseProfile = loadProfile(profile);
-  const tasks: Task[] = [];
+  const tasks: { id: number; path: string; sets: string[]; tracker: string }[] = [];
   for (const path of paths) {
     for (const point of points) {
       const sets = [...base, ...Object.entries(point).map(([k, v]) => `${k}=${v}`)];
-      resolveProfile(baseProfile, parseOverrides(sets));
-      tasks.push({ id: tasks.length, path, strategies, profile, sets });
+      const resolved = resolveProfile(baseProfile, parseOverrides(sets));
+      tasks.push({ id: tasks.length, path, sets, tracker: JSON.stringify(trackerParams(resolved)) });
     }
   }
   const mine = tasks.filter((t) => inShard(t.id, options.shard ?? null));
-  const outcomes = await runTasks(mine.map((t, k) => ({ ...t, id: k })), Math.max(1, options.jobs ?? 1), options.onTaskDone);
+  const jobs = Math.max(1, options.jobs ?? 1);
+  const defs = parseStrategyList(strategies);
+  const passes = planPasses(mine, jobs, defs.length + (defs.includes(native) ? 0 : 1));
+  let done = 0;
+  const outcomes = await runPool(
+    passes.map((members): SweepTask => ({ path: mine[members[0]].path, strategies, profile, sets: members.map((k) => mine[k].sets) })),
+    {
+      kind: 'sweep',
+      jobs,
+      local: runSweepTask,
+      order: largestFirst(passes.map((members) => mine[members[0]].path)),
+      onResult: (i) => options.onTaskDone?.((done += passes[i].length), mine.length),
+    },
+  );
+  const where: [pass: number, position: number][] = [];
+  passes.forEach((members, i) => members.forEach((k, j) => (where[k] = [i, j])));
   const rows: SweepRow[] = [];
   const failures: string[] = [];
   mine.forEach((t, k) => {
-    const o = outcomes[k];
+    const [i, j] = where[k];
+    const o = outcomes[i]!;
     const point = points[t.id % points.length];
     if ('error' in o) {
       if (!failures.includes(o.error)) failures.push(o.error);
       return;
     }
-    for (const r of o.results) rows.push({ ...r, grid: { ...point }, task: t.id });
+    for (const r of o.results[j]) rows.push({ ...r, grid: { ...point }, task: t.id });
   });
   return { axes, rows, failures };
-}
-
-type Outcome = { results: RunResult[] } | { error: string };
-
-async function runTasks(tasks: Task[], jobs: number, onDone?: (done: number, total: number) => void): Promise<Outcome[]> {
-  const outcomes: Outcome[] = new Array(tasks.length);
-  let done = 0;
-  const finish = (i: number, o: Outcome) => {
-    outcomes[i] = o;
-    onDone?.(++done, tasks.length);
-  };
-  if (jobs <= 1 || tasks.length <= 1) {
-    for (const t of tasks) {
-      try {
-        finish(t.id, { results: await runSweepTask(t) });
-      } catch (e) {
-        if (!(e instanceof InputError)) throw e;
-        finish(t.id, { error: e.message });
-      }
-    }
-    return outcomes;
-  }
-  const script = workerScript();
-  let next = 0;
-  const workers = Array.from({ length: Math.min(jobs, tasks.length) }, () => new Worker(script));
-  try {
-    await Promise.all(
-      workers.map(
-        (w) =>
-          new Promise<void>((resolve, reject) => {
-            const feed = () => {
-              if (next >= tasks.length) return resolve();
-              w.postMessage(tasks[next++]);
-            };
-            w.on('message', (m: { id: number; results?: RunResult[]; error?: string; fatal?: string }) => {
-              if (m.fatal) return reject(new Error(m.fatal));
-              finish(m.id, m.error !== undefined ? { error: m.error } : { results: m.results! });
-              feed();
-            });
-            w.on('error', reject);
-            feed();
-          }),
-      ),
-    );
-  } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
-  }
-  return outcomes;
-}
-
-/** The compiled worker beside this file, or in dist/ when running from the TypeScript sources. */
-function workerScript(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const local = join(here, '..', 'replay', 'sweep-worker.js');
-  if (existsSync(local)) return local;
-  const built = join(here, '..', '..', 'dist', 'replay', 'sweep-worker.js');
-  if (existsSync(built)) return built;
-  throw new Error('sweep worker script not found: run npm run build');
 }

@@ -18,6 +18,7 @@ export class Progress {
   private last = 0;
   private label = '';
   private total = 0;
+  private bytes = 0;
 
   constructor(stream: NodeJS.WriteStream = process.stderr) {
     this.enabled = Boolean(stream.isTTY) && !process.env.CI;
@@ -29,10 +30,18 @@ export class Progress {
     this.label = label;
     this.total = totalBytes;
     this.last = 0;
+    this.bytes = 0;
     this.update(0, true);
   }
 
+  /** A new label for the same bar (e.g. a count of files done), drawn at once. */
+  relabel(label: string): void {
+    this.label = label;
+    this.update(this.bytes, true);
+  }
+
   update(bytes: number, force = false): void {
+    this.bytes = bytes;
     if (!this.enabled) return;
     const now = Date.now();
     if (!force && now - this.last < 100) return;
