@@ -18,7 +18,7 @@ const DIRECT_LIMIT = CHUNK_PAGES * CHUNKS_PER_SPACE;
 export class PageCounts {
   private readonly chunks = new Map<number, Int32Array>();
   private lastId = -1;
-  private lastChunk = new Int32Array(0);
+  private lastChunk: Int32Array = new Int32Array(0);
   private readonly far = new TripleKeyMap(16);
 
   /**
