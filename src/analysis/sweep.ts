@@ -14,12 +14,7 @@
  *   rows  = RunResult + grid values     ->  table, CSV/JSON/Arrow, one line figure per key
  */
 import { largestFirst, runPool } from './worker-pool.js';
-import { replayTrace } from '../replay/replay.js';
-import { BufferTracker } from '../replay/buffer-tracker.js';
-import { openTrace } from '../trace/open.js';
-import { Diagnostics } from '../trace/diagnostics.js';
-import { finalizeRun, totalCycles } from '../metrics/finalize.js';
-import { C } from '../metrics/counters.js';
+import { replayProfiles } from '../replay/replay.js';
 import { native } from '../strategies/native.js';
 import { loadProfile, parseOverrides, resolveProfile, DEFAULT_PROFILE, type ResolvedProfile } from '../cost/profile.js';
 import { parseStrategyList } from '../strategies/index.js';
@@ -28,7 +23,7 @@ import { closestName } from '../util/closest.js';
 import { inShard, type Shard } from './shard.js';
 import { InputError, UsageError } from '../util/errors.js';
 import type { RunResult } from '../types/result.js';
-import type { StrategyDefinition, StrategyRun } from '../types/strategy.js';
+import type { StrategyDefinition } from '../types/strategy.js';
 
 /** Strategy runs (points x strategies, native included) one pass holds at most: the memory of
  * about four replays with every strategy. */
@@ -106,47 +101,11 @@ export async function runSweepTask(t: SweepTask, onProgress?: (bytesRead: number
     const base = loadProfile(t.profile);
     const profiles = t.sets.map((sets) => resolveProfile(base, parseOverrides(sets)));
     const strategies = parseStrategyList(t.strategies);
-    if (profiles.length === 1) return { results: [(await replayTrace(t.path, { strategies, profile: profiles[0], read: { onProgress } })).results] };
-    return { results: await replayPoints(t.path, strategies, profiles, onProgress) };
+    return { results: (await replayProfiles(t.path, strategies, profiles, { read: { onProgress } })).results };
   } catch (e) {
     if (!(e instanceof InputError)) throw e;
     return { error: e.message };
   }
-}
-
-/**
- * replayTrace (replay/replay.ts) for several profiles in one pass: the trace is read, checked
- * and paired once, and every profile's strategy runs consume the same batches (runs only read
- * a batch). The profiles must agree on the buffer tracker's parameters (sweep groups points by
- * them). Gives each profile exactly the results replayTrace gives; the whole-trace warnings
- * replayTrace also returns are not made (sweeps do not report them). The sweep tests check
- * the rows against separate replays.
- */
-export async function replayPoints(path: string, strategies: readonly StrategyDefinition[], profiles: readonly ResolvedProfile[], onProgress?: (bytesRead: number) => void): Promise<RunResult[][]> {
-  const diagnostics = new Diagnostics();
-  const reader = await openTrace(path, diagnostics, { onProgress });
-  const tracker = new BufferTracker(path, diagnostics, reader.devices, trackerParams(profiles[0]));
-  const defs = strategies.includes(native) ? strategies : [native, ...strategies];
-  const points: StrategyRun[][] = profiles.map((p) => defs.map((d) => d.create({ params: p.params, slots: tracker })));
-  for await (const batch of reader.batches()) {
-    tracker.process(batch);
-    for (const runs of points) for (let s = 0; s < runs.length; s++) runs[s].consume(batch);
-  }
-  return points.map((runs, k) => {
-    for (const r of runs) r.finish(tracker.lastTs);
-    const facts = {
-      trace: path,
-      profile: profiles[k].id,
-      units: tracker.units,
-      durationNs: tracker.firstTs < 0 ? 0 : tracker.lastTs - tracker.firstTs,
-      bytesMapped: tracker.bytesMapped,
-      liveAtEnd: tracker.liveAtEnd,
-      cpuHz: profiles[k].params['cpu.hz'],
-    };
-    const nativeCounters = runs[defs.indexOf(native)].counters;
-    const nativePerDma = nativeCounters[C.maps] > 0 ? Math.round((totalCycles(nativeCounters) / nativeCounters[C.maps]) * 1000) / 1000 : null;
-    return strategies.map((d) => finalizeRun(d, runs[defs.indexOf(d)].counters, facts, nativePerDma));
-  });
 }
 
 function trackerParams(p: ResolvedProfile) {
