@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { resolve } from 'node:path';
 import { DmaCommand } from '../cli/base-command.js';
+import { CORES, parseJobs } from '../cli/jobs.js';
 import { Progress } from '../cli/progress.js';
 import { makeFigures, type FiguresOutput } from '../figures/make-figures.js';
 import { DEFAULT_PROFILE } from '../cost/profile.js';
@@ -24,7 +25,7 @@ Given traces (.csv) and/or saved results (.json from replay -o), it plots those 
     output: Flags.string({ char: 'o', description: 'output directory', default: 'out/figures' }),
     profile: Flags.string({ char: 'p', description: 'cost profile', default: DEFAULT_PROFILE }),
     set: Flags.string({ description: 'override a profile parameter, key=value (repeatable)', multiple: true, multipleNonGreedy: true, default: [] }),
-    jobs: Flags.integer({ char: 'j', description: 'worker threads for the IOTLB sweep', default: 1, min: 1 }),
+    jobs: Flags.string({ char: 'j', description: `sweep passes run at a time, on this thread and N-1 worker threads (this machine has ${CORES} cores)`, default: '1', helpValue: 'N' }),
   };
 
   async run(): Promise<FiguresOutput> {
@@ -34,7 +35,7 @@ Given traces (.csv) and/or saved results (.json from replay -o), it plots those 
       outDir: flags.output,
       profile: flags.profile,
       set: flags.set,
-      jobs: flags.jobs,
+      jobs: parseJobs(flags.jobs),
       onStep: (what) => {
         progress.done();
         process.stderr.write(`${what}\n`);

@@ -2,6 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { writeFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { DmaCommand } from '../cli/base-command.js';
+import { CORES, parseJobs } from '../cli/jobs.js';
 import { Progress } from '../cli/progress.js';
 import { sweep, type SweepRow, type GridAxis } from '../analysis/sweep.js';
 import { sweepTable, sweepToArrow, sweepToCsv, sweepToJson } from '../analysis/sweep-io.js';
@@ -10,7 +11,6 @@ import { writeFigure } from '../figures/render.js';
 import { STRATEGY_IDS } from '../strategies/index.js';
 import { DEFAULT_PROFILE } from '../cost/profile.js';
 import { UsageError } from '../util/errors.js';
-import { availableParallelism } from 'node:os';
 import { parseShard } from '../analysis/shard.js';
 
 export default class Sweep extends DmaCommand {
@@ -19,8 +19,8 @@ export default class Sweep extends DmaCommand {
 \`dmareplay profiles xen-2008\`) is replayed on every trace, all selected strategies in one pass per
 trace and point. Prints one table, writes the rows as CSV, JSON or Arrow (-o), and draws one line
 figure per swept key (cycles per DMA, IOTLB miss rate, reuse, exposure and stale window against the
-key) as .vl.json/.svg/.png in --figures-dir. --jobs N runs grid points on N worker threads; the
-output is identical for any N.`;
+key) as .vl.json/.svg/.png in --figures-dir. --jobs N runs N passes at a time (this thread and
+N-1 worker threads); the output is identical for any N.`;
   static override examples = [
     { description: 'IOTLB size vs miss rate', command: '<%= config.bin %> sweep traces/rx-recycle.csv --grid iotlb.entries=8,16,32,64,128 --grid iotlb.ways=8' },
     { description: 'Persistent cache capacity vs reuse and exposure', command: '<%= config.bin %> sweep traces/*.csv -s persistent,single-use --grid persistent.capacity=4,16,64,0' },
@@ -34,7 +34,7 @@ output is identical for any N.`;
     strategy: Flags.string({ char: 's', description: `"all" or a comma-separated list of ${STRATEGY_IDS.join(', ')}`, default: 'all' }),
     profile: Flags.string({ char: 'p', description: 'cost profile: a bundled id or a JSON file', default: DEFAULT_PROFILE }),
     set: Flags.string({ description: 'fixed override for every point, key=value (repeatable)', multiple: true, multipleNonGreedy: true, default: [] }),
-    jobs: Flags.integer({ char: 'j', description: `worker threads (this machine has ${availableParallelism()} cores)`, default: 1, min: 1 }),
+    jobs: Flags.string({ char: 'j', description: `passes run at a time, on this thread and N-1 worker threads (this machine has ${CORES} cores); output is the same for any N`, default: '1', helpValue: 'N' }),
     output: Flags.string({ char: 'o', description: 'write the rows to this file: .csv, .json or .arrow' }),
     figures: Flags.boolean({ description: 'draw one figure per swept key (--no-figures to skip)', default: true, allowNo: true }),
     'figures-dir': Flags.string({ description: 'where the figures go', default: 'out/sweep' }),
@@ -53,7 +53,7 @@ output is identical for any N.`;
       strategies: flags.strategy,
       profile: flags.profile,
       set: flags.set,
-      jobs: flags.jobs,
+      jobs: parseJobs(flags.jobs),
       shard,
       onTaskDone: (done, total) => progress.update(done / total),
     });
