@@ -15,6 +15,7 @@
  */
 import { largestFirst, runPool } from './worker-pool.js';
 import { replayProfiles } from '../replay/replay.js';
+import { Diagnostics, formatProblem } from '../trace/diagnostics.js';
 import { native } from '../strategies/native.js';
 import { loadProfile, parseOverrides, resolveProfile, DEFAULT_PROFILE, type ResolvedProfile } from '../cost/profile.js';
 import { parseStrategyList } from '../strategies/index.js';
@@ -57,6 +58,8 @@ export interface SweepRun {
   axes: GridAxis[];
   rows: SweepRow[];
   failures: string[];
+  /** Rejected input rows, per trace in input order: the first few as `file:line: reason`. */
+  problems: { trace: string; shown: string[]; total: number }[];
 }
 
 /** Parses `key=v1,v2,...` texts into axes; every value is checked like a --set. */
@@ -92,8 +95,12 @@ export interface SweepTask {
   sets: string[][];
 }
 
-/** Each point's results, in the task's order, or why the trace could not be read. */
-export type SweepOutcome = { results: RunResult[][] } | { error: string };
+/** Problems printed per trace; the rest are counted. */
+const SHOWN_PROBLEMS = 20;
+
+/** Each point's results, in the task's order, and the trace's rejected rows (the first few as
+ * `file:line: reason`, and their number); or why the trace could not be read. */
+export type SweepOutcome = { results: RunResult[][]; problems: string[]; problemCount: number } | { error: string };
 
 /** Runs one pass in this thread (also what each worker does). */
 export async function runSweepTask(t: SweepTask, onProgress?: (bytesRead: number) => void): Promise<SweepOutcome> {
@@ -101,7 +108,9 @@ export async function runSweepTask(t: SweepTask, onProgress?: (bytesRead: number
     const base = loadProfile(t.profile);
     const profiles = t.sets.map((sets) => resolveProfile(base, parseOverrides(sets)));
     const strategies = parseStrategyList(t.strategies);
-    return { results: (await replayProfiles(t.path, strategies, profiles, { read: { onProgress } })).results };
+    const diagnostics = new Diagnostics(false, SHOWN_PROBLEMS);
+    const { results } = await replayProfiles(t.path, strategies, profiles, { diagnostics, read: { onProgress } });
+    return { results, problems: diagnostics.problems.map(formatProblem), problemCount: diagnostics.total };
   } catch (e) {
     if (!(e instanceof InputError)) throw e;
     return { error: e.message };
@@ -170,6 +179,7 @@ export async function sweep(paths: readonly string[], options: SweepOptions): Pr
   passes.forEach((members, i) => members.forEach((k, j) => (where[k] = [i, j])));
   const rows: SweepRow[] = [];
   const failures: string[] = [];
+  const problems: SweepRun['problems'] = [];
   mine.forEach((t, k) => {
     const [i, j] = where[k];
     const o = outcomes[i]!;
@@ -178,7 +188,9 @@ export async function sweep(paths: readonly string[], options: SweepOptions): Pr
       if (!failures.includes(o.error)) failures.push(o.error);
       return;
     }
+    // Every pass over a trace meets the same rows: report them once per trace.
+    if (o.problemCount > 0 && !problems.some((p) => p.trace === t.path)) problems.push({ trace: t.path, shown: o.problems, total: o.problemCount });
     for (const r of o.results[j]) rows.push({ ...r, grid: { ...point }, task: t.id });
   });
-  return { axes, rows, failures };
+  return { axes, rows, failures, problems };
 }

@@ -41,7 +41,7 @@ N-1 worker threads); the output is identical for any N.`;
     shard: Flags.string({ description: 'run only shard i of N (i/N, from 0); default: from Slurm or Kubernetes indexed-Job variables when set (docs/cluster.md)' }),
   };
 
-  async run(): Promise<{ grid: GridAxis[]; rows: SweepRow[]; failures: string[] }> {
+  async run(): Promise<{ grid: GridAxis[]; rows: SweepRow[]; failures: string[]; problems: { trace: string; shown: string[]; total: number }[] }> {
     const { argv, flags } = await this.parse(Sweep);
     if (flags.output && !/\.(csv|json|arrow)$/.test(flags.output)) throw new UsageError(`--output '${flags.output}': use a .csv, .json or .arrow file name`);
     const shard = parseShard(flags.shard);
@@ -59,6 +59,11 @@ N-1 worker threads); the output is identical for any N.`;
     });
     progress.done();
     for (const f of run.failures) process.stderr.write(`error: ${f}\n`);
+    for (const p of run.problems) {
+      for (const line of p.shown) process.stderr.write(`${line}\n`);
+      if (p.total > p.shown.length) process.stderr.write(`... and ${p.total - p.shown.length} more problems in ${p.trace}\n`);
+      process.stderr.write(`${p.trace}: ${p.total} row${p.total === 1 ? '' : 's'} skipped at every grid point\n`);
+    }
     if (flags.output) {
       await mkdir(dirname(flags.output), { recursive: true });
       const out = flags.output;
@@ -73,6 +78,6 @@ N-1 worker threads); the output is identical for any N.`;
     }
     if (!this.jsonEnabled()) this.log(sweepTable(run.rows, run.axes));
     if (run.failures.length > 0) process.exitCode = 1;
-    return { grid: run.axes, rows: run.rows, failures: run.failures };
+    return { grid: run.axes, rows: run.rows, failures: run.failures, problems: run.problems };
   }
 }

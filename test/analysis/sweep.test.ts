@@ -73,4 +73,12 @@ describe('sweep', () => {
     expect(run.failures).toEqual([`${join(dir, 'missing.csv')}: no such file`]);
     expect(run.rows).toHaveLength(2);
   });
+
+  it('given a trace with a bad row, when swept at two points on two threads, then the row is reported once as file:line and the rest is swept', async () => {
+    const bad = join(dir, 'bad.csv');
+    writeFileSync(bad, trace('0,0,nic0,net,map,to_device,0x1000,100,1,', '5,0,nic0,net,unmap,,,,7,', '6,0,nic0,net,unmap,,,,1,'));
+    const run = await sweep([bad, path], { grid: ['iotlb.entries=4,8'], strategies: 'single-use', jobs: 2 });
+    expect(run.problems).toEqual([{ trace: bad, shown: [`${bad}:3: unmap of handle 0x7 on nic0 with no live map`], total: 1 }]);
+    expect(run.rows.map((r) => [r.trace, r.dmas])).toEqual([[bad, 1], [bad, 1], [path, 40], [path, 40]]);
+  });
 });
