@@ -5,19 +5,24 @@
  *   raw text (.gz read transparently)
  *     1. pre-scan: does the file have dma: events? (then iommu: events are the same DMAs again)
  *     2. each line -> (ts, event, payload); unrelated events counted and skipped; bad lines
- *        reported as file:line
+ *        reported as file:line. Lines are read in large runs of bytes (line-reader.ts); iommu:
+ *        map/unmap lines, nearly all of a real trace, are parsed in place (fast-iommu.ts); any
+ *        other line, or one the fast path is unsure of, goes to the reference parsers
+ *        (kernel-events.ts), so both give the same rows
  *     3. a reorder window puts events from several CPUs back in time order
  *     4. pair unmaps with maps by device + DMA address (dma:) or IOVA range (iommu:), in time
  *        order; an unmap covering several maps is split; unmaps of maps not in the file (a trace
  *        cut out of a longer run) are counted, not emitted
  *     5. canonical rows: addr = physical (guest-physical) address, handle = DMA address / IOVA
  */
-import { createReadStream } from 'node:fs';
-import { createGunzip } from 'node:zlib';
 import { createInterface } from 'node:readline';
 import { parseLine, parsePayload, canonicalDir, KNOWN_EVENTS, type KernelEvent } from './kernel-events.js';
+import { scanIommuLine, parseIommuMapAt, parseIommuUnmapAt, newFastFields, MAP, UNMAP, UNSURE } from './fast-iommu.js';
+import { openBytes, lineRuns, lineText } from './line-reader.js';
+import { isAscii } from 'node:buffer';
+import { ReorderQueue } from './reorder.js';
+import { CsvOut } from './csv-out.js';
 import { Diagnostics } from '../trace/diagnostics.js';
-import { MinHeap } from '../util/min-heap.js';
 import { CANONICAL_HEADER } from '../trace/canonical.js';
 import { InputError, UsageError } from '../util/errors.js';
 import { checkReadable } from '../trace/csv-reader.js';
@@ -44,6 +49,13 @@ export interface IngestOptions {
   reorderWindowNs?: number;
   /** Called as the file is read, with the bytes read so far (compressed bytes for .gz). */
   onProgress?: (bytesRead: number) => void;
+  /**
+   * For tests: false sends every line through the reference parsers instead of the fast path
+   * for iommu: lines; `chunkBytes` sets the read size (small ones split lines across chunks).
+   * The output is the same whatever these are.
+   */
+  fastPath?: boolean;
+  chunkBytes?: number;
 }
 
 export interface IngestSummary {
@@ -63,20 +75,10 @@ export interface IngestSummary {
   notes: string[];
 }
 
-/** Opens a file (gunzipping .gz) as a stream of text chunks. */
-function open(path: string, onProgress?: (bytesRead: number) => void): NodeJS.ReadableStream {
-  const raw = createReadStream(path);
-  if (onProgress) {
-    let bytes = 0;
-    raw.on('data', (c: Buffer | string) => onProgress((bytes += c.length)));
-  }
-  return path.endsWith('.gz') ? raw.pipe(createGunzip()) : raw;
-}
-
 /** Reads the start of a file and says which format it is in. */
 export async function detectFormat(path: string): Promise<TraceFormat | 'unknown'> {
   await checkReadable(path);
-  const lines = createInterface({ input: open(path), crlfDelay: Infinity });
+  const lines = createInterface({ input: openBytes(path), crlfDelay: Infinity });
   let n = 0;
   try {
     for await (const raw of lines) {
@@ -95,24 +97,59 @@ export async function detectFormat(path: string): Promise<TraceFormat | 'unknown
 
 // How dma: events appear: `ts: dma_map_page:` (ftrace, trace-cmd) or `ts: dma:dma_map_page:` (perf).
 const DMA_MARKS = [': dma_map_', ':dma_map_', ': dma_unmap_', ':dma_unmap_'].map((m) => Buffer.from(m));
+// Searching a chunk for these is faster than for the marks ('_' is rare in trace text); each hit
+// is then checked for a whole mark around it.
+const MAP_TAIL = Buffer.from('_map_');
+const UNMAP_TAIL = Buffer.from('_unmap_');
 
 /** Whether the file has dma: map events (a byte scan of the whole file; cheap next to parsing). */
-async function hasDmaEvents(path: string): Promise<boolean> {
-  let tail = Buffer.alloc(0);
-  for await (const chunk of open(path)) {
-    // Keep the last bytes of the previous chunk so a name split across chunks is still seen.
-    const b = Buffer.concat([tail, chunk as Buffer]);
-    if (DMA_MARKS.some((m) => b.indexOf(m) >= 0)) return true;
-    tail = b.subarray(Math.max(0, b.length - 16));
+async function hasDmaEvents(path: string, chunkBytes: number = 1 << 20): Promise<boolean> {
+  let tail: Buffer = Buffer.alloc(0);
+  for await (const chunk of openBytes(path, undefined, chunkBytes)) {
+    const b = chunk as Buffer;
+    // A mark split across chunks: look in the last bytes of the previous chunk + the first of this.
+    const seam = Buffer.concat([tail, b.subarray(0, 16)]);
+    if (DMA_MARKS.some((m) => seam.indexOf(m) >= 0)) return true;
+    // ': dma' + '_map_', ':dma' + '_map_', ...: a mark starts at most 5 bytes before its tail.
+    if (hasMarkAround(b, MAP_TAIL, 5) || hasMarkAround(b, UNMAP_TAIL, 5)) return true;
+    tail = b.length >= 16 ? b.subarray(b.length - 16) : Buffer.concat([tail, b]).subarray(-16);
   }
   return false;
 }
 
+/** Whether `b` holds, around some occurrence of `tail`, a DMA mark that starts up to `before` bytes earlier. */
+function hasMarkAround(b: Buffer, tail: Buffer, before: number): boolean {
+  for (let i = b.indexOf(tail); i >= 0; i = b.indexOf(tail, i + 1)) {
+    const from = Math.max(0, i - before);
+    const around = b.subarray(from, i + tail.length);
+    if (DMA_MARKS.some((m) => around.indexOf(m) >= 0)) return true;
+  }
+  return false;
+}
+
+/** An address as canonical `0x...` text, or as the number the fast path read (written as that text). */
+type Addr = string | number;
+
 interface Live {
-  handle: string;
+  handle: Addr;
   device: string;
   cls: string;
 }
+
+/** iommu: events as the fast path reads them: addresses as numbers, the IOVA's page worked out. */
+interface FastIommuMap {
+  kind: 'fast-map';
+  iova: number;
+  page: number;
+  paddr: number;
+  size: number;
+}
+interface FastIommuUnmap {
+  kind: 'fast-unmap';
+  page: number;
+  size: number;
+}
+type QueuedEvent = KernelEvent | FastIommuMap | FastIommuUnmap;
 
 /**
  * Converts a raw kernel trace to canonical CSV text, yielded in chunks, and fills `summary`.
@@ -126,24 +163,29 @@ export async function* ingestToCsv(path: string, options: IngestOptions = {}, su
   const s: IngestSummary = summary ?? ({} as IngestSummary);
   Object.assign(s, { file: path, format: detected, lines: 0, events: 0, rows: 0, maps: 0, unmaps: 0, skipped: {}, devices: [], unmatched_unmaps: 0, live_maps: 0, reordered: 0, notes: [] });
   const skip = (why: string) => (s.skipped[why] = (s.skipped[why] ?? 0) + 1);
-  const withDma = await hasDmaEvents(path);
+  const withDma = await hasDmaEvents(path, options.chunkBytes);
   const guest = options.guest ?? 0;
   const iommuDevice = options.device ?? 'iommu0';
   const devices = new Set<string>();
   const window = options.reorderWindowNs ?? 1_000_000;
-  const heap = new MinHeap<{ ts: number; line: number; ev: KernelEvent }>();
+  const queue = new ReorderQueue<QueuedEvent>();
   let newest = 0;
   let lastEmitted = -1;
   let t0 = -1;
   let sgCounter = 0;
   // Live maps: dma: by device + DMA address; sg entries also by device + physical address;
   // iommu: by IOVA page of the map's start.
-  const liveDma = new Map<string, Live & { phys: string }>();
+  const liveDma = new Map<string, Live & { handle: string; phys: string }>();
   const liveSg = new Map<string, string[]>();
   const liveIova = new Map<number, Live>();
-  const out: string[] = [CANONICAL_HEADER];
+  const out = new CsvOut();
+  out.line(CANONICAL_HEADER);
+  const guestText = `${guest}`;
 
-  const deviceOf = (kernelName: string): { name: string; cls: string } => {
+  // A device's name and class depend only on its kernel name and the options: work them out once.
+  const deviceCache = new Map<string, { name: string; cls: string }>();
+  const deviceOf = (kernelName: string): { name: string; cls: string } => deviceCache.get(kernelName) ?? newDevice(kernelName);
+  const newDevice = (kernelName: string): { name: string; cls: string } => {
     const info = options.devices?.[kernelName];
     const name = info?.name ?? kernelName;
     devices.add(name);
@@ -153,17 +195,64 @@ export async function* ingestToCsv(path: string, options: IngestOptions = {}, su
       cls = 'net';
       if (!s.notes.some((n) => n.includes(`'${kernelName}'`))) s.notes.push(`device '${kernelName}': class unknown, taken as net (give --class or a --devices file)`);
     }
-    return { name, cls };
+    const d = { name, cls };
+    deviceCache.set(kernelName, d);
+    return d;
   };
-  const row = (ts: number, device: string, cls: string, op: string, dir: string, addr: string, len: number | '', handle: string, unit = '') => {
-    out.push(`${ts},${guest},${device},${cls},${op},${dir},${addr},${len},${handle},${unit}`);
+  const addr = (a: Addr) => (typeof a === 'number' ? out.hex(a) : out.str(a));
+  const row = (ts: number, device: string, cls: string, op: string, dir: string, phys: Addr, len: number | '', handle: Addr, unit = '') => {
+    // ts,guest,device,class,op,dir,addr,len,handle,unit
+    out.num(ts);
+    out.comma();
+    out.str(guestText);
+    out.comma();
+    out.str(device);
+    out.comma();
+    out.str(cls);
+    out.comma();
+    out.str(op);
+    out.comma();
+    out.str(dir);
+    out.comma();
+    addr(phys);
+    out.comma();
+    if (len !== '') out.num(len);
+    out.comma();
+    addr(handle);
+    out.comma();
+    out.str(unit);
+    out.endLine();
     s.rows++;
     if (op === 'map') s.maps++;
     else s.unmaps++;
   };
   const pageOf = (hex: string) => parseInt(hex.length > 5 ? hex.slice(2, -3) : '0', 16);
 
-  const convert = (tsAbs: number, line: number, ev: KernelEvent) => {
+  const iommuMap = (ts: number, page: number, iova: Addr, paddr: Addr, size: number) => {
+    const d = deviceOf(iommuDevice);
+    const old = liveIova.get(page);
+    if (old) {
+      row(ts, d.name, old.cls, 'unmap', '', '', '', old.handle);
+      skip('remapped-without-unmap');
+    }
+    liveIova.set(page, { handle: iova, device: d.name, cls: d.cls });
+    row(ts, d.name, d.cls, 'map', 'bidirectional', paddr, size, iova);
+  };
+  const iommuUnmap = (ts: number, first: number, size: number) => {
+    // One unmap may cover several maps (a scatter-gather list): split it.
+    const pages = Math.max(1, Math.ceil(size / 4096));
+    let found = 0;
+    for (let p = first; p < first + pages; p++) {
+      const live = liveIova.get(p);
+      if (!live) continue;
+      liveIova.delete(p);
+      row(ts, live.device, live.cls, 'unmap', '', '', '', live.handle);
+      found++;
+    }
+    if (found === 0) s.unmatched_unmaps++;
+  };
+
+  const convert = (tsAbs: number, line: number, ev: QueuedEvent) => {
     if (t0 < 0) t0 = tsAbs;
     const ts = tsAbs - t0;
     switch (ev.kind) {
@@ -233,86 +322,116 @@ export async function* ingestToCsv(path: string, options: IngestOptions = {}, su
         }
         return;
       }
-      case 'iommu-map': {
-        const d = deviceOf(iommuDevice);
-        const page = pageOf(ev.iova);
-        const old = liveIova.get(page);
-        if (old) {
-          row(ts, d.name, old.cls, 'unmap', '', '', '', old.handle);
-          skip('remapped-without-unmap');
-        }
-        liveIova.set(page, { handle: ev.iova, device: d.name, cls: d.cls });
-        return row(ts, d.name, d.cls, 'map', 'bidirectional', ev.paddr, ev.size, ev.iova);
-      }
-      case 'iommu-unmap': {
-        // One unmap may cover several maps (a scatter-gather list): split it.
-        const first = pageOf(ev.iova);
-        const pages = Math.max(1, Math.ceil(ev.size / 4096));
-        let found = 0;
-        for (let p = first; p < first + pages; p++) {
-          const live = liveIova.get(p);
-          if (!live) continue;
-          liveIova.delete(p);
-          row(ts, live.device, live.cls, 'unmap', '', '', '', live.handle);
-          found++;
-        }
-        if (found === 0) s.unmatched_unmaps++;
-        return;
-      }
+      case 'iommu-map':
+        return iommuMap(ts, pageOf(ev.iova), ev.iova, ev.paddr, ev.size);
+      case 'fast-map':
+        return iommuMap(ts, ev.page, ev.iova, ev.paddr, ev.size);
+      case 'iommu-unmap':
+        return iommuUnmap(ts, pageOf(ev.iova), ev.size);
+      case 'fast-unmap':
+        return iommuUnmap(ts, ev.page, ev.size);
     }
   };
 
   const emitUpTo = (limit: number) => {
-    while (heap.size > 0 && heap.peekKey() <= limit) {
-      const e = heap.pop()!;
-      let ts = e.ts;
+    while (queue.size > 0 && queue.peekKey() <= limit) {
+      let ts = queue.peekKey();
+      const ev = queue.pop()!;
       if (ts < lastEmitted) {
         s.reordered++;
         ts = lastEmitted;
       }
       lastEmitted = ts;
-      convert(ts, e.line, e.ev);
+      convert(ts, queue.line, ev);
     }
   };
 
-  const lines = createInterface({ input: open(path, options.onProgress), crlfDelay: Infinity });
-  let lineNo = 0;
-  for await (const text of lines) {
-    lineNo++;
-    s.lines++;
+  const accept = (tsNs: number, line: number, ev: QueuedEvent) => {
+    s.events++;
+    queue.push(tsNs, line, ev);
+    if (tsNs > newest) newest = tsNs;
+    emitUpTo(newest - window);
+  };
+
+  /** One line through the reference parsers (kernel-events.ts). */
+  const slowLine = (text: string, lineNo: number) => {
     const parts = parseLine(text);
     if (!parts) {
       // Blank lines, comments and trace-cmd's header lines are not problems.
       const trimmed = text.trim();
-      if (trimmed === '' || trimmed.startsWith('#') || /^(cpus=|CPU \d+ is empty|version =)/.test(trimmed)) continue;
+      if (trimmed === '' || trimmed.startsWith('#') || /^(cpus=|CPU \d+ is empty|version =)/.test(trimmed)) return;
       diag.report(path, lineNo, 'unparsed-line', `not a trace event line: '${text.length > 60 ? text.slice(0, 57) + '...' : text}'`);
-      continue;
+      return;
     }
     if (!KNOWN_EVENTS.has(parts.event) || (parts.group !== '' && parts.group !== 'iommu' && parts.group !== 'dma')) {
       skip('other-event');
-      continue;
+      return;
     }
     if (withDma && (parts.event === 'map' || parts.event === 'unmap')) {
       skip('iommu-event-duplicating-dma-event');
-      continue;
+      return;
     }
     const ev = parsePayload(parts.event, parts.payload);
     if (typeof ev === 'string') {
       diag.report(path, lineNo, 'bad-payload', ev);
-      continue;
+      return;
     }
     // Zero-size maps are reported here, in file order, rather than after reordering.
     if ((ev.kind === 'iommu-map' || ev.kind === 'dma-map') && ev.size === 0) {
       diag.report(path, lineNo, 'zero-size', ev.kind === 'iommu-map' ? `iommu map of size 0 (iova=${ev.iova})` : `dma map of size 0 (${ev.device} dma_addr=${ev.dmaAddr})`);
+      return;
+    }
+    accept(parts.tsNs, lineNo, ev);
+  };
+
+  const fast = newFastFields();
+  const useFastPath = options.fastPath !== false;
+  /** One line, `run[start, end)`: an iommu: line read in place (ASCII runs), else the reference path. */
+  const oneLine = (run: Buffer, start: number, end: number, ascii: boolean, lineNo: number) => {
+    const kind = ascii && useFastPath ? scanIommuLine(run, start, end, fast) : UNSURE;
+    if (kind !== UNSURE) {
+      if (withDma) return void skip('iommu-event-duplicating-dma-event');
+      if (kind === MAP && parseIommuMapAt(run, fast.payload, end, fast)) {
+        return accept(fast.tsNs, lineNo, { kind: 'fast-map', iova: fast.iova, page: fast.page, paddr: fast.paddr, size: fast.size });
+      }
+      if (kind === UNMAP && parseIommuUnmapAt(run, fast.payload, end, fast)) {
+        return accept(fast.tsNs, lineNo, { kind: 'fast-unmap', page: fast.page, size: fast.size });
+      }
+    }
+    slowLine(lineText(run, start, end, ascii), lineNo);
+  };
+
+  /**
+   * The lines of `run` from `pos` on, until `out` is due to be handed on (then: where to go on
+   * from) or the run ends (-1). The checks are those of a loop over single lines, so the chunks
+   * given to the caller are the same whatever the read size.
+   */
+  let lineNo = 0;
+  const someLines = (run: Buffer, pos: number, ascii: boolean): number => {
+    while (pos < run.length) {
+      const end = run.indexOf(10, pos);
+      lineNo++;
+      s.lines++;
+      oneLine(run, pos, end, ascii, lineNo);
+      pos = end + 1;
+      if (out.lines >= 4096) return pos;
+    }
+    return -1;
+  };
+
+  for await (const lines of lineRuns(openBytes(path, options.onProgress, options.chunkBytes ?? 1 << 20) as AsyncIterable<Buffer>)) {
+    if (typeof lines === 'string') {
+      // A last line given as text (not ASCII, no line end).
+      lineNo++;
+      s.lines++;
+      slowLine(lines.slice(0, -1), lineNo);
+      if (out.lines >= 4096) yield out.take();
       continue;
     }
-    s.events++;
-    heap.push(parts.tsNs, { ts: parts.tsNs, line: lineNo, ev });
-    if (parts.tsNs > newest) newest = parts.tsNs;
-    emitUpTo(newest - window);
-    if (out.length >= 4096) {
-      yield out.join('\n') + '\n';
-      out.length = 0;
+    // Only ASCII runs go through the fast path: there byte k of a line is character k.
+    const ascii = isAscii(lines);
+    for (let pos = someLines(lines, 0, ascii); pos >= 0; pos = someLines(lines, pos, ascii)) {
+      yield out.take();
     }
   }
   emitUpTo(Infinity);
@@ -320,7 +439,7 @@ export async function* ingestToCsv(path: string, options: IngestOptions = {}, su
   s.devices = [...devices].sort();
   if (!withDma && s.maps > 0) s.notes.push(`iommu: events name no device: all of them were attributed to '${iommuDevice}' (--device); with several devices behind the IOMMU the attribution is ambiguous (KERNEL-TRACES.md)`);
   if (s.skipped['sg-truncated']) s.notes.push('some dma_map_sg events were truncated to 128 entries by the kernel; the rest of those lists is missing');
-  yield out.join('\n') + (out.length > 0 ? '\n' : '');
+  yield out.take();
 }
 
 /** Guesses a device's class from its kernel name (network drivers name their devices so). */
