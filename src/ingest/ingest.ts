@@ -242,12 +242,19 @@ export async function* ingestToCsv(path: string, options: IngestOptions = {}, su
     // One unmap may cover several maps (a scatter-gather list): split it.
     const pages = Math.max(1, Math.ceil(size / 4096));
     let found = 0;
-    for (let p = first; p < first + pages; p++) {
+    const release = (p: number) => {
       const live = liveIova.get(p);
-      if (!live) continue;
+      if (!live) return;
       liveIova.delete(p);
       row(ts, live.device, live.cls, 'unmap', '', '', '', live.handle);
       found++;
+    };
+    if (pages <= liveIova.size) for (let p = first; p < first + pages; p++) release(p);
+    else {
+      // A range wider than the live maps (a whole-domain unmap, a bogus size): visit the live
+      // maps in it instead of every page, in the same ascending order.
+      const inRange = [...liveIova.keys()].filter((p) => p >= first && p < first + pages).sort((a, b) => a - b);
+      for (const p of inRange) release(p);
     }
     if (found === 0) s.unmatched_unmaps++;
   };

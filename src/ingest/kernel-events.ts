@@ -111,12 +111,17 @@ export function parsePayload(event: string, payload: string): KernelEvent | stri
   if (event === 'map') {
     const m = IOMMU_MAP.exec(payload);
     if (!m) return 'iommu:map payload not understood';
-    return { kind: 'iommu-map', iova: hexText(m[1])!, paddr: hexText(m[2])!, size: Number(m[3]) };
+    const iova = hexText(m[1]);
+    const paddr = hexText(m[2]);
+    if (iova === null || paddr === null) return 'iommu:map address wider than 64 bits';
+    return { kind: 'iommu-map', iova, paddr, size: Number(m[3]) };
   }
   if (event === 'unmap') {
     const m = IOMMU_UNMAP.exec(payload);
     if (!m) return 'iommu:unmap payload not understood';
-    return { kind: 'iommu-unmap', iova: hexText(m[1])!, size: Number(m[2]), unmapped: Number(m[3]) };
+    const iova = hexText(m[1]);
+    if (iova === null) return 'iommu:unmap address wider than 64 bits';
+    return { kind: 'iommu-unmap', iova, size: Number(m[2]), unmapped: Number(m[3]) };
   }
   if (event === 'dma_map_page' || event === 'dma_map_phys' || event === 'dma_map_resource') {
     const m = DMA_MAP.exec(payload);

@@ -159,4 +159,26 @@ describe('the fast line scanner', () => {
       { numRuns: 3000 },
     );
   });
+
+  it('given an unmap of a huge range and an address over 64 bits, then the range is split over the live maps and the address is a file:line problem', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dmareplay-ingest-edge-'));
+    const path = join(dir, 'edge.txt');
+    const at = (t: string, ev: string) => `          wget-435     [000] b..1.  ${t}: ${ev}`;
+    writeFileSync(path, [
+      at('1.000001', 'map: IOMMU: iova=0x00000000ffefc000 - 0x00000000ffefd000 paddr=0x0000000002329000 size=4096'),
+      at('1.000002', 'map: IOMMU: iova=0x00000000ffefe000 - 0x00000000ffeff000 paddr=0x0000000002330000 size=4096'),
+      at('1.000003', 'map: IOMMU: iova=0x100000000ffefe000 - 0x00000000ffeff000 paddr=0x0000000002330000 size=4096'),
+      at('1.000004', 'unmap: IOMMU: iova=0x0000000000000000 - 0x0000000000000000 size=99999999999999999999 unmapped_size=8192'),
+      '',
+    ].join('\n'));
+    const { rows, summary, problems } = await ingest(path, { device: 'eth0', cls: 'net' });
+    expect(rows.slice(1)).toEqual([
+      '0,0,eth0,net,map,bidirectional,0x2329000,4096,0xffefc000,',
+      '1000,0,eth0,net,map,bidirectional,0x2330000,4096,0xffefe000,',
+      '3000,0,eth0,net,unmap,,,,0xffefc000,',
+      '3000,0,eth0,net,unmap,,,,0xffefe000,',
+    ]);
+    expect(summary).toMatchObject({ maps: 2, unmaps: 2, live_maps: 0 });
+    expect(problems).toEqual([`${path}:3: iommu:map address wider than 64 bits`]);
+  });
 });
