@@ -3,26 +3,14 @@
  * their --json output parsed and their exit codes checked.
  */
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { trace } from '../helpers/replay-text.js';
+import { cli, scratchDir } from '../helpers/cli.js';
 import { expectRunResultShape } from '../helpers/validate-result.js';
 import { STRATEGY_IDS } from '../../src/strategies/index.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'dmareplay-cli-'));
-
-function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, ['bin/run.js', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function file(name: string, content: string): string {
-  const p = join(dir, name);
-  writeFileSync(p, content);
-  return p;
-}
+const { dir, file } = scratchDir('dmareplay-cli-');
 
 const good = file(
   'good.csv',

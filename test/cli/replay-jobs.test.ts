@@ -4,24 +4,12 @@
  * replay, and --strict still stops at the first bad row in input order.
  */
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { trace } from '../helpers/replay-text.js';
+import { cli, scratchDir } from '../helpers/cli.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'dmareplay-jobs-'));
-
-function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, ['bin/run.js', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-function file(name: string, content: string): string {
-  const p = join(dir, name);
-  writeFileSync(p, content);
-  return p;
-}
+const { dir, file } = scratchDir('dmareplay-jobs-');
 
 // Bundled traces of different sizes and kinds (plain and gzipped, net and disk, with warnings).
 const BUNDLED = [
