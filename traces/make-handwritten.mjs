@@ -6,27 +6,18 @@
 //
 //   node traces/make-handwritten.mjs
 //
-// Plain Node (>= 20), no dependencies: it is a one-off generator, not part of the tool.
+// Plain Node (>= 20); it takes the tool's seeded PRNG (mulberry32, src/util/prng.ts) from the
+// build, so run `npm run build` first. A one-off generator, not part of the tool.
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { prng } from '../dist/util/prng.js';
 
 const HEADER = 'ts_ns,guest,device,class,op,dir,addr,len,handle,unit';
 const PAGE = 4096;
 const GUEST_MEM = 0x40000000; // the model's default guest memory: 1 GiB
 const US = 1000; // timestamps are written in ns, chosen in whole microseconds
 
-/** mulberry32: a tiny, well-known 32-bit PRNG, so the traces do not depend on Math.random. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Collects rows; map() returns the map row, which unmap() takes back. Handles are given at the

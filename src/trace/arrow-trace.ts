@@ -166,9 +166,7 @@ export async function* readArrowTrace(path: string, devices: DeviceTable, diagno
       batch.hasUnit[k] = hasUnit[i];
       batch.unitHi[k] = uHi[i];
       batch.unitLo[k] = uLo[i];
-      batch.slot[k] = -1;
-      batch.implicitAccess[k] = 0;
-      batch.origin[k] = 0;
+      batch.commitRow(k);
       k++;
     }
     batch.length = k;

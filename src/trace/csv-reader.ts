@@ -458,10 +458,7 @@ export class CanonicalCsvReader {
     b.page[i] = page;
     b.offset[i] = offset;
     b.len[i] = len;
-    b.slot[i] = -1;
-    b.implicitAccess[i] = 0;
-    b.origin[i] = 0;
-    b.length = i + 1;
+    b.commitRow(i);
     return true;
   }
 }
@@ -620,10 +617,7 @@ class FastLine {
     batch.hasUnit[i] = hasUnit;
     batch.unitHi[i] = uHi;
     batch.unitLo[i] = uLo;
-    batch.slot[i] = -1;
-    batch.implicitAccess[i] = 0;
-    batch.origin[i] = 0;
-    batch.length = i + 1;
+    batch.commitRow(i);
     return true;
   }
 

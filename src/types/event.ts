@@ -97,6 +97,15 @@ export class EventBatch {
     this.implicitAccess = new Uint8Array(capacity);
     this.origin = new Uint8Array(capacity);
   }
+  /** Ends row i, whose input columns a reader has written: the columns later stages own start
+   * cleared (no slot, no implicit access, origin trace) and the batch holds rows 0..i. */
+  commitRow(i: number): void {
+    this.slot[i] = -1;
+    this.implicitAccess[i] = 0;
+    this.origin[i] = 0;
+    this.length = i + 1;
+  }
+
 }
 
 /** Number of 4 KiB pages a buffer of `len` bytes starting at `offset` in its first page touches. */
