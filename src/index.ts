@@ -3,7 +3,7 @@
  *
  * @example
  * import { replay } from 'dmareplay';
- * const run = await replay(['traces/rx-recycle.csv'], { strategies: 'single-use,persistent' });
+ * const run = await replay(['traces/scenario-rx-recycle.csv'], { strategies: 'single-use,persistent' });
  * console.log(run.results.map((r) => [r.strategy, r.cycles.per_dma]));
  */
 export { replay, type ReplayOptions, type ReplayRun } from './pipeline.js';

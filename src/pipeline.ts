@@ -63,7 +63,7 @@ export interface ReplayRun extends ReplayReport {
 
 /**
  * Replays every trace through the selected strategies.
- * @example const run = await replay(['traces/rx-recycle.csv'], { strategies: 'native,persistent' });
+ * @example const run = await replay(['traces/scenario-rx-recycle.csv'], { strategies: 'native,persistent' });
  */
 export async function replay(paths: readonly string[], options: ReplayOptions = {}): Promise<ReplayRun> {
   const strategies = parseStrategyList(options.strategies ?? 'all');

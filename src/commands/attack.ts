@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { DmaCommand } from '../cli/base-command.js';
+import { prose } from '../cli/prose.js';
 import { runAttacks, type AttackReport } from '../protection/attack.js';
 import { SCENARIOS } from '../protection/scenarios.js';
 import { parseStrategyList, STRATEGY_IDS } from '../strategies/index.js';
@@ -13,15 +14,15 @@ import { Progress, fileSize } from '../cli/progress.js';
 
 export default class Attack extends DmaCommand {
   static override summary = 'Inject misbehaving DMAs into a replay and report what each strategy blocks';
-  static override description = `Replays the trace through every strategy and, at --samples points chosen with --seed, injects
+  static override description = prose`Replays the trace through every strategy and, at --samples points chosen with --seed, injects
 DMAs a buggy or malicious driver or device would issue: to another guest, to the VMM, to a page of
 the guest never used for I/O, to a buffer after its unmap (at several delays), to bytes outside a
 buffer in its page, to a page the VMM reassigned while in flight, and a write into a read-only
 buffer. An injection is blocked when the modelled IOMMU faults it or the VMM refuses it; allowed
 when it reaches its target. See docs/threat-model.md.`;
   static override examples = [
-    { description: 'The protection matrix on a bundled trace', command: '<%= config.bin %> attack --trace traces/rx-recycle.csv' },
-    { description: 'More injection points, two strategies, machine-readable', command: '<%= config.bin %> attack --trace traces/two-guests.csv -s single-use,persistent --samples 64 --json' },
+    { description: 'The protection matrix on a bundled trace', command: '<%= config.bin %> attack --trace traces/scenario-rx-recycle.csv' },
+    { description: 'More injection points, two strategies, machine-readable', command: '<%= config.bin %> attack --trace traces/scenario-two-guests.csv -s single-use,persistent --samples 64 --json' },
   ];
   static override flags = {
     trace: Flags.string({ char: 't', description: 'trace to inject into, canonical or raw kernel text (default: traces/netperf-rx.csv)' }),

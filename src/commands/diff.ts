@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { readFile } from 'node:fs/promises';
 import { DmaCommand } from '../cli/base-command.js';
+import { prose } from '../cli/prose.js';
 import { diffResults, regressions, DIFF_METRICS, DIFF_METRIC_NAMES, type DiffReport } from '../analysis/diff.js';
 import { replay } from '../pipeline.js';
 import { getStrategy } from '../strategies/index.js';
@@ -12,7 +13,7 @@ import type { RunResult } from '../types/result.js';
 
 export default class Diff extends DmaCommand {
   static override summary = 'Compare two strategies on the same traces, or two saved runs';
-  static override description = `A and B are either two strategy ids (with --trace) or two result files written by
+  static override description = prose`A and B are either two strategy ids (with --trace) or two result files written by
 \`replay -o x.json\` or \`replay --json\`. Files are matched row by row on trace + strategy + profile;
 rows on one side only are listed. For each metric, per trace and overall: A, B, B-A, B/A. The
 overall value is computed from summed totals (e.g. all cycles over all DMAs).

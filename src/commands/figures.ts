@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { resolve } from 'node:path';
 import { DmaCommand } from '../cli/base-command.js';
+import { prose } from '../cli/prose.js';
 import { CORES, parseJobs } from '../cli/jobs.js';
 import { Progress } from '../cli/progress.js';
 import { makeFigures, type FiguresOutput } from '../figures/make-figures.js';
@@ -8,7 +9,7 @@ import { DEFAULT_PROFILE } from '../cost/profile.js';
 
 export default class Figures extends DmaCommand {
   static override summary = 'Paper-style figures and a self-contained HTML report';
-  static override description = `With no arguments, replays the bundled workload traces (synthetic and real captures; not the
+  static override description = prose`With no arguments, replays the bundled workload traces (synthetic and real captures; not the
 scenario-* test traces) through every strategy and writes into -o DIR:
 cost per DMA by category, overhead vs native, mapping reuse, hypercalls and invalidations per DMA,
 IOTLB miss rate vs IOTLB size (a built-in sweep), protection vs cost, and the protection matrix;

@@ -3,6 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { readFile, mkdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { DmaCommand } from '../cli/base-command.js';
+import { prose } from '../cli/prose.js';
 import { ingestToCsv, parseDeviceMap, type IngestOptions, type IngestSummary, type TraceFormat } from '../ingest/ingest.js';
 import { Diagnostics, formatProblem } from '../trace/diagnostics.js';
 import { InputError, StrictInputError, UsageError } from '../util/errors.js';
@@ -12,7 +13,7 @@ import { writeArrowTrace } from '../trace/arrow-trace.js';
 
 export default class Ingest extends DmaCommand {
   static override summary = 'Turn a Linux kernel DMA trace (ftrace, trace-cmd, perf script) into canonical CSV';
-  static override description = `Reads the iommu:map / iommu:unmap events (all kernels) and dma:dma_map_page / dma_unmap_page /
+  static override description = prose`Reads the iommu:map / iommu:unmap events (all kernels) and dma:dma_map_page / dma_unmap_page /
 dma_map_sg / dma_unmap_sg / dma_map_resource events (Linux 6.12+; they name the device), as printed by
 /sys/kernel/tracing/trace, \`trace-cmd report\` or \`perf script\` (auto-detected; .gz read transparently).
 Unmaps are paired with maps by device and DMA address (or IOVA range, splitting an unmap that covers
@@ -22,18 +23,21 @@ both groups, the iommu: events are the same DMAs again and are skipped.
 
 iommu: events name no device: they are attributed to --device (default iommu0). Classes come from
 --devices FILE (lines: kernel-name,net|disk[,canonical-name]), else --class, else the device name.
+
 Record a trace with: trace-cmd record -e iommu -e dma -- <workload>; trace-cmd report > t.txt`;
   static override examples = [
     { description: 'A trace-cmd report to canonical CSV', command: '<%= config.bin %> ingest trace.txt -o trace.csv' },
     { description: 'An older kernel (iommu: events only) behind one NIC', command: '<%= config.bin %> ingest trace.txt --device eth0 --class net -o trace.csv' },
     { description: 'A binary Arrow trace (the fast input path), from raw text or from canonical CSV', command: '<%= config.bin %> ingest traces/netperf-rx.csv -o netperf-rx.arrow' },
     { description: 'Several captures at once, one CSV each in a directory', command: '<%= config.bin %> ingest traces/capture/*.txt.gz -o out/ingested' },
+    { description: 'Several captures at once, one Arrow trace each', command: '<%= config.bin %> ingest traces/capture/*.txt.gz -o out/ingested --to arrow' },
     { description: 'Replay a raw kernel trace directly (ingested on the fly)', command: '<%= config.bin %> replay trace.txt' },
   ];
   static override args = { raw: Args.string({ description: 'kernel trace text files (.txt, .gz)', required: true }) };
   static override strict = false; // several inputs
   static override flags = {
     output: Flags.string({ char: 'o', description: 'canonical CSV to write (default: stdout), or an Arrow trace (.arrow; canonical CSV input is converted too); with several inputs, a directory' }),
+    to: Flags.string({ description: 'output format (default: arrow when -o ends in .arrow, else csv); with several inputs, each becomes DIR/<name>.csv or .arrow', options: ['csv', 'arrow'] }),
     format: Flags.string({ description: 'input format (default: detected)', options: ['auto', 'ftrace', 'perf'], default: 'auto' }),
     device: Flags.string({ description: 'device name for iommu: events (they name none)' }),
     class: Flags.string({ description: 'class of devices the --devices file does not name', options: ['net', 'disk'] }),
@@ -45,7 +49,12 @@ Record a trace with: trace-cmd record -e iommu -e dma -- <workload>; trace-cmd r
   async run(): Promise<{ files: IngestSummary[] }> {
     const { argv, flags } = await this.parse(Ingest);
     const inputs = argv as string[];
-    if (inputs.length > 1 && !flags.output) throw new UsageError('several inputs need -o DIR: each becomes DIR/<name>.csv');
+    if (inputs.length > 1 && !flags.output) throw new UsageError(`several inputs need -o DIR: each becomes DIR/<name>.${flags.to ?? 'csv'}`);
+    if (inputs.length > 1 && flags.output!.endsWith('.arrow') && !flags.to) {
+      throw new UsageError(`several inputs: -o ${flags.output} names a directory; to write one Arrow trace per input into it, add --to arrow`);
+    }
+    const toArrow = flags.to === 'arrow' || (flags.to === undefined && inputs.length === 1 && flags.output?.endsWith('.arrow') === true);
+    if (toArrow && !flags.output) throw new UsageError('--to arrow writes a binary file: give -o FILE.arrow');
     if (this.jsonEnabled() && !flags.output) throw new UsageError('--json prints a summary on stdout, where the CSV would go: give -o FILE too');
     let devices;
     if (flags.devices) {
@@ -64,10 +73,11 @@ Record a trace with: trace-cmd record -e iommu -e dma -- <workload>; trace-cmd r
     const summaries: IngestSummary[] = [];
     let failed = false;
     for (const raw of inputs) {
-      // One input: -o is the file. Several: -o is a directory of <name>.csv files.
-      const target = !flags.output ? undefined : inputs.length > 1 ? join(flags.output, basename(raw).replace(/(\.txt)?(\.gz)?$/, '') + '.csv') : flags.output;
+      // One input: -o is the file. Several: -o is a directory of <name>.csv (or .arrow) files.
+      const name = basename(raw).replace(toArrow ? /(\.txt|\.csv)?(\.gz)?$/ : /(\.txt)?(\.gz)?$/, '');
+      const target = !flags.output ? undefined : inputs.length > 1 ? join(flags.output, `${name}.${toArrow ? 'arrow' : 'csv'}`) : flags.output;
       try {
-        summaries.push(await this.ingestOne(raw, target, { format: flags.format as TraceFormat | 'auto', device: flags.device, cls: flags.class as 'net' | 'disk' | undefined, devices, guest: flags.guest, diagnostics }));
+        summaries.push(await this.ingestOne(raw, target, toArrow, { format: flags.format as TraceFormat | 'auto', device: flags.device, cls: flags.class as 'net' | 'disk' | undefined, devices, guest: flags.guest, diagnostics }));
       } catch (e) {
         if (!(e instanceof InputError) || e instanceof StrictInputError || inputs.length === 1) throw e;
         process.stderr.write(`error: ${e.message}\n`);
@@ -78,11 +88,11 @@ Record a trace with: trace-cmd record -e iommu -e dma -- <workload>; trace-cmd r
     return { files: summaries };
   }
 
-  private async ingestOne(raw: string, target: string | undefined, options: IngestOptions): Promise<IngestSummary> {
+  private async ingestOne(raw: string, target: string | undefined, toArrow: boolean, options: IngestOptions): Promise<IngestSummary> {
     const summary = {} as IngestSummary;
     const progress = new Progress();
     progress.start(`ingesting ${raw}`, fileSize(raw));
-    if (target?.endsWith('.arrow')) {
+    if (toArrow && target) {
       // Arrow output: the canonical rows go through the reader (any input: raw, CSV) into batches.
       await mkdir(dirname(target), { recursive: true });
       const diagnostics = options.diagnostics!;

@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { DmaCommand } from '../cli/base-command.js';
+import { prose } from '../cli/prose.js';
 import { inspectTrace, type TraceSummary } from '../analysis/inspect.js';
 import { textTable, formatCell } from '../analysis/text-table.js';
 import { Diagnostics } from '../trace/diagnostics.js';
@@ -7,13 +8,13 @@ import { Progress, fileSize } from '../cli/progress.js';
 
 export default class Inspect extends DmaCommand {
   static override summary = 'Summarize a trace: events, duration, devices, guests, buffer sizes, problems';
-  static override description = `Reads the trace once, with the same checks the replay applies, and prints what it holds. Problems
+  static override description = prose`Reads the trace once, with the same checks the replay applies, and prints what it holds. Problems
 are listed as file:line: reason; the summary counts them by kind.`;
   static override examples = [
-    { description: 'Summarize a bundled trace', command: '<%= config.bin %> inspect traces/rx-recycle.csv' },
-    { description: 'Machine-readable summary', command: '<%= config.bin %> inspect traces/disk-sg.csv --json' },
+    { description: 'Summarize a bundled trace', command: '<%= config.bin %> inspect traces/scenario-rx-recycle.csv' },
+    { description: 'Machine-readable summary', command: '<%= config.bin %> inspect traces/scenario-disk-sg.csv --json' },
   ];
-  static override args = { trace: Args.string({ description: 'canonical CSV trace (.csv or .csv.gz)', required: true }) };
+  static override args = { trace: Args.string({ description: 'a trace file: canonical CSV (.csv, .csv.gz), Arrow (.arrow) or raw kernel text (ingested on the fly)', required: true }) };
   static override flags = {
     strict: Flags.boolean({ description: 'stop with exit code 1 at the first rejected input line' }),
   };

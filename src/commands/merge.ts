@@ -3,13 +3,14 @@ import { writeFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { DmaCommand } from '../cli/base-command.js';
+import { prose } from '../cli/prose.js';
 import { mergeShards, type Merged } from '../analysis/merge.js';
 import { rowsToArrowIpc } from '../analysis/arrow.js';
 import { UsageError } from '../util/errors.js';
 
 export default class Merge extends DmaCommand {
   static override summary = 'Combine the outputs of sharded sweeps into one table';
-  static override description = `Reads the .arrow (or .json) files written by \`sweep --shard i/N -o ...\` and writes one table with
+  static override description = prose`Reads the .arrow (or .json) files written by \`sweep --shard i/N -o ...\` and writes one table with
 the rows in the order a single-machine run writes them, so the result is identical to running the
 whole sweep on one machine. Overlapping shards are an error; missing tasks are reported.`;
   static override examples = [{ description: 'After a Slurm array or a Kubernetes indexed Job', command: '<%= config.bin %> merge out/shard-*.arrow -o out/sweep.arrow' }];

@@ -1,12 +1,13 @@
 import { Args } from '@oclif/core';
 import { DmaCommand } from '../cli/base-command.js';
+import { prose } from '../cli/prose.js';
 import { listProfileIds, loadProfile, type CostProfile } from '../cost/profile.js';
 import { PARAMS } from '../cost/schema.js';
 import { textTable } from '../analysis/text-table.js';
 
 export default class Profiles extends DmaCommand {
   static override summary = 'List cost profiles, or show one with every value and its source';
-  static override description = `Each profile gives every parameter a value with its source (a paper, manual or measurement) or
+  static override description = prose`Each profile gives every parameter a value with its source (a paper, manual or measurement) or
 marks it as an assumption with its reasoning. Any parameter can be overridden for a run with
 --set key=value; a profile file of your own can be passed with --profile FILE.json.`;
   static override examples = [

@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { writeFile } from 'node:fs/promises';
 import { DmaCommand } from '../cli/base-command.js';
+import { prose } from '../cli/prose.js';
 import { Progress, fileSize } from '../cli/progress.js';
 import { CORES, parseJobs } from '../cli/jobs.js';
 import { replay } from '../pipeline.js';
@@ -20,7 +21,7 @@ const SHOWN_PROBLEMS = 20;
 
 export default class Replay extends DmaCommand {
   static override summary = 'Replay DMA traces through protection strategies and report what each costs';
-  static override description = `Reads each canonical CSV trace once and drives every DMA through an emulated VMM + IOMMU +
+  static override description = prose`Reads each trace once (canonical CSV, an Arrow trace, or raw kernel text ingested on the fly) and drives every DMA through an emulated VMM + IOMMU +
 device pipeline, once per strategy, charging CPU cycles by category from a cost profile. Prints one
 table per trace with a row per strategy. Rejected input lines are reported as file:line and skipped;
 the rest of the trace is still replayed. --jobs N replays N traces at a time (this thread and N-1
@@ -28,19 +29,20 @@ worker threads); results, their order and every output are the same as with one.
 each trace takes a second or more: a worker thread costs about half a second to start and warm up.
 
 Strategies: ${STRATEGY_IDS.join(', ')} (see \`dmareplay strategies\`).
+
 Profiles: ${listProfileIds().join(', ')} (see \`dmareplay profiles\`).`;
 
   static override examples = [
-    { description: 'Replay a trace through every strategy', command: '<%= config.bin %> replay traces/rx-recycle.csv' },
+    { description: 'Replay a trace through every strategy', command: '<%= config.bin %> replay traces/scenario-rx-recycle.csv' },
     { description: 'Compare two strategies on all bundled traces', command: '<%= config.bin %> replay traces/*.csv --strategy single-use,persistent' },
-    { description: 'A larger IOTLB and a bounded persistent cache, results as JSON', command: '<%= config.bin %> replay traces/tx-multipage.csv --set iotlb.entries=128 --set persistent.capacity=64 --json' },
+    { description: 'A larger IOTLB and a bounded persistent cache, results as JSON', command: '<%= config.bin %> replay traces/scenario-tx-multipage.csv --set iotlb.entries=128 --set persistent.capacity=64 --json' },
     { description: 'Save results for later diffing', command: '<%= config.bin %> replay traces/*.csv -o results.json' },
     { description: 'Long traces two at a time (same results as one at a time)', command: '<%= config.bin %> replay captures/*.csv.gz --jobs 2 -o results.json' },
     { description: 'Every result field as a Markdown table', command: '<%= config.bin %> replay traces/netperf-rx.csv -s native,persistent --format markdown' },
   ];
 
   static override args = {
-    traces: Args.string({ description: 'canonical CSV trace files (.csv or .csv.gz)', required: true }),
+    traces: Args.string({ description: 'trace files: canonical CSV (.csv, .csv.gz), Arrow (.arrow, from ingest -o) or raw kernel text (ftrace, trace-cmd, perf script; ingested on the fly)', required: true }),
   };
   static override strict = false; // any number of traces
 

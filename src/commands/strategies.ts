@@ -1,4 +1,5 @@
 import { DmaCommand } from '../cli/base-command.js';
+import { prose } from '../cli/prose.js';
 import { STRATEGIES } from '../strategies/index.js';
 import { textTable } from '../analysis/text-table.js';
 
@@ -14,7 +15,7 @@ export interface StrategyInfo {
 
 export default class Strategies extends DmaCommand {
   static override summary = 'List the DMA protection strategies and what each protects';
-  static override description = `inter-guest: can this guest's driver/device reach another guest's memory? (full = blocked for both,
+  static override description = prose`inter-guest: can this guest's driver/device reach another guest's memory? (full = blocked for both,
 driver-only = a misbehaving device is not stopped). intra-guest: what of the guest's own memory beyond
 buffers in flight is protected (page = all but pages with a buffer in flight).`;
   static override examples = ['<%= config.bin %> strategies', '<%= config.bin %> strategies --json'];

@@ -2,6 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { writeFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { DmaCommand } from '../cli/base-command.js';
+import { prose } from '../cli/prose.js';
 import { CORES, parseJobs } from '../cli/jobs.js';
 import { Progress } from '../cli/progress.js';
 import { sweep, type SweepRow, type GridAxis } from '../analysis/sweep.js';
@@ -15,19 +16,19 @@ import { parseShard } from '../analysis/shard.js';
 
 export default class Sweep extends DmaCommand {
   static override summary = 'Replay traces over a grid of parameter values and chart each swept key';
-  static override description = `Every combination of the --grid values (any profile key or strategy option: see
+  static override description = prose`Every combination of the --grid values (any profile key or strategy option: see
 \`dmareplay profiles xen-2008\`) is replayed on every trace, all selected strategies in one pass per
 trace and point. Prints one table, writes the rows as CSV, JSON or Arrow (-o), and draws one line
 figure per swept key (cycles per DMA, IOTLB miss rate, reuse, exposure and stale window against the
 key) as .vl.json/.svg/.png in --figures-dir. --jobs N runs N passes at a time (this thread and
 N-1 worker threads); the output is identical for any N.`;
   static override examples = [
-    { description: 'IOTLB size vs miss rate', command: '<%= config.bin %> sweep traces/rx-recycle.csv --grid iotlb.entries=8,16,32,64,128 --grid iotlb.ways=8' },
+    { description: 'IOTLB size vs miss rate', command: '<%= config.bin %> sweep traces/scenario-rx-recycle.csv --grid iotlb.entries=8,16,32,64,128 --grid iotlb.ways=8' },
     { description: 'Persistent cache capacity vs reuse and exposure', command: '<%= config.bin %> sweep traces/*.csv -s persistent,single-use --grid persistent.capacity=4,16,64,0' },
     { description: 'Flush-queue size vs cost and stale window, on two threads', command: '<%= config.bin %> sweep traces/netperf-tx.csv -s linux-strict,linux-lazy --grid linux.fq_size=8,32,128,256 --jobs 2 -o sweep.arrow' },
     { description: 'Shard 1 of 4 of a big sweep (then: dmareplay merge out/*.arrow -o all.arrow)', command: '<%= config.bin %> sweep traces/*.csv --grid iotlb.entries=16,32,64,128 --shard 1/4 --no-figures -o out/shard-1.arrow' },
   ];
-  static override args = { traces: Args.string({ description: 'canonical CSV traces', required: true }) };
+  static override args = { traces: Args.string({ description: 'trace files: canonical CSV (.csv, .csv.gz), Arrow (.arrow, from ingest -o) or raw kernel text (ftrace, trace-cmd, perf script; ingested on the fly)', required: true }) };
   static override strict = false;
   static override flags = {
     grid: Flags.string({ char: 'g', description: 'key=v1,v2,... to sweep (repeatable; the grid is every combination)', multiple: true, multipleNonGreedy: true, required: true }),

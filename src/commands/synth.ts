@@ -3,6 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { DmaCommand } from '../cli/base-command.js';
+import { prose } from '../cli/prose.js';
 import { WORKLOADS, WORKLOAD_IDS, getWorkload, writeSynth, type SynthSummary } from '../synth/index.js';
 import { UsageError } from '../util/errors.js';
 
@@ -10,7 +11,7 @@ const knobHelp = WORKLOADS.map((w) => `  ${w.id}: ${w.summary}\n${w.knobs.map((k
 
 export default class Synth extends DmaCommand {
   static override summary = 'Generate a synthetic DMA trace from a model of a real driver workload';
-  static override description = `Each workload is a small, documented model of how a Linux driver uses DMA buffers (ring sizes,
+  static override description = prose`Each workload is a small, documented model of how a Linux driver uses DMA buffers (ring sizes,
 TSO fragments, RX refill recycling, page-cache pages, queue depth, rates); see src/synth/. Output is
 canonical CSV, streamed (any length in bounded memory). The same workload, options and --seed give
 byte-identical output.

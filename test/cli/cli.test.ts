@@ -3,7 +3,7 @@
  * their --json output parsed and their exit codes checked.
  */
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { trace } from '../helpers/replay-text.js';
 import { cli, scratchDir } from '../helpers/cli.js';
@@ -103,7 +103,7 @@ describe('dmareplay replay', () => {
     const r = cli('replay', '--help');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('EXAMPLES');
-    expect(r.stdout).toContain('dmareplay replay traces/rx-recycle.csv');
+    expect(r.stdout).toContain('dmareplay replay traces/scenario-rx-recycle.csv');
   });
 });
 
@@ -144,5 +144,20 @@ describe('dmareplay ingest', () => {
     expect(r.stderr).toContain(`error: ${join(dir, 'missing.txt')}: no such file`);
     expect(readFileSync(join(out, 'perf-script.csv'), 'utf8').split('\n')[1]).toBe('0,0,eth0,net,map,bidirectional,0x2329000,4096,0xffefc000,');
     expect(readFileSync(join(out, 'ftrace-iommu.csv'), 'utf8').trim().split('\n')).toHaveLength(8);
+  });
+
+  it('several inputs with --to arrow become one Arrow trace each, which replay reads as it reads the CSV', () => {
+    const inputs = ['test/fixtures/kernel/perf-script.txt', 'test/fixtures/kernel/ftrace-iommu.txt'];
+    const asDir = join(dir, 'ingested.arrow');
+    const refused = cli('ingest', ...inputs, '--device', 'eth0', '-o', asDir);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toBe(`error: several inputs: -o ${asDir} names a directory; to write one Arrow trace per input into it, add --to arrow\n`);
+    const csvDir = join(dir, 'as-csv');
+    const arrowDir = join(dir, 'as-arrow');
+    expect(cli('ingest', ...inputs, '--device', 'eth0', '-o', csvDir).code).toBe(0);
+    expect(cli('ingest', ...inputs, '--device', 'eth0', '-o', arrowDir, '--to', 'arrow').code).toBe(0);
+    expect(readdirSync(arrowDir).sort()).toEqual(['ftrace-iommu.arrow', 'perf-script.arrow']);
+    const results = (path: string) => (JSON.parse(cli('replay', path, '--json').stdout).results as { trace: string }[]).map((r) => ({ ...r, trace: '' }));
+    for (const name of ['ftrace-iommu', 'perf-script']) expect(results(join(arrowDir, `${name}.arrow`))).toEqual(results(join(csvDir, `${name}.csv`)));
   });
 });
