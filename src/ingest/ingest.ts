@@ -6,9 +6,9 @@
  *     1. pre-scan: does the file have dma: events? (then iommu: events are the same DMAs again)
  *     2. each line -> (ts, event, payload); unrelated events counted and skipped; bad lines
  *        reported as file:line. Lines are read in large runs of bytes (line-reader.ts); iommu:
- *        map/unmap lines, nearly all of a real trace, are parsed in place (fast-iommu.ts); any
- *        other line, or one the fast path is unsure of, goes to the reference parsers
- *        (kernel-events.ts), so both give the same rows
+ *        map/unmap lines and dma: single-buffer map/unmap lines, nearly all of a real trace, are
+ *        parsed in place (fast-lines.ts); any other line, or one the fast path is unsure of,
+ *        goes to the reference parsers (kernel-events.ts), so both give the same rows
  *     3. a reorder window puts events from several CPUs back in time order
  *     4. pair unmaps with maps by device + DMA address (dma:) or IOVA range (iommu:), in time
  *        order; an unmap covering several maps is split; unmaps of maps not in the file (a trace
@@ -17,7 +17,7 @@
  */
 import { createInterface } from 'node:readline';
 import { parseLine, parsePayload, canonicalDir, KNOWN_EVENTS, type KernelEvent } from './kernel-events.js';
-import { scanIommuLine, parseIommuMapAt, parseIommuUnmapAt, newFastFields, MAP, UNMAP, UNSURE } from './fast-iommu.js';
+import { scanEventLine, parseIommuMapAt, parseIommuUnmapAt, parseDmaMapAt, parseDmaUnmapAt, newFastFields, IOMMU_MAP, IOMMU_UNMAP, DMA_MAP, DMA_UNMAP, UNSURE, type FastDir } from './fast-lines.js';
 import { openBytes, lineRuns, lineText } from './line-reader.js';
 import { isAscii } from 'node:buffer';
 import { ReorderQueue } from './reorder.js';
@@ -51,8 +51,8 @@ export interface IngestOptions {
   onProgress?: (bytesRead: number) => void;
   /**
    * For tests: false sends every line through the reference parsers instead of the fast path
-   * for iommu: lines; `chunkBytes` sets the read size (small ones split lines across chunks).
-   * The output is the same whatever these are.
+   * for iommu: and dma: map/unmap lines; `chunkBytes` sets the read size (small ones split
+   * lines across chunks). The output is the same whatever these are.
    */
   fastPath?: boolean;
   chunkBytes?: number;
@@ -149,7 +149,30 @@ interface FastIommuUnmap {
   page: number;
   size: number;
 }
-type QueuedEvent = KernelEvent | FastIommuMap | FastIommuUnmap;
+/** dma: single-buffer events as the fast path reads them: addresses as numbers, the device name interned. */
+interface FastDmaMap {
+  kind: 'fast-dma-map';
+  device: string;
+  dir: FastDir;
+  dmaAddr: number;
+  size: number;
+  phys: number;
+}
+interface FastDmaUnmap {
+  kind: 'fast-dma-unmap';
+  device: string;
+  dmaAddr: number;
+}
+type QueuedEvent = KernelEvent | FastIommuMap | FastIommuUnmap | FastDmaMap | FastDmaUnmap;
+
+/**
+ * A DMA address as the key of a device's live maps: the number the fast path reads when it is
+ * exact (at most 13 hex digits, i.e. `0x` + 13 in hexText's form), else the text; so an address
+ * has one key whichever path read it.
+ */
+function dmaKey(hex: string): Addr {
+  return hex.length <= 15 ? Number(hex) : hex;
+}
 
 /**
  * Converts a raw kernel trace to canonical CSV text, yielded in chunks, and fills `summary`.
@@ -173,19 +196,21 @@ export async function* ingestToCsv(path: string, options: IngestOptions = {}, su
   let lastEmitted = -1;
   let t0 = -1;
   let sgCounter = 0;
-  // Live maps: dma: by device + DMA address; sg entries also by device + physical address;
-  // iommu: by IOVA page of the map's start.
-  const liveDma = new Map<string, Live & { handle: string; phys: string }>();
+  // Live maps: dma: per device (canonical name) by DMA address (`dmaKey`); sg entries also by
+  // device + physical address; iommu: by IOVA page of the map's start.
+  const liveDma = new Map<string, Map<Addr, Live>>();
   const liveSg = new Map<string, string[]>();
   const liveIova = new Map<number, Live>();
   const out = new CsvOut();
   out.line(CANONICAL_HEADER);
   const guestText = `${guest}`;
 
-  // A device's name and class depend only on its kernel name and the options: work them out once.
-  const deviceCache = new Map<string, { name: string; cls: string }>();
-  const deviceOf = (kernelName: string): { name: string; cls: string } => deviceCache.get(kernelName) ?? newDevice(kernelName);
-  const newDevice = (kernelName: string): { name: string; cls: string } => {
+  // A device's name and class depend only on its kernel name and the options: work them out once,
+  // with its live dma: maps (shared by kernel names given the same canonical name).
+  type Device = { name: string; cls: string; live: Map<Addr, Live> };
+  const deviceCache = new Map<string, Device>();
+  const deviceOf = (kernelName: string): Device => deviceCache.get(kernelName) ?? newDevice(kernelName);
+  const newDevice = (kernelName: string): Device => {
     const info = options.devices?.[kernelName];
     const name = info?.name ?? kernelName;
     devices.add(name);
@@ -195,7 +220,9 @@ export async function* ingestToCsv(path: string, options: IngestOptions = {}, su
       cls = 'net';
       if (!s.notes.some((n) => n.includes(`'${kernelName}'`))) s.notes.push(`device '${kernelName}': class unknown, taken as net (give --class or a --devices file)`);
     }
-    const d = { name, cls };
+    let live = liveDma.get(name);
+    if (!live) liveDma.set(name, (live = new Map()));
+    const d = { name, cls, live };
     deviceCache.set(kernelName, d);
     return d;
   };
@@ -259,35 +286,42 @@ export async function* ingestToCsv(path: string, options: IngestOptions = {}, su
     if (found === 0) s.unmatched_unmaps++;
   };
 
+  // dma: single-buffer maps and unmaps, paired by device + DMA address (`key`: see dmaKey).
+  const dmaMap = (ts: number, kernelName: string, dir: FastDir, phys: Addr, size: number, handle: Addr, key: Addr) => {
+    if (dir === null) return skip('dir-none');
+    const d = deviceOf(kernelName);
+    const old = d.live.get(key);
+    if (old) {
+      // Mapped again without an unmap in the trace: close the old mapping first.
+      row(ts, d.name, old.cls, 'unmap', '', '', '', old.handle);
+      skip('remapped-without-unmap');
+    }
+    d.live.set(key, { handle, device: d.name, cls: d.cls });
+    row(ts, d.name, d.cls, 'map', dir, phys, size, handle);
+  };
+  const dmaUnmap = (ts: number, kernelName: string, key: Addr) => {
+    const d = deviceOf(kernelName);
+    const live = d.live.get(key);
+    if (!live) {
+      s.unmatched_unmaps++;
+      return;
+    }
+    d.live.delete(key);
+    row(ts, d.name, live.cls, 'unmap', '', '', '', live.handle);
+  };
+
   const convert = (tsAbs: number, line: number, ev: QueuedEvent) => {
     if (t0 < 0) t0 = tsAbs;
     const ts = tsAbs - t0;
     switch (ev.kind) {
-      case 'dma-map': {
-        const dir = canonicalDir(ev.dir);
-        if (dir === null) return skip('dir-none');
-        const d = deviceOf(ev.device);
-        const key = `${d.name}|${ev.dmaAddr}`;
-        const old = liveDma.get(key);
-        if (old) {
-          // Mapped again without an unmap in the trace: close the old mapping first.
-          row(ts, d.name, old.cls, 'unmap', '', '', '', old.handle);
-          skip('remapped-without-unmap');
-        }
-        liveDma.set(key, { handle: ev.dmaAddr, device: d.name, cls: d.cls, phys: ev.phys });
-        return row(ts, d.name, d.cls, 'map', dir, ev.phys, ev.size, ev.dmaAddr);
-      }
-      case 'dma-unmap': {
-        const d = deviceOf(ev.device);
-        const key = `${d.name}|${ev.dmaAddr}`;
-        const live = liveDma.get(key);
-        if (!live) {
-          s.unmatched_unmaps++;
-          return;
-        }
-        liveDma.delete(key);
-        return row(ts, d.name, live.cls, 'unmap', '', '', '', live.handle);
-      }
+      case 'dma-map':
+        return dmaMap(ts, ev.device, canonicalDir(ev.dir), ev.phys, ev.size, ev.dmaAddr, dmaKey(ev.dmaAddr));
+      case 'fast-dma-map':
+        return dmaMap(ts, ev.device, ev.dir, ev.phys, ev.size, ev.dmaAddr, ev.dmaAddr);
+      case 'dma-unmap':
+        return dmaUnmap(ts, ev.device, dmaKey(ev.dmaAddr));
+      case 'fast-dma-unmap':
+        return dmaUnmap(ts, ev.device, ev.dmaAddr);
       case 'dma-map-sg': {
         const dir = canonicalDir(ev.dir);
         if (dir === null) return skip('dir-none');
@@ -300,12 +334,13 @@ export async function* ingestToCsv(path: string, options: IngestOptions = {}, su
             diag.report(path, line, 'zero-size', `dma_map_sg entry ${i} of size 0`);
             continue;
           }
-          const key = `${d.name}|${ev.dmaAddrs[i]}`;
-          if (liveDma.has(key)) {
-            row(ts, d.name, d.cls, 'unmap', '', '', '', liveDma.get(key)!.handle);
+          const key = dmaKey(ev.dmaAddrs[i]);
+          const old = d.live.get(key);
+          if (old) {
+            row(ts, d.name, d.cls, 'unmap', '', '', '', old.handle);
             skip('remapped-without-unmap');
           }
-          liveDma.set(key, { handle: ev.dmaAddrs[i], device: d.name, cls: d.cls, phys: ev.phys[i] });
+          d.live.set(key, { handle: ev.dmaAddrs[i], device: d.name, cls: d.cls });
           const pk = `${d.name}|${ev.phys[i]}`;
           liveSg.set(pk, [...(liveSg.get(pk) ?? []), ev.dmaAddrs[i]]);
           row(ts, d.name, d.cls, 'map', dir, ev.phys[i], ev.sizes[i], ev.dmaAddrs[i], unit);
@@ -319,12 +354,13 @@ export async function* ingestToCsv(path: string, options: IngestOptions = {}, su
           const handles = liveSg.get(pk);
           const handle = handles?.shift();
           if (handles && handles.length === 0) liveSg.delete(pk);
-          const live = handle === undefined ? undefined : liveDma.get(`${d.name}|${handle}`);
+          const key = handle === undefined ? undefined : dmaKey(handle);
+          const live = key === undefined ? undefined : d.live.get(key);
           if (!live) {
             s.unmatched_unmaps++;
             continue;
           }
-          liveDma.delete(`${d.name}|${handle}`);
+          d.live.delete(key!);
           row(ts, d.name, live.cls, 'unmap', '', '', '', live.handle);
         }
         return;
@@ -393,19 +429,43 @@ export async function* ingestToCsv(path: string, options: IngestOptions = {}, su
 
   const fast = newFastFields();
   const useFastPath = options.fastPath !== false;
-  /** One line, `run[start, end)`: an iommu: line read in place (ASCII runs), else the reference path. */
+  /** One line, `run[start, end)`: read in place when the fast path knows it (ASCII runs), else the reference path. */
   const oneLine = (run: Buffer, start: number, end: number, ascii: boolean, lineNo: number) => {
-    const kind = ascii && useFastPath ? scanIommuLine(run, start, end, fast) : UNSURE;
-    if (kind !== UNSURE) {
-      if (withDma) return void skip('iommu-event-duplicating-dma-event');
-      if (kind === MAP && parseIommuMapAt(run, fast.payload, end, fast)) {
-        return accept(fast.tsNs, lineNo, { kind: 'fast-map', iova: fast.iova, page: fast.page, paddr: fast.paddr, size: fast.size });
-      }
-      if (kind === UNMAP && parseIommuUnmapAt(run, fast.payload, end, fast)) {
-        return accept(fast.tsNs, lineNo, { kind: 'fast-unmap', page: fast.page, size: fast.size });
-      }
-    }
+    const kind = ascii && useFastPath ? scanEventLine(run, start, end, fast) : UNSURE;
+    if (kind !== UNSURE && fastLine(kind, run, end, lineNo)) return;
     slowLine(lineText(run, start, end, ascii), lineNo);
+  };
+
+  /**
+   * A line `scanEventLine` recognised as `kind`: its payload read in place and the event handled
+   * as slowLine would handle it; false when the payload parser is unsure (then slowLine reads it).
+   */
+  const fastLine = (kind: number, run: Buffer, end: number, lineNo: number): boolean => {
+    const f = fast;
+    if (withDma && (kind === IOMMU_MAP || kind === IOMMU_UNMAP)) {
+      // The same DMAs as the dma: events (slowLine skips these before reading the payload too).
+      skip('iommu-event-duplicating-dma-event');
+      return true;
+    }
+    switch (kind) {
+      case IOMMU_MAP:
+        if (!parseIommuMapAt(run, f.payload, end, f)) return false;
+        accept(f.tsNs, lineNo, { kind: 'fast-map', iova: f.iova, page: f.page, paddr: f.paddr, size: f.size });
+        return true;
+      case IOMMU_UNMAP:
+        if (!parseIommuUnmapAt(run, f.payload, end, f)) return false;
+        accept(f.tsNs, lineNo, { kind: 'fast-unmap', page: f.page, size: f.size });
+        return true;
+      case DMA_MAP:
+        if (!parseDmaMapAt(run, f.payload, end, f)) return false;
+        accept(f.tsNs, lineNo, { kind: 'fast-dma-map', device: f.device, dir: f.dir, dmaAddr: f.dmaAddr, size: f.size, phys: f.phys });
+        return true;
+      case DMA_UNMAP:
+        if (!parseDmaUnmapAt(run, f.payload, end, f)) return false;
+        accept(f.tsNs, lineNo, { kind: 'fast-dma-unmap', device: f.device, dmaAddr: f.dmaAddr });
+        return true;
+    }
+    return false;
   };
 
   /**
@@ -442,7 +502,8 @@ export async function* ingestToCsv(path: string, options: IngestOptions = {}, su
     }
   }
   emitUpTo(Infinity);
-  s.live_maps = liveDma.size + liveIova.size;
+  s.live_maps = liveIova.size;
+  for (const live of liveDma.values()) s.live_maps += live.size;
   s.devices = [...devices].sort();
   if (!withDma && s.maps > 0) s.notes.push(`iommu: events name no device: all of them were attributed to '${iommuDevice}' (--device); with several devices behind the IOMMU the attribution is ambiguous (KERNEL-TRACES.md)`);
   if (s.skipped['sg-truncated']) s.notes.push('some dma_map_sg events were truncated to 128 entries by the kernel; the rest of those lists is missing');

@@ -65,6 +65,55 @@ describe('ingest', () => {
     expect(problems).toEqual([`${F}/trace-cmd-dma.txt:11: dma:dma_map_page payload not understood`]);
   });
 
+  it('given a 6.12-style capture (dma: and iommu: events, addresses spelt several ways), when ingested, then exactly these rows, by either path', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dmareplay-ingest-612-'));
+    const path = join(dir, 'capture.txt');
+    const map = '            dd-169     [001] .....';
+    const irq = '        <idle>-0       [001] d.h1.';
+    writeFileSync(path, [
+      `${map}     6.000001: dma_map_page: 0000:00:03.0 dir=FROM_DEVICE dma_addr=fff80000 size=1514 phys_addr=6f9a000 attrs=`,
+      `${map}     6.000001: map: IOMMU: iova=0x00000000fff80000 - 0x00000000fff81000 paddr=0x0000000006f9a000 size=4096`,
+      // the same DMA address on another device; then one of 16 digits (kept as text)
+      `${map}     6.000002: dma_map_phys: 0000:00:04.0 dir=TO_DEVICE dma_addr=fff80000 size=64 phys_addr=0x8000040 attrs=`,
+      `${map}     6.000003: dma_map_resource: 0000:00:04.0 dir=BIDIRECTIONAL dma_addr=fedcba9876543000 size=4096 phys_addr=fee00000 attrs=`,
+      `${irq}     6.000004: dma_unmap_phys: 0000:00:04.0 dir=TO_DEVICE dma_addr=0xFFF80000 size=64 attrs=`,
+      `${irq}     6.000005: unmap: IOMMU: iova=0x00000000fff80000 - 0x00000000fff81000 size=4096 unmapped_size=4096`,
+      `${irq}     6.000005: dma_unmap_page: 0000:00:03.0 dir=FROM_DEVICE dma_addr=00000000fff80000 size=1514 attrs=`,
+      `${irq}     6.000006: dma_unmap_resource: 0000:00:04.0 dir=BIDIRECTIONAL dma_addr=FEDCBA9876543000 size=4096 attrs=`,
+      // no direction; size 0; mapped again without an unmap; an unmap of a map not in the file
+      `${map}     6.000007: dma_map_page: 0000:00:03.0 dir=NONE dma_addr=1000 size=64 phys_addr=2000 attrs=`,
+      `${map}     6.000008: dma_map_page: 0000:00:03.0 dir=TO_DEVICE dma_addr=2000 size=0 phys_addr=3000 attrs=`,
+      `${map}     6.000009: dma_map_page: 0000:00:03.0 dir=TO_DEVICE dma_addr=3000 size=128 phys_addr=4000 attrs=`,
+      `${map}     6.000010: dma_map_page: 0000:00:03.0 dir=TO_DEVICE dma_addr=3000 size=256 phys_addr=5000 attrs=`,
+      `${irq}     6.000011: dma_unmap_page: 0000:00:03.0 dir=TO_DEVICE dma_addr=beef000 size=64 attrs=`,
+      // 2^53 and 2^53 + 1: one double, two addresses
+      `${map}     6.000012: dma_map_page: 0000:00:03.0 dir=TO_DEVICE dma_addr=20000000000000 size=64 phys_addr=6000 attrs=`,
+      `${map}     6.000013: dma_map_page: 0000:00:03.0 dir=TO_DEVICE dma_addr=20000000000001 size=64 phys_addr=7000 attrs=`,
+      '',
+    ].join('\n'));
+    const devices = parseDeviceMap('0000:00:03.0,disk,nvme0\n0000:00:04.0,net,eth0\n', 'map');
+    const fast = await ingest(path, { devices });
+    expect(fast.rows.slice(1)).toEqual([
+      '0,0,nvme0,disk,map,from_device,0x6f9a000,1514,0xfff80000,',
+      '1000,0,eth0,net,map,to_device,0x8000040,64,0xfff80000,',
+      '2000,0,eth0,net,map,bidirectional,0xfee00000,4096,0xfedcba9876543000,',
+      '3000,0,eth0,net,unmap,,,,0xfff80000,',
+      '4000,0,nvme0,disk,unmap,,,,0xfff80000,',
+      '5000,0,eth0,net,unmap,,,,0xfedcba9876543000,',
+      '8000,0,nvme0,disk,map,to_device,0x4000,128,0x3000,',
+      '9000,0,nvme0,disk,unmap,,,,0x3000,',
+      '9000,0,nvme0,disk,map,to_device,0x5000,256,0x3000,',
+      '11000,0,nvme0,disk,map,to_device,0x6000,64,0x20000000000000,',
+      '12000,0,nvme0,disk,map,to_device,0x7000,64,0x20000000000001,',
+    ]);
+    expect(fast.summary).toMatchObject({
+      events: 12, rows: 11, maps: 7, unmaps: 4, unmatched_unmaps: 1, live_maps: 3, devices: ['eth0', 'nvme0'],
+      skipped: { 'iommu-event-duplicating-dma-event': 2, 'dir-none': 1, 'remapped-without-unmap': 1 },
+    });
+    expect(fast.problems).toEqual([`${path}:10: dma map of size 0 (0000:00:03.0 dma_addr=0x2000)`]);
+    expect(await ingest(path, { devices, fastPath: false })).toEqual(fast);
+  });
+
   it('perf script output, old-format iommu: events without the end of range', async () => {
     const { rows, summary } = await ingest(`${F}/perf-script.txt`, { device: 'eth0' });
     expect(rows).toEqual([
