@@ -16,7 +16,7 @@ export function replayColumns(withUnits: boolean): Column<RunResult>[] {
   ];
   if (withUnits) cols.push({ title: 'cycles/unit', value: (r) => r.cycles.per_unit });
   cols.push(
-    { title: 'vs native', value: (r) => r.overhead_vs_native, digits: 1, percent: true },
+    { title: 'CPU vs native', value: (r) => r.overhead_vs_native, digits: 1, percent: true },
     { title: 'hcalls/DMA', value: (r) => perDma(r, r.hypercalls), digits: 2 },
     { title: 'PTE/DMA', value: (r) => perDma(r, r.pt_updates), digits: 2 },
     { title: 'inval/DMA', value: (r) => perDma(r, r.iotlb.invalidations), digits: 2 },

@@ -31,7 +31,8 @@ marks it as an assumption with its reasoning. Any parameter can be overridden fo
         this.log(
           textTable(rows, [
             { title: 'key', value: (r) => r.spec.key },
-            { title: 'value', value: (r) => r.entry.value },
+            // Fractional values (cycles per byte) as they are: the column's 0 decimals would round them.
+            { title: 'value', value: (r) => (Number.isInteger(r.entry.value) ? r.entry.value : String(r.entry.value)) },
             { title: 'unit', value: (r) => r.spec.unit },
             { title: 'basis', value: (r) => (r.entry.source ? 'source' : 'assumption') },
           ]),

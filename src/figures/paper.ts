@@ -32,7 +32,7 @@ function workloadsIn(results: readonly { trace: string }[]): string[] {
 /** Category colours: cool for the guest/driver side, warm for VMM and IOMMU work. */
 const CATEGORY_COLORS = ['#9ecae9', '#e45756', '#f58518', '#eeca3b', '#54a24b', '#b279a2', '#bab0ac', '#72b7b2', '#4c78a8'];
 
-/** CPU cost per DMA by category, stacked, per strategy; one panel per workload. */
+/** Cost per DMA by category (CPU and IOMMU walk time), stacked, per strategy; one panel per workload. */
 export function costByCategorySpec(results: readonly RunResult[]): TopLevelSpec {
   const data = (categoryTable(results).objects() as { trace: string; strategy: string; category: string; cycles_per_dma: number | null }[])
     .filter((d) => (d.cycles_per_dma ?? 0) > 0)
@@ -63,15 +63,18 @@ export function costByCategorySpec(results: readonly RunResult[]): TopLevelSpec 
   } as TopLevelSpec;
 }
 
-/** Overhead over native (%), per strategy; one panel per workload. */
+/** CPU overhead over native (%), per strategy; one panel per workload. */
 export function overheadSpec(results: readonly RunResult[]): TopLevelSpec {
   const data = (overheadTable(results).objects() as { trace: string; strategy: string; overhead: number | null }[])
     .filter((d) => d.strategy !== 'native' && d.overhead !== null)
     .map((d) => ({ workload: workloadOf(d.trace), strategy: d.strategy, overhead_pct: d.overhead! * 100 }));
   const strategies = strategiesIn(results).filter((s) => s !== 'native');
+  // Decades as ticks (a symlog scale's own ticks are linear: 0, 10,000, 20,000, ...).
+  const top = Math.max(1, ...data.map((d) => d.overhead_pct));
+  const ticks = [0, 1, 10, 100, 1000, 10000, 100000, 1000000].filter((t, k, all) => t <= top || all[k - 1] < top);
   return {
     $schema: SCHEMA,
-    title: { text: 'Overhead over native', subtitle: 'extra cycles per DMA relative to native, in percent (log scale)' },
+    title: { text: 'CPU overhead over native', subtitle: 'extra CPU cycles per DMA relative to native, in percent (symmetric log scale; IOMMU walk time is not CPU time)' },
     data: { values: data },
     facet: { field: 'workload', type: 'nominal', title: null, sort: workloadsIn(results) },
     columns: PANELS_PER_ROW,
@@ -81,7 +84,7 @@ export function overheadSpec(results: readonly RunResult[]): TopLevelSpec {
       mark: 'bar',
       encoding: {
         x: { field: 'strategy', type: 'nominal', sort: strategies, title: null, axis: { labelAngle: -50 } },
-        y: { field: 'overhead_pct', type: 'quantitative', title: 'overhead (%)', scale: { type: 'symlog' } },
+        y: { field: 'overhead_pct', type: 'quantitative', title: 'CPU overhead (%)', scale: { type: 'symlog' }, axis: { values: ticks, format: ',' } },
         color: { ...strategyColor(strategies), legend: null },
         tooltip: [{ field: 'strategy' }, { field: 'overhead_pct', type: 'quantitative', format: ',.1f' }],
       },

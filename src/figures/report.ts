@@ -48,7 +48,7 @@ export function buildReport(input: ReportInput): string {
 <h2>Tables</h2>
 <h3>Cycles per DMA</h3>
 ${pivotHtml(r, (x) => x.cycles.per_dma, 0)}
-<h3>Overhead over native</h3>
+<h3>CPU overhead over native</h3>
 ${pivotHtml(r, (x) => (x.overhead_vs_native === null ? null : x.overhead_vs_native * 100), 1, '%')}
 <h3>Mapping reuse</h3>
 ${pivotHtml(r, (x) => (x.reuse_rate === null ? null : x.reuse_rate * 100), 1, '%')}

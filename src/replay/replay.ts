@@ -7,7 +7,7 @@ import { type ReadOptions } from '../trace/csv-reader.js';
 import { openTrace } from '../trace/open.js';
 import { Diagnostics } from '../trace/diagnostics.js';
 import { BufferTracker } from './buffer-tracker.js';
-import { finalizeRun, totalCycles } from '../metrics/finalize.js';
+import { cpuPerDma, finalizeRun } from '../metrics/finalize.js';
 import { C } from '../metrics/counters.js';
 import { native } from '../strategies/native.js';
 import type { ResolvedProfile } from '../cost/profile.js';
@@ -100,8 +100,8 @@ export async function replayProfiles(
       cpuHz: profiles[k].params['cpu.hz'],
     };
     const nativeCounters = runs[defs.indexOf(native)].counters;
-    const nativePerDma = nativeCounters[C.maps] > 0 ? Math.round((totalCycles(nativeCounters) / nativeCounters[C.maps]) * 1000) / 1000 : null;
-    return strategies.map((d) => finalizeRun(d, runs[defs.indexOf(d)].counters, facts, nativePerDma));
+    const nativeCpuPerDma = cpuPerDma(runs[defs.indexOf(native)].counters);
+    return strategies.map((d) => finalizeRun(d, runs[defs.indexOf(d)].counters, facts, nativeCpuPerDma));
   });
   return { results, tracker, devices: reader.devices, rowsRead: reader.rowsRead, rowsAccepted: reader.rowsAccepted };
 }

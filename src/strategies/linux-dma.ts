@@ -123,13 +123,15 @@ export class LinuxDmaApi {
     return iova;
   }
 
-  /** Returns an IOVA range to its device's allocator. */
+  /** Returns an IOVA range to its device's allocator: the cache push, or the rbtree erase when
+   * the range does not go to the caches (as alloc charges one path or the other), plus one erase
+   * per range of a magazine pushed back to the tree. */
   freeIova(domain: number, iova: number, pages: number): void {
     const c = this.c;
     const alloc = this.allocator(domain);
     alloc.free(iova, pages);
     c[C.iovaFrees]++;
-    c[C.cycIovaAlloc] += this.freeCycles;
+    if (alloc.lastFreeCached) c[C.cycIovaAlloc] += this.freeCycles;
     if (alloc.lastFreeSlow > 0) {
       c[C.iovaSlowFrees] += alloc.lastFreeSlow;
       c[C.cycIovaAlloc] += alloc.lastFreeSlow * this.slowFreeCycles;

@@ -44,7 +44,7 @@ describe('dmareplay replay', () => {
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines[0]).toContain('good.csv');
-    expect(lines[1]).toMatch(/^strategy\s+DMAs\s+cycles\/DMA\s+cycles\/unit\s+vs native\s+hcalls\/DMA\s+PTE\/DMA\s+inval\/DMA\s+IOTLB miss\s+reuse\s+peak maps\s+faults$/);
+    expect(lines[1]).toMatch(/^strategy\s+DMAs\s+cycles\/DMA\s+cycles\/unit\s+CPU vs native\s+hcalls\/DMA\s+PTE\/DMA\s+inval\/DMA\s+IOTLB miss\s+reuse\s+peak maps\s+faults$/);
     expect(lines.slice(3).map((l) => l.split(/\s+/)[0])).toEqual(['single-use', 'persistent']);
   });
 

@@ -21,6 +21,19 @@ describe('linux-strict', () => {
     expect(r.cycles.total).toBe(350 + 1000 + 100 + 1000 + 200 + 800 + 880);
   });
 
+  it('without per-CPU caches (2008 kernels), an alloc and a free each cost only the rbtree path', async () => {
+    // given the xen-2008 profile, whose iova.magazine_size is 0
+    const t = trace('0,0,nic0,net,map,to_device,0x5000,1500,1,', '10,0,nic0,net,unmap,,,,1,');
+    const old = costs();
+    expect(old['iova.magazine_size']).toBe(0);
+    // when one DMA is replayed
+    const r = (await replayText(t, 'linux-strict')).by['linux-strict'];
+    // then the IOVA work is one slow alloc and one slow free, with no fast-path charge beside them
+    expect(r.counters.iova_slow_allocs).toBe(1);
+    expect(r.counters.iova_slow_frees).toBe(1);
+    expect(r.cycles.by_category['iova-alloc']).toBe(old['iova.slow_alloc_cycles'] + old['iova.slow_free_cycles']);
+  });
+
   it('the next map of the same size reuses the cached IOVA (fast path) and so the same IOTLB set', async () => {
     const t = trace('0,0,nic0,net,map,to_device,0x5000,64,1,', '10,0,nic0,net,unmap,,,,1,', '20,0,nic0,net,map,to_device,0x9000,64,2,', '30,0,nic0,net,unmap,,,,2,');
     const r = (await replayText(t, 'linux-strict', MODERN)).by['linux-strict'];

@@ -11,7 +11,9 @@
  * reused last-freed-first for the same size. One CPU's caches (traces carry no CPU column).
  * Does not model: rbtree search time growing with fragmentation (a fixed slow-path cost is
  * charged instead), the depot's shrink worker, 64-bit limits.
- * Cost charged: none here; callers charge `iova-alloc` from `lastAllocSlow` / `lastFreeSlow`.
+ * Cost charged: none here; callers charge `iova-alloc` from `lastAllocSlow`, `lastFreeCached` and
+ * `lastFreeSlow`: an alloc or free costs its fast (cache) path or its slow (rbtree) path, and a free
+ * that pushes a full magazine back to the tree costs the fast path plus one slow free per range.
  */
 
 /** First page above the 32-bit DMA limit: allocations come from below it, top-down. */
@@ -27,6 +29,8 @@ export class LinuxIovaAllocator {
   private readonly cachedMax: number;
   /** Whether the last alloc missed the caches. */
   lastAllocSlow = false;
+  /** Whether the last free went to the per-CPU caches (else straight to the rbtree). */
+  lastFreeCached = false;
   /** Ranges the last free returned to the rbtree (0, 1, or a whole magazine). */
   lastFreeSlow = 0;
 
@@ -68,9 +72,11 @@ export class LinuxIovaAllocator {
     const order = orderOf(size);
     this.lastFreeSlow = 0;
     if (this.magazineSize > 0 && order >= 0 && order <= this.maxOrder) {
+      this.lastFreeCached = true;
       this.cachePut(order, start);
       return;
     }
+    this.lastFreeCached = false;
     this.treeFreeRange(start, size);
     this.lastFreeSlow = 1;
   }
