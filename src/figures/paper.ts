@@ -58,7 +58,7 @@ export function costByCategorySpec(results: readonly RunResult[]): TopLevelSpec 
     },
     transform: [{ calculate: `indexof(${JSON.stringify(categories)}, datum.category)`, as: 'category_order' }],
     // Workloads differ by orders of magnitude (64 KiB TSO sends, 128 KiB disk reads): own scales.
-    resolve: { scale: { y: 'independent' } },
+    resolve: { scale: { y: 'independent' }, axis: { x: 'independent' } },
     config: FIGURE_CONFIG,
   } as TopLevelSpec;
 }
@@ -84,11 +84,14 @@ export function overheadSpec(results: readonly RunResult[]): TopLevelSpec {
       mark: 'bar',
       encoding: {
         x: { field: 'strategy', type: 'nominal', sort: strategies, title: null, axis: { labelAngle: -50 } },
-        y: { field: 'overhead_pct', type: 'quantitative', title: 'CPU overhead (%)', scale: { type: 'symlog' }, axis: { values: ticks, format: ',' } },
+        y: { field: 'overhead_pct', type: 'quantitative', title: 'CPU overhead (%)', scale: { type: 'symlog' }, axis: { values: ticks, format: ',.0f', formatType: 'number' } },
         color: { ...strategyColor(strategies), legend: null },
         tooltip: [{ field: 'strategy' }, { field: 'overhead_pct', type: 'quantitative', format: ',.1f' }],
       },
     },
+    // Each panel its own x axis: a wrapped facet otherwise draws the last row's axis under an
+    // empty cell.
+    resolve: { axis: { x: 'independent' } },
     config: FIGURE_CONFIG,
   } as TopLevelSpec;
 }
@@ -114,6 +117,9 @@ export function reuseSpec(results: readonly RunResult[]): TopLevelSpec {
         tooltip: [{ field: 'strategy' }, { field: 'reuse_pct', type: 'quantitative', format: '.1f' }],
       },
     },
+    // Each panel its own x axis: a wrapped facet otherwise draws the last row's axis under an
+    // empty cell.
+    resolve: { axis: { x: 'independent' } },
     config: FIGURE_CONFIG,
   } as TopLevelSpec;
 }
@@ -148,7 +154,7 @@ export function hypercallsInvalidationsSpec(results: readonly RunResult[]): TopL
         tooltip: [{ field: 'strategy' }, { field: 'what' }, { field: 'value', type: 'quantitative', format: '.3f' }],
       },
     },
-    resolve: { scale: { y: 'independent' } },
+    resolve: { scale: { y: 'independent' }, axis: { x: 'independent' } },
     config: FIGURE_CONFIG,
   } as TopLevelSpec;
 }
@@ -174,6 +180,9 @@ export function iotlbMissVsSizeSpec(rows: readonly SweepRow[]): TopLevelSpec {
         tooltip: [{ field: 'strategy' }, { field: 'entries' }, { field: 'miss_pct', type: 'quantitative', format: '.1f' }],
       },
     },
+    // Each panel its own x axis: a wrapped facet otherwise draws the last row's axis under an
+    // empty cell.
+    resolve: { axis: { x: 'independent' } },
     config: FIGURE_CONFIG,
   } as TopLevelSpec;
 }
@@ -200,6 +209,9 @@ export function costVsExposureSpec(results: readonly RunResult[]): TopLevelSpec 
         { mark: { type: 'text', align: 'left', dx: 6, dy: -6, fontSize: 9 }, encoding: { text: { field: 'strategy' } } },
       ],
     },
+    // Each panel its own x axis: a wrapped facet otherwise draws the last row's axis under an
+    // empty cell.
+    resolve: { axis: { x: 'independent' } },
     config: FIGURE_CONFIG,
   } as TopLevelSpec;
 }
