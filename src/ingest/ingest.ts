@@ -506,6 +506,12 @@ export async function* ingestToCsv(path: string, options: IngestOptions = {}, su
   for (const live of liveDma.values()) s.live_maps += live.size;
   s.devices = [...devices].sort();
   if (!withDma && s.maps > 0) s.notes.push(`iommu: events name no device: all of them were attributed to '${iommuDevice}' (--device); with several devices behind the IOMMU the attribution is ambiguous (KERNEL-TRACES.md)`);
+  const duplicates = s.skipped['iommu-event-duplicating-dma-event'] ?? 0;
+  if (withDma && duplicates > 0) {
+    // Every iommu: event is dropped once the file has dma: events, matched or not: say so, since
+    // mappings made without the DMA API (VFIO, some GPU drivers) have iommu: events only.
+    s.notes.push(`the file has dma: events, so its ${duplicates} iommu: events were taken as the same DMAs again and skipped${options.device ? ` (--device ${options.device} applies to iommu: events only, so it was not used)` : ''}; if some devices were traced without dma: events, split those lines into a file of their own`);
+  }
   if (s.skipped['sg-truncated']) s.notes.push('some dma_map_sg events were truncated to 128 entries by the kernel; the rest of those lists is missing');
   yield out.take();
 }

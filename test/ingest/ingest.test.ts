@@ -63,6 +63,12 @@ describe('ingest', () => {
     ]);
     expect(summary).toMatchObject({ unmatched_unmaps: 1, live_maps: 2, skipped: { 'iommu-event-duplicating-dma-event': 1, 'dir-none': 1 }, devices: ['nic0', 'nvme0'] });
     expect(problems).toEqual([`${F}/trace-cmd-dma.txt:11: dma:dma_map_page payload not understood`]);
+    expect(summary.notes).toContain('the file has dma: events, so its 1 iommu: events were taken as the same DMAs again and skipped; if some devices were traced without dma: events, split those lines into a file of their own');
+  });
+
+  it('given a file with dma: events and --device, when ingested, then the summary says the iommu: events and --device were not used', async () => {
+    const { summary } = await ingest(`${F}/trace-cmd-dma.txt`, { device: 'eth0', devices: parseDeviceMap('0000:00:03.0,disk,nvme0\n0000:00:04.0,net,nic0\n', 'map') });
+    expect(summary.notes).toContain('the file has dma: events, so its 1 iommu: events were taken as the same DMAs again and skipped (--device eth0 applies to iommu: events only, so it was not used); if some devices were traced without dma: events, split those lines into a file of their own');
   });
 
   it('given a 6.12-style capture (dma: and iommu: events, addresses spelt several ways), when ingested, then exactly these rows, by either path', async () => {
