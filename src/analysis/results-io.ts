@@ -10,7 +10,12 @@ export function toResultsJson(report: ReplayReport): string {
 }
 
 export function toResultsCsv(results: readonly RunResult[]): string {
-  const rows = results.map(flattenResult);
+  return flatRowsToCsv(results.map(flattenResult));
+}
+
+/** Flat rows as CSV, the columns those of the first row (nulls as empty cells); no rows, no
+ * text. The one CSV writer of `replay -o`, `sweep -o` and `merge -o`. */
+export function flatRowsToCsv(rows: readonly Record<string, string | number | null>[]): string {
   if (rows.length === 0) return '';
   const columns = Object.keys(rows[0]);
   return stringify(rows.map((r) => columns.map((c) => r[c] ?? '')), { header: true, columns });

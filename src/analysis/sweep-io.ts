@@ -2,9 +2,9 @@
  * Sweep rows as files and text: flat rows (trace, strategy, the grid keys, then every result
  * field as in `replay -o x.csv`), written as CSV, JSON or Arrow, and an aligned summary table.
  */
-import { stringify } from 'csv-stringify/sync';
 import type { SweepRow, GridAxis } from './sweep.js';
 import { flattenResult } from './results-table.js';
+import { flatRowsToCsv } from './results-io.js';
 import { rowsToArrowIpc } from './arrow.js';
 import { textTable, type Column } from './text-table.js';
 
@@ -15,10 +15,7 @@ export function flattenSweepRow(r: SweepRow, axes: readonly GridAxis[]): Record<
 }
 
 export function sweepToCsv(rows: readonly SweepRow[], axes: readonly GridAxis[]): string {
-  const flat = rows.map((r) => flattenSweepRow(r, axes));
-  if (flat.length === 0) return '';
-  const columns = Object.keys(flat[0]);
-  return stringify(flat.map((r) => columns.map((c) => r[c] ?? '')), { header: true, columns });
+  return flatRowsToCsv(rows.map((r) => flattenSweepRow(r, axes)));
 }
 
 export function sweepToJson(rows: readonly SweepRow[], axes: readonly GridAxis[]): string {

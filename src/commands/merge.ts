@@ -1,32 +1,44 @@
 import { Args, Flags } from '@oclif/core';
 import { writeFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { stringify } from 'csv-stringify/sync';
 import { DmaCommand } from '../cli/base-command.js';
 import { prose } from '../cli/prose.js';
-import { mergeShards, type Merged } from '../analysis/merge.js';
-import { rowsToArrowIpc } from '../analysis/arrow.js';
+import { mergeShards, mergedOutput, mergeFormatOf, type Merged } from '../analysis/merge.js';
 import { UsageError } from '../util/errors.js';
 
 export default class Merge extends DmaCommand {
-  static override summary = 'Combine the outputs of sharded sweeps into one table';
-  static override description = prose`Reads the .arrow (or .json) files written by \`sweep --shard i/N -o ...\` and writes one table with
-the rows in the order a single-machine run writes them, so the result is identical to running the
-whole sweep on one machine. Overlapping shards are an error; missing tasks are reported.`;
-  static override examples = [{ description: 'After a Slurm array or a Kubernetes indexed Job', command: '<%= config.bin %> merge out/shard-*.arrow -o out/sweep.arrow' }];
-  static override args = { files: Args.string({ description: 'shard outputs (.arrow, .json)', required: true }) };
+  static override summary = 'Combine the outputs of sharded sweeps or replays into one file';
+  static override description = prose`Reads the files written by \`sweep --shard i/N -o ...\` or \`replay --shard i/N -o ...\` and writes
+the rows in the order a single-machine run writes them: the merged file is byte for byte the one
+\`sweep -o\` or \`replay -o\` writes for the whole run in the same format.
+
+Inputs: sweep shards as .arrow, .json or .csv; replay shards as .arrow (a replay .json or .csv has
+no task numbers to put the shards back in order). Output: .arrow or .csv from .arrow or .json
+shards; .json from sweep .json shards only (the flat rows of .arrow and .csv lack its nested
+fields and counters); .csv from .csv shards.
+
+A task found in two inputs (overlapping shards) is an error (exit 1); tasks missing below the last
+one present are reported (exit 1, the file is still written). A file that is not a shard output,
+or an output format the inputs cannot give, is a usage error (exit 2).`;
+  static override examples = [
+    { description: 'After a Slurm array or a Kubernetes indexed Job', command: '<%= config.bin %> merge out/shard-*.arrow -o out/sweep.arrow' },
+    { description: 'Sweep shards written as JSON, merged into the JSON a single run writes', command: '<%= config.bin %> merge out/shard-*.json -o out/sweep.json' },
+  ];
+  static override args = { files: Args.string({ description: 'shard outputs: sweep .arrow, .json or .csv; replay .arrow', required: true }) };
   static override strict = false;
-  static override flags = { output: Flags.string({ char: 'o', description: 'merged table: .arrow, .csv or .json', required: true }) };
+  static override flags = {
+    output: Flags.string({ char: 'o', description: 'merged file: .arrow or .csv (from .arrow or .json shards), .json (from sweep .json shards), .csv (from .csv shards)', required: true }),
+  };
 
   async run(): Promise<{ rows: number; missing_tasks: number[]; output: string }> {
     const { argv, flags } = await this.parse(Merge);
     const out = flags.output;
-    if (!/\.(arrow|csv|json)$/.test(out)) throw new UsageError(`--output '${out}': use a .arrow, .csv or .json file name`);
+    const format = mergeFormatOf(out);
+    if (format === null) throw new UsageError(`--output '${out}': use a .arrow, .csv or .json file name`);
     const merged: Merged = await mergeShards(argv as string[]);
+    const bytes = mergedOutput(merged, format);
     await mkdir(dirname(out), { recursive: true });
-    if (out.endsWith('.arrow')) await writeFile(out, rowsToArrowIpc(merged.rows));
-    else if (out.endsWith('.csv')) await writeFile(out, stringify(merged.rows.map((r) => merged.columns.map((c) => r[c] ?? '')), { header: true, columns: merged.columns }));
-    else await writeFile(out, JSON.stringify({ rows: merged.rows }, null, 2) + '\n');
+    await writeFile(out, bytes);
     if (merged.missingTasks.length > 0) {
       process.stderr.write(`warning: tasks missing from the inputs (a shard's output?): ${merged.missingTasks.join(', ')}\n`);
       process.exitCode = 1;
