@@ -81,10 +81,11 @@ export function diffResults(aName: string, a: readonly RunResult[], bName: strin
     .pivot('side', { value: (d: any) => op.any(d.value) })
     .join_left(worse, 'metric')
     .derive({
-      delta: (d: any) => (d.a === null || d.b === null ? null : d.b - d.a),
-      ratio: (d: any) => (d.a === null || d.b === null || d.a === 0 ? null : d.b / d.a),
+      // (a side without a value comes out of the pivot undefined, not null: == null covers both)
+      delta: (d: any) => (d.a == null || d.b == null ? null : d.b - d.a),
+      ratio: (d: any) => (d.a == null || d.b == null || d.a === 0 ? null : d.b / d.a),
     })
-    .derive({ worse_pct: (d: any) => (d.a === null || d.b === null ? null : d.a === 0 ? (d.b === 0 ? 0 : null) : (d.sign * (d.b - d.a) * 100) / op.abs(d.a)) })
+    .derive({ worse_pct: (d: any) => (d.a == null || d.b == null ? null : d.a === 0 ? (d.b === 0 ? 0 : null) : (d.sign * (d.b - d.a) * 100) / op.abs(d.a)) })
     .select('trace', 'metric', 'a', 'b', 'delta', 'ratio', 'worse_pct');
   const order = new Map(metrics.map((m, i) => [m.name, i]));
   const traceOrder = [...both, 'overall'];
@@ -92,10 +93,15 @@ export function diffResults(aName: string, a: readonly RunResult[], bName: strin
   return {
     a: aName,
     b: bName,
-    rows: out.map((r) => ({ trace: r.trace, metric: r.metric, a: r.a ?? null, b: r.b ?? null, delta: r.delta ?? null, ratio: r.ratio ?? null, worse_pct: r.worse_pct ?? null })),
+    rows: out.map((r) => ({ trace: r.trace, metric: r.metric, a: value(r.a), b: value(r.b), delta: value(r.delta), ratio: value(r.ratio), worse_pct: value(r.worse_pct) })),
     only_a: [...aKeys.keys()].filter((k) => !bKeys.has(k)),
     only_b: [...bKeys.keys()].filter((k) => !aKeys.has(k)),
   };
+}
+
+/** A number, or null for a missing or undefined one (never undefined or NaN). */
+function value(x: number | null | undefined): number | null {
+  return typeof x === 'number' && !Number.isNaN(x) ? x : null;
 }
 
 /** Rows whose metric got worse by more than `pct` percent. */

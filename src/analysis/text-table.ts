@@ -21,7 +21,9 @@ export function formatCell(v: string | number | null, digits = 0, percent = fals
 
 export function textTable<T>(rows: readonly T[], columns: readonly Column<T>[]): string {
   const cells = rows.map((r) => columns.map((c) => formatCell(c.value(r), c.digits, c.percent)));
-  const numeric = columns.map((c) => rows.some((r) => typeof c.value(r) === 'number'));
+  // Right-aligned unless the column holds text: a column of numbers and missing values ('-'),
+  // or of missing values only, aligns its '-' with where the numbers would be.
+  const numeric = columns.map((c) => !rows.some((r) => typeof c.value(r) === 'string'));
   const widths = columns.map((c, j) => Math.max(c.title.length, ...cells.map((row) => row[j].length)));
   const pad = (s: string, j: number) => (numeric[j] ? s.padStart(widths[j]) : s.padEnd(widths[j]));
   const lines = [columns.map((c, j) => pad(c.title, j)).join('  '), widths.map((w) => '-'.repeat(w)).join('  ')];

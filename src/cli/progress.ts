@@ -14,7 +14,8 @@ export function fileSize(path: string): number {
  * ten times a second and erased when done.
  */
 export class Progress {
-  private readonly enabled: boolean;
+  /** Whether anything is drawn: stderr is a terminal and CI is not set. */
+  readonly enabled: boolean;
   private last = 0;
   private label = '';
   private total = 0;
@@ -32,6 +33,12 @@ export class Progress {
     this.last = 0;
     this.bytes = 0;
     this.update(0, true);
+  }
+
+  /** A line of its own about what is being done (kept on screen), only when the bar is shown. */
+  note(text: string): void {
+    if (!this.enabled) return;
+    this.stream.write(`\r\x1b[2K${text}\n`);
   }
 
   /** A new label for the same bar (e.g. a count of files done), drawn at once. */

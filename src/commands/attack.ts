@@ -11,6 +11,7 @@ import { textTable } from '../analysis/text-table.js';
 import { bundledTraces } from '../replay/golden.js';
 import { UsageError } from '../util/errors.js';
 import { Progress, fileSize } from '../cli/progress.js';
+import { writing } from '../cli/output-file.js';
 
 export default class Attack extends DmaCommand {
   static override summary = 'Inject misbehaving DMAs into a replay and report what each strategy blocks';
@@ -28,7 +29,7 @@ when it reaches its target. See docs/threat-model.md.`;
     trace: Flags.string({ char: 't', description: 'trace to inject into, canonical or raw kernel text (default: traces/netperf-rx.csv)' }),
     strategy: Flags.string({ char: 's', description: `"all" or a comma-separated list of ${STRATEGY_IDS.join(', ')}`, default: 'all' }),
     profile: Flags.string({ char: 'p', description: 'cost profile (for the model sizes and the cost axis)', default: DEFAULT_PROFILE }),
-    set: Flags.string({ description: 'override a profile parameter, key=value (repeatable)', multiple: true, multipleNonGreedy: true, default: [] }),
+    set: Flags.string({ description: 'override a profile parameter, key=value (repeatable)', multiple: true, multipleNonGreedy: true }),
     samples: Flags.integer({ char: 'n', description: 'injection points per scenario', default: 16, min: 1 }),
     seed: Flags.integer({ description: 'seed for choosing injection points', default: 1 }),
     figures: Flags.boolean({ description: 'draw the heat map and protection-vs-cost figures (--no-figures to skip)', default: true, allowNo: true }),
@@ -44,7 +45,7 @@ when it reaches its target. See docs/threat-model.md.`;
     progress.start(`injecting into ${trace}`, fileSize(trace));
     const report = await runAttacks(trace, {
       strategies: parseStrategyList(flags.strategy),
-      profile: resolveProfileByName(flags.profile, flags.set),
+      profile: resolveProfileByName(flags.profile, flags.set ?? []),
       samples: flags.samples,
       seed: flags.seed,
       onProgress: (b) => progress.update(b),
@@ -55,7 +56,7 @@ when it reaches its target. See docs/threat-model.md.`;
         ['protection-matrix', protectionHeatmapSpec(report)],
         ['protection-vs-cost', protectionVsCostSpec(report)],
       ] as const) {
-        const fig = await writeFigure(flags['figures-dir'], name, spec);
+        const fig = await writing(flags['figures-dir'], () => writeFigure(flags['figures-dir'], name, spec));
         process.stderr.write(`wrote ${fig.files.join(', ')}\n`);
       }
     }

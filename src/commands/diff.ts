@@ -4,7 +4,7 @@ import { DmaCommand } from '../cli/base-command.js';
 import { prose } from '../cli/prose.js';
 import { diffResults, regressions, DIFF_METRICS, DIFF_METRIC_NAMES, type DiffReport } from '../analysis/diff.js';
 import { replay } from '../pipeline.js';
-import { getStrategy } from '../strategies/index.js';
+import { STRATEGY_IDS } from '../strategies/index.js';
 import { DEFAULT_PROFILE } from '../cost/profile.js';
 import { textTable } from '../analysis/text-table.js';
 import { InputError, UsageError } from '../util/errors.js';
@@ -35,7 +35,7 @@ Metrics: ${DIFF_METRICS.map((m) => `${m.name} (${m.doc})`).join('; ')}.`;
     metric: Flags.string({ char: 'm', description: `metrics to compare (repeatable; default all): ${DIFF_METRIC_NAMES.join(', ')}`, multiple: true, multipleNonGreedy: true }),
     'fail-above': Flags.string({ description: 'exit 1 when a selected metric is worse in B by more than this percent' }),
     profile: Flags.string({ char: 'p', description: 'cost profile (strategies mode)', default: DEFAULT_PROFILE }),
-    set: Flags.string({ description: 'override a profile parameter, key=value (strategies mode, repeatable)', multiple: true, multipleNonGreedy: true, default: [] }),
+    set: Flags.string({ description: 'override a profile parameter, key=value (strategies mode, repeatable)', multiple: true, multipleNonGreedy: true }),
   };
 
   async run(): Promise<DiffReport & { regressions: DiffReport['rows'] }> {
@@ -58,10 +58,10 @@ Metrics: ${DIFF_METRICS.map((m) => `${m.name} (${m.doc})`).join('; ')}.`;
       report = diffResults(args.a, a, args.b, b, metrics, (r) => `${r.trace} ${r.strategy} ${r.profile}`);
     } else {
       if (args.a.endsWith('.json') || args.b.endsWith('.json')) throw new UsageError('give two strategies or two result files (.json), not one of each');
-      getStrategy(args.a);
-      getStrategy(args.b);
+      checkStrategy(args.a);
+      checkStrategy(args.b);
       if (!flags.trace || flags.trace.length === 0) throw new UsageError('comparing two strategies needs at least one --trace');
-      const run = await replay(flags.trace, { strategies: [args.a, args.b], profile: flags.profile, set: flags.set });
+      const run = await replay(flags.trace, { strategies: [args.a, args.b], profile: flags.profile, set: flags.set ?? [] });
       for (const f of run.failures) process.stderr.write(`error: ${f}\n`);
       if (run.failures.length > 0) process.exitCode = 1;
       report = diffResults(args.a, run.results.filter((r) => r.strategy === args.a), args.b, run.results.filter((r) => r.strategy === args.b), metrics, (r) => r.trace);
@@ -89,6 +89,13 @@ Metrics: ${DIFF_METRICS.map((m) => `${m.name} (${m.doc})`).join('; ')}.`;
     }
     return { ...report, regressions: bad };
   }
+}
+
+/** One strategy id (not `all`: diff compares two single strategies). @throws UsageError naming the valid ids. */
+function checkStrategy(id: string): void {
+  if (STRATEGY_IDS.includes(id)) return;
+  const why = id === 'all' ? '; diff compares two single strategies' : closestName(id, STRATEGY_IDS);
+  throw new UsageError(`unknown strategy '${id}'${why}; valid: ${STRATEGY_IDS.join(', ')}`);
 }
 
 async function readResults(path: string): Promise<RunResult[]> {

@@ -1,11 +1,14 @@
 import { Args, Flags } from '@oclif/core';
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { relative, resolve } from 'node:path';
 import { DmaCommand } from '../cli/base-command.js';
 import { prose } from '../cli/prose.js';
 import { CORES, parseJobs } from '../cli/jobs.js';
 import { Progress } from '../cli/progress.js';
+import { cannotWrite, isIoError } from '../cli/output-file.js';
 import { makeFigures, type FiguresOutput } from '../figures/make-figures.js';
 import { DEFAULT_PROFILE } from '../cost/profile.js';
+import { InputError } from '../util/errors.js';
 
 export default class Figures extends DmaCommand {
   static override summary = 'Paper-style figures and a self-contained HTML report';
@@ -25,26 +28,39 @@ Given traces (.csv) and/or saved results (.json from replay -o), it plots those 
   static override flags = {
     output: Flags.string({ char: 'o', description: 'output directory', default: 'out/figures' }),
     profile: Flags.string({ char: 'p', description: 'cost profile', default: DEFAULT_PROFILE }),
-    set: Flags.string({ description: 'override a profile parameter, key=value (repeatable)', multiple: true, multipleNonGreedy: true, default: [] }),
+    set: Flags.string({ description: 'override a profile parameter, key=value (repeatable)', multiple: true, multipleNonGreedy: true }),
     jobs: Flags.string({ char: 'j', description: `sweep passes run at a time, on this thread and N-1 worker threads (this machine has ${CORES} cores)`, default: '1', helpValue: 'N' }),
   };
 
   async run(): Promise<FiguresOutput> {
     const { argv, flags } = await this.parse(Figures);
+    const inputs = argv as string[];
+    checkInputs(inputs);
+    const jobs = parseJobs(flags.jobs);
     const progress = new Progress();
-    const out = await makeFigures(argv as string[], {
-      outDir: flags.output,
-      profile: flags.profile,
-      set: flags.set,
-      jobs: parseJobs(flags.jobs),
-      onStep: (what) => {
-        progress.done();
-        process.stderr.write(`${what}\n`);
-        progress.start(what, 1);
-      },
-      onProgress: (f) => progress.update(f),
-    });
-    progress.done();
+    let out: FiguresOutput;
+    try {
+      out = await makeFigures(inputs, {
+        outDir: flags.output,
+        profile: flags.profile,
+        set: flags.set ?? [],
+        jobs,
+        onStep: (what) => {
+          progress.done();
+          progress.note(what);
+          progress.start(what, 1);
+        },
+        onProgress: (f) => progress.update(f),
+      });
+    } catch (e) {
+      // An I/O error on the output directory, a parent of it or a file in it: one line naming -o.
+      const path = isIoError(e) ? e.path : undefined;
+      const within = (inner: string, outer: string) => !relative(resolve(outer), resolve(inner)).startsWith('..');
+      if (path && (within(path, flags.output) || within(flags.output, path))) throw cannotWrite(flags.output, e);
+      throw e;
+    } finally {
+      progress.done();
+    }
     for (const f of out.failures) process.stderr.write(`error: ${f}\n`);
     if (out.failures.length > 0) process.exitCode = 1;
     if (!this.jsonEnabled()) {
@@ -53,4 +69,16 @@ Given traces (.csv) and/or saved results (.json from replay -o), it plots those 
     }
     return out;
   }
+}
+
+/**
+ * Missing inputs, before any work: a results file (.json) is needed whole; traces are skipped one
+ * by one (the replay reports each), but when none exists there is nothing to plot.
+ */
+function checkInputs(inputs: readonly string[]): void {
+  const missing = inputs.filter((p) => !existsSync(p));
+  const json = missing.filter((p) => p.endsWith('.json'));
+  const traces = inputs.filter((p) => !p.endsWith('.json'));
+  const bad = json.length > 0 ? json : traces.length > 0 && traces.length === inputs.length && missing.length === traces.length ? missing : [];
+  if (bad.length > 0) throw new InputError(bad.map((p) => `${p}: no such file`).join('; '));
 }

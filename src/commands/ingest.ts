@@ -1,5 +1,4 @@
 import { Args, Flags } from '@oclif/core';
-import { createWriteStream } from 'node:fs';
 import { readFile, mkdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { DmaCommand } from '../cli/base-command.js';
@@ -8,6 +7,7 @@ import { ingestToCsv, parseDeviceMap, type IngestOptions, type IngestSummary, ty
 import { Diagnostics, formatProblem } from '../trace/diagnostics.js';
 import { InputError, StrictInputError, UsageError } from '../util/errors.js';
 import { Progress, fileSize } from '../cli/progress.js';
+import { closeOutput, openOutput, writing } from '../cli/output-file.js';
 import { CanonicalCsvReader } from '../trace/csv-reader.js';
 import { writeArrowTrace } from '../trace/arrow-trace.js';
 
@@ -70,6 +70,8 @@ Record a trace with: trace-cmd record -e iommu -e dma -- <workload>; trace-cmd r
     const diagnostics = new Diagnostics(flags.strict, 1000, (p) => {
       if (shown++ < 20) process.stderr.write(formatProblem(p) + '\n');
     });
+    // Several inputs: create the output directory once, so a bad -o fails once, before any work.
+    if (inputs.length > 1) await writing(flags.output!, () => mkdir(flags.output!, { recursive: true }));
     const summaries: IngestSummary[] = [];
     let failed = false;
     for (const raw of inputs) {
@@ -94,20 +96,30 @@ Record a trace with: trace-cmd record -e iommu -e dma -- <workload>; trace-cmd r
     progress.start(`ingesting ${raw}`, fileSize(raw));
     if (toArrow && target) {
       // Arrow output: the canonical rows go through the reader (any input: raw, CSV) into batches.
-      await mkdir(dirname(target), { recursive: true });
+      await writing(target, () => mkdir(dirname(target), { recursive: true }));
       const diagnostics = options.diagnostics!;
       const canonical = /\.csv(\.gz)?$/.test(raw);
       const reader = canonical ? new CanonicalCsvReader(raw, diagnostics, { onProgress: (b) => progress.update(b) }) : new CanonicalCsvReader(raw, diagnostics, { source: ingestToCsv(raw, { ...options, onProgress: (b) => progress.update(b) }, summary) });
-      const rows = await writeArrowTrace(target, reader.batches(), reader.devices);
+      const rows = await writing(target, () => writeArrowTrace(target, reader.batches(), reader.devices));
       progress.done();
       if (canonical) Object.assign(summary, { file: raw, format: 'canonical', lines: reader.rowsRead + 1, events: reader.rowsRead, rows, maps: 0, unmaps: 0, skipped: {}, devices: reader.devices.names, unmatched_unmaps: 0, live_maps: 0, reordered: 0, notes: [] });
       process.stderr.write(`${raw}: ${rows} rows -> ${target} (Arrow)\n`);
       return summary;
     }
     const chunks = ingestToCsv(raw, { ...options, onProgress: (b) => progress.update(b) }, summary);
-    const out = target ? (await mkdir(dirname(target), { recursive: true }), createWriteStream(target)) : process.stdout;
-    for await (const c of chunks) if (!out.write(c)) await new Promise<void>((r) => out.once('drain', () => r()));
-    if (target) await new Promise<void>((r) => (out as ReturnType<typeof createWriteStream>).end(() => r()));
+    const file = target ? await openOutput(target) : undefined;
+    const out = file ?? process.stdout;
+    for await (const c of chunks) {
+      if (out.write(c)) continue;
+      // Wait for room, or for a write error (reported by closeOutput).
+      await new Promise<void>((r) => {
+        const done = () => (out.off('drain', done), out.off('error', done), r());
+        out.once('drain', done);
+        out.once('error', done);
+      });
+      if (file?.errored) break;
+    }
+    if (file) await closeOutput(target!, file);
     progress.done();
     const skipped = Object.entries(summary.skipped).map(([k, v]) => `${v} ${k}`).join(', ') || 'none';
     process.stderr.write(

@@ -28,12 +28,14 @@ are listed as file:line: reason; the summary counts them by kind.`;
     progress.done();
     if (this.jsonEnabled()) return s;
     const n = (x: number) => formatCell(x);
+    /** A count and its noun, singular for exactly 1: `1 map`, `2 maps`. */
+    const count = (x: number, one: string, many = `${one}s`) => `${n(x)} ${x === 1 ? one : many}`;
     this.log(`${s.trace}`);
-    this.log(`  events        ${n(s.events)} (${n(s.maps)} maps, ${n(s.unmaps)} unmaps, ${n(s.accesses)} accesses) from ${n(s.rows)} rows`);
+    this.log(`  events        ${n(s.events)} (${count(s.maps, 'map')}, ${count(s.unmaps, 'unmap')}, ${count(s.accesses, 'access', 'accesses')}) from ${count(s.rows, 'row')}`);
     this.log(`  duration      ${formatDuration(s.duration_ns)}${s.first_ts_ns !== null ? ` (ts ${s.first_ts_ns} .. ${s.last_ts_ns} ns)` : ''}`);
     this.log(`  guests        ${s.guests.length ? s.guests.join(', ') : '-'}`);
     this.log(`  units         ${s.units ? n(s.units) : 'none (no unit column values)'}`);
-    this.log(`  buffers       ${n(s.pages_mapped)} pages mapped, ${n(s.multi_page_buffers)} buffers span several pages, peak ${n(s.peak_in_flight)} in flight, ${n(s.live_at_end)} live at the end`);
+    this.log(`  buffers       ${count(s.pages_mapped, 'page')} mapped, ${count(s.multi_page_buffers, 'buffer spans', 'buffers span')} several pages, peak ${n(s.peak_in_flight)} in flight, ${n(s.live_at_end)} live at the end`);
     this.log('');
     this.log(
       textTable(s.devices, [

@@ -3,6 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { DmaCommand } from '../cli/base-command.js';
 import { prose } from '../cli/prose.js';
 import { Progress, fileSize } from '../cli/progress.js';
+import { writing } from '../cli/output-file.js';
 import { CORES, parseJobs } from '../cli/jobs.js';
 import { replay } from '../pipeline.js';
 import { formatTraceTable } from '../analysis/results-table.js';
@@ -49,7 +50,7 @@ Profiles: ${listProfileIds().join(', ')} (see \`dmareplay profiles\`).`;
   static override flags = {
     strategy: Flags.string({ char: 's', description: `strategies to replay: "all" or a comma-separated list of ${STRATEGY_IDS.join(', ')}`, default: 'all' }),
     profile: Flags.string({ char: 'p', description: 'cost profile: a bundled id or a path to a profile JSON file', default: DEFAULT_PROFILE }),
-    set: Flags.string({ description: 'override a profile parameter, e.g. iotlb.entries=128 (repeatable; `dmareplay profiles xen-2008` lists keys)', multiple: true, multipleNonGreedy: true, default: [] }),
+    set: Flags.string({ description: 'override a profile parameter, e.g. iotlb.entries=128 (repeatable; `dmareplay profiles xen-2008` lists keys)', multiple: true, multipleNonGreedy: true }),
     output: Flags.string({ char: 'o', description: 'also write results to this file: .json, .csv, or .arrow (flat rows with a task column, for merge)' }),
     shard: Flags.string({ description: 'replay only shard i of N of the traces (i/N, from 0); default: from Slurm or Kubernetes indexed-Job variables when set (docs/cluster.md)' }),
     jobs: Flags.string({ char: 'j', description: `traces replayed at a time, on this thread and N-1 worker threads (this machine has ${CORES} cores); output is the same for any N`, default: '1', helpValue: 'N' }),
@@ -80,7 +81,7 @@ Profiles: ${listProfileIds().join(', ')} (see \`dmareplay profiles\`).`;
     const run = await replay(paths, {
       strategies: flags.strategy,
       profile: flags.profile,
-      set: flags.set,
+      set: flags.set ?? [],
       strict: flags.strict,
       diagnostics,
       jobs,
@@ -98,10 +99,8 @@ Profiles: ${listProfileIds().join(', ')} (see \`dmareplay profiles\`).`;
     const report: ReplayReport = { results: run.results, warnings: [...run.warnings, ...diagnostics.problems.map(formatProblem), ...run.failures] };
     if (flags.output) {
       const out = flags.output;
-      await writeFile(
-        out,
-        out.endsWith('.csv') ? toResultsCsv(run.results) : out.endsWith('.arrow') ? sweepToArrow(run.results.map((r) => ({ ...r, grid: {}, task: taskOf.get(r.trace)! })), []) : toResultsJson(report),
-      );
+      const content = out.endsWith('.csv') ? toResultsCsv(run.results) : out.endsWith('.arrow') ? sweepToArrow(run.results.map((r) => ({ ...r, grid: {}, task: taskOf.get(r.trace)! })), []) : toResultsJson(report);
+      await writing(out, () => writeFile(out, content));
       stderrLine(`wrote ${flags.output}`);
     }
     if (!json && flags.format !== 'text') {

@@ -5,6 +5,7 @@ import { DmaCommand } from '../cli/base-command.js';
 import { prose } from '../cli/prose.js';
 import { CORES, parseJobs } from '../cli/jobs.js';
 import { Progress } from '../cli/progress.js';
+import { writing } from '../cli/output-file.js';
 import { sweep, type SweepRow, type GridAxis } from '../analysis/sweep.js';
 import { sweepTable, sweepToArrow, sweepToCsv, sweepToJson } from '../analysis/sweep-io.js';
 import { sweepFigureSpec } from '../figures/sweep-lines.js';
@@ -34,7 +35,7 @@ N-1 worker threads); the output is identical for any N.`;
     grid: Flags.string({ char: 'g', description: 'key=v1,v2,... to sweep (repeatable; the grid is every combination)', multiple: true, multipleNonGreedy: true, required: true }),
     strategy: Flags.string({ char: 's', description: `"all" or a comma-separated list of ${STRATEGY_IDS.join(', ')}`, default: 'all' }),
     profile: Flags.string({ char: 'p', description: 'cost profile: a bundled id or a JSON file', default: DEFAULT_PROFILE }),
-    set: Flags.string({ description: 'fixed override for every point, key=value (repeatable)', multiple: true, multipleNonGreedy: true, default: [] }),
+    set: Flags.string({ description: 'fixed override for every point, key=value (repeatable)', multiple: true, multipleNonGreedy: true }),
     jobs: Flags.string({ char: 'j', description: `passes run at a time, on this thread and N-1 worker threads (this machine has ${CORES} cores); output is the same for any N`, default: '1', helpValue: 'N' }),
     output: Flags.string({ char: 'o', description: 'write the rows to this file: .csv, .json or .arrow' }),
     figures: Flags.boolean({ description: 'draw one figure per swept key (--no-figures to skip)', default: true, allowNo: true }),
@@ -53,7 +54,7 @@ N-1 worker threads); the output is identical for any N.`;
       grid: flags.grid,
       strategies: flags.strategy,
       profile: flags.profile,
-      set: flags.set,
+      set: flags.set ?? [],
       jobs: parseJobs(flags.jobs),
       shard,
       onTaskDone: (done, total) => progress.update(done / total),
@@ -66,14 +67,17 @@ N-1 worker threads); the output is identical for any N.`;
       process.stderr.write(`${p.trace}: ${p.total} row${p.total === 1 ? '' : 's'} skipped at every grid point\n`);
     }
     if (flags.output) {
-      await mkdir(dirname(flags.output), { recursive: true });
       const out = flags.output;
-      await writeFile(out, out.endsWith('.csv') ? sweepToCsv(run.rows, run.axes) : out.endsWith('.json') ? sweepToJson(run.rows, run.axes) : sweepToArrow(run.rows, run.axes));
+      const content = out.endsWith('.csv') ? sweepToCsv(run.rows, run.axes) : out.endsWith('.json') ? sweepToJson(run.rows, run.axes) : sweepToArrow(run.rows, run.axes);
+      await writing(out, async () => {
+        await mkdir(dirname(out), { recursive: true });
+        await writeFile(out, content);
+      });
       process.stderr.write(`wrote ${out} (${run.rows.length} rows)\n`);
     }
     if (flags.figures && run.rows.length > 0) {
       for (const axis of run.axes.filter((a) => a.values.length > 1)) {
-        const fig = await writeFigure(flags['figures-dir'], `sweep-${axis.key.replace(/[^a-z0-9]+/gi, '-')}`, sweepFigureSpec(run.rows, axis.key));
+        const fig = await writing(flags['figures-dir'], () => writeFigure(flags['figures-dir'], `sweep-${axis.key.replace(/[^a-z0-9]+/gi, '-')}`, sweepFigureSpec(run.rows, axis.key)));
         process.stderr.write(`wrote ${fig.files.join(', ')}\n`);
       }
     }

@@ -1,9 +1,7 @@
 import { Args, Flags } from '@oclif/core';
-import { createWriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { DmaCommand } from '../cli/base-command.js';
 import { prose } from '../cli/prose.js';
+import { closeOutput, openOutput } from '../cli/output-file.js';
 import { WORKLOADS, WORKLOAD_IDS, getWorkload, writeSynth, type SynthSummary } from '../synth/index.js';
 import { UsageError } from '../util/errors.js';
 
@@ -30,7 +28,7 @@ ${knobHelp}`;
     guests: Flags.integer({ char: 'g', description: 'guests, each with its own devices', default: 1, min: 1, max: 26 }),
     seed: Flags.integer({ description: 'PRNG seed', default: 1 }),
     rate: Flags.integer({ description: 'network link rate in Mb/s (sets the rate_mbps knob)', min: 1 }),
-    opt: Flags.string({ description: 'a model knob, name=value (repeatable; the knobs are listed below)', multiple: true, multipleNonGreedy: true, default: [] }),
+    opt: Flags.string({ description: 'a model knob, name=value (repeatable; the knobs are listed below)', multiple: true, multipleNonGreedy: true }),
     output: Flags.string({ char: 'o', description: 'write the trace here (default: stdout)' }),
   };
 
@@ -40,7 +38,7 @@ ${knobHelp}`;
     if (this.jsonEnabled() && !flags.output) throw new UsageError('--json prints a summary on stdout, where the trace would go: give -o FILE too');
     if (flags.dmas === undefined && flags['duration-ms'] === undefined) throw new UsageError('give --dmas N or --duration-ms D to say how long the trace is');
     const knobs: Record<string, number> = {};
-    for (const o of flags.opt) {
+    for (const o of flags.opt ?? []) {
       const [name, value] = o.split('=');
       if (!name || value === undefined || value === '' || Number.isNaN(Number(value))) throw new UsageError(`--opt '${o}': expected name=number, e.g. --opt ring=512`);
       knobs[name.trim()] = Number(value);
@@ -48,10 +46,9 @@ ${knobHelp}`;
     const options = { dmas: flags.dmas, durationNs: flags['duration-ms'] !== undefined ? flags['duration-ms'] * 1e6 : undefined, guests: flags.guests, seed: flags.seed, rateMbps: flags.rate, knobs };
     let summary: SynthSummary;
     if (flags.output) {
-      await mkdir(dirname(flags.output), { recursive: true });
-      const out = createWriteStream(flags.output);
+      const out = await openOutput(flags.output);
       summary = await writeSynth(out, args.workload, options);
-      await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+      await closeOutput(flags.output, out);
       process.stderr.write(`wrote ${flags.output}: ${summary.events} events (${summary.maps} maps), ${(summary.duration_ns / 1e6).toFixed(3)} ms, devices ${summary.devices.join(', ')}\n`);
     } else {
       summary = await writeSynth(process.stdout, args.workload, options);

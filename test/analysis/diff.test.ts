@@ -36,6 +36,12 @@ describe('diff of two result files', () => {
     expect(row('overall', 'hypercalls_per_dma')).toMatchObject({ a: 1.01, b: 1.01, delta: 0, ratio: 1, worse_pct: 0 });
   });
 
+  it('a metric undefined on a side (no IOTLB translations) is null in every column, never NaN', () => {
+    const noIotlb = load(A).map((r: { iotlb: object }) => ({ ...r, iotlb: { ...r.iotlb, hits: 0, misses: 0 } }));
+    const miss = DIFF_METRICS.filter((m) => m.name === 'iotlb_miss_rate');
+    for (const r of diffResults(A, noIotlb, B, noIotlb, miss, key).rows) expect(r).toMatchObject({ a: null, b: null, delta: null, ratio: null, worse_pct: null });
+  });
+
   it('regressions above a threshold', () => {
     expect(regressions(report, 9).map((r) => `${r.trace} ${r.metric}`)).toEqual(['t.csv single-use xen-2008 cycles_per_dma', 't.csv single-use xen-2008 cpu_cycles_per_dma']);
     expect(regressions(report, 10)).toEqual([]);
