@@ -61,6 +61,8 @@ Given traces (.csv) and/or saved results (.json from replay -o), it plots those 
     } finally {
       progress.done();
     }
+    for (const p of out.problems) process.stderr.write(`${p}\n`);
+    if (out.problemSummary) process.stderr.write(`${out.problemSummary}\n`);
     for (const f of out.failures) process.stderr.write(`error: ${f}\n`);
     if (out.failures.length > 0) process.exitCode = 1;
     if (!this.jsonEnabled()) {

@@ -22,6 +22,7 @@ import { costByCategorySpec, costVsExposureSpec, hypercallsInvalidationsSpec, io
 import { protectionHeatmapSpec } from './protection.js';
 import { buildReport, type ReportFigure } from './report.js';
 import { InputError } from '../util/errors.js';
+import { formatProblem } from '../trace/diagnostics.js';
 import type { RunResult } from '../types/result.js';
 
 export interface FiguresOptions {
@@ -42,6 +43,9 @@ export interface FiguresOutput {
   figures: { name: string; files: string[] }[];
   traces: string[];
   failures: string[];
+  /** Rejected input rows as `file:line: reason` (the first 20), and a count by kind ('' if none). */
+  problems: string[];
+  problemSummary: string;
 }
 
 /** IOMMU-using strategies: the ones whose miss rate the sweep plots. */
@@ -73,7 +77,18 @@ export async function makeFigures(inputs: readonly string[], options: FiguresOpt
     if (!Array.isArray(parsed.results)) throw new InputError(`${f}: not a results file (expected {"results": [...]})`);
     results.push(...parsed.results);
   }
-  const failures = run?.failures ?? [];
+  const failures = [...(run?.failures ?? [])];
+  const problems = (run?.diagnostics.problems ?? []).slice(0, 20).map(formatProblem);
+  const problemSummary = run?.diagnostics.summary() ?? '';
+  // A trace with no DMA left (every row rejected, or none) has nothing to plot: say so, leave it out.
+  for (const t of traces) {
+    if (!results.some((r) => r.trace === t) || results.some((r) => r.trace === t && r.dmas > 0)) continue;
+    const first = run?.diagnostics.problems.find((p) => p.file === t);
+    failures.push(`${t}: no DMA to plot (${first ? `every row was rejected; first: line ${first.line}: ${first.message}` : 'no rows'})`);
+  }
+  const plotted = results.filter((r) => r.dmas > 0);
+  if (plotted.length === 0) throw new InputError(failures.length > 0 ? failures.join('; ') : 'nothing to plot');
+  results.splice(0, results.length, ...plotted);
   const goodTraces = traces.filter((t) => results.some((r) => r.trace === t));
 
   // 2. The IOTLB-size sweep on up to two traces (RX and a disk trace when bundled).
@@ -111,7 +126,7 @@ export async function makeFigures(inputs: readonly string[], options: FiguresOpt
   }
   const report = join(outDir, 'report.html');
   await writeFile(report, buildReport({ profile, traces: all, figures: reportFigures, results }));
-  return { outDir, report, figures: written, traces: all, failures };
+  return { outDir, report, figures: written, traces: all, failures, problems, problemSummary };
 }
 
 function pickSweepTraces(traces: readonly string[]): string[] {

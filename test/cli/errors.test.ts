@@ -91,6 +91,29 @@ describe('figures with a trace that does not exist', () => {
   });
 });
 
+describe('figures with a trace whose rows are all rejected', () => {
+  const allBad = join(dir, 'all-bad.csv');
+  writeFileSync(allBad, 'ts_ns,guest,device,class,op,dir,addr,len,handle,unit\n0,0,nic0,net,map,from_device,0xzz,2048,1,\n');
+
+  it('given only that trace, then one line naming it and its first problem, exit 1, and no output directory', () => {
+    const out = join(dir, 'figs-all-bad');
+    const r = cli('figures', allBad, '-o', out);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`error: ${allBad}: no DMA to plot (every row was rejected; first: line 2: address '0xzz' is not hex (expected 0x...))\n`);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('given it beside a good trace, then the figures of the good one, its rows reported as file:line, exit 1', () => {
+    const out = join(dir, 'figs-half-bad');
+    const r = cli('figures', allBad, TRACE, '-o', out);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      [`${allBad}:2: address '0xzz' is not hex (expected 0x...)`, '1 problem (rows skipped): 1 bad-address', `error: ${allBad}: no DMA to plot (every row was rejected; first: line 2: address '0xzz' is not hex (expected 0x...))`, ''].join('\n'),
+    );
+    expect(existsSync(join(out, 'report.html'))).toBe(true);
+  });
+});
+
 describe('progress only on a terminal', () => {
   it('given figures with stderr not a terminal, then no "replaying..." step lines on stderr', () => {
     const out = join(dir, 'figs-quiet');
