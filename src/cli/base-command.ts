@@ -4,7 +4,7 @@
  */
 import { Command, type Interfaces } from '@oclif/core';
 import { InputError, UsageError } from '../util/errors.js';
-import { ioReason, isIoError } from './output-file.js';
+import { isIoError } from './output-file.js';
 
 /** The flag and argument output types of oclif's parser (not exported by @oclif/core). */
 type Output = { [name: string]: any }; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -29,7 +29,7 @@ export abstract class DmaCommand extends Command {
   protected override async catch(err: Error & { exitCode?: number }): Promise<unknown> {
     if (isIoError(err)) {
       // An I/O error no command turned into its own line: still one line, naming the file.
-      const reason = ioReason(err);
+      const reason = err.message.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '');
       const path = (err as NodeJS.ErrnoException).path;
       err = new InputError(path ? `${path}: ${reason}` : reason);
     }
