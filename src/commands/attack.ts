@@ -66,6 +66,8 @@ when it reaches its target. See docs/threat-model.md.`;
 
   private printMatrix(report: AttackReport): void {
     this.log(`${report.trace}  [${report.samples} injection points per scenario, seed ${report.seed}]`);
+    this.log('blocked / allowed = whether injections reached their target; n% = share of injection points that did;');
+    this.log('- = the trace offers no injection point for it (wrong-direction needs a buffer the device may only read)');
     for (const attacker of ['driver', 'device'] as const) {
       const scenarios = SCENARIOS.filter((s) => s.attackers.includes(attacker));
       const strategies = [...new Set(report.matrix.map((c) => c.strategy))];
@@ -74,7 +76,7 @@ when it reaches its target. See docs/threat-model.md.`;
         if (!c) return '-';
         return c.outcome === 'partly' ? `${Math.round((100 * c.allowed) / c.injected)}%` : c.outcome;
       };
-      this.log(`\nattacker: ${attacker} (allowed = reached its target; n% = share of injection points that did)`);
+      this.log(`\nattacker: ${attacker}`);
       this.log(
         textTable(strategies, [
           { title: 'strategy', value: (s) => s },

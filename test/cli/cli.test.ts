@@ -135,6 +135,18 @@ describe('dmareplay strategies / profiles / inspect', () => {
   });
 });
 
+describe('dmareplay attack', () => {
+  it('given an RX-only trace, when the matrix is printed, then wrong-direction shows - and the legend says why', () => {
+    const r = cli('attack', '--trace', 'traces/scenario-rx-recycle.csv', '-s', 'single-use', '--samples', '2', '--no-figures');
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines[2]).toBe('- = the trace offers no injection point for it (wrong-direction needs a buffer the device may only read)');
+    const device = lines.indexOf('attacker: device');
+    expect(lines[device + 1]).toMatch(/wrong-direction$/);
+    expect(lines[device + 3]).toMatch(/^single-use .* -$/);
+  });
+});
+
 describe('dmareplay ingest', () => {
   it('several inputs need -o DIR and become one CSV each; a missing one fails the run but not the others', () => {
     const out = join(dir, 'ingested');
