@@ -29,6 +29,8 @@ export interface TraceSummary {
   maps: number;
   unmaps: number;
   accesses: number;
+  /** Accesses naming a handle that was not mapped at the time (replayed as raw device addresses). */
+  accesses_to_unmapped_handles: number;
   duration_ns: number;
   first_ts_ns: number | null;
   last_ts_ns: number | null;
@@ -101,6 +103,7 @@ export async function inspectTrace(path: string, options: { strict?: boolean; pr
     maps: tracker.maps,
     unmaps: tracker.unmaps,
     accesses: tracker.accesses,
+    accesses_to_unmapped_handles: tracker.accessesToUnmappedHandles,
     duration_ns: hasEvents ? tracker.lastTs - tracker.firstTs : 0,
     first_ts_ns: hasEvents ? tracker.firstTs : null,
     last_ts_ns: hasEvents ? tracker.lastTs : null,

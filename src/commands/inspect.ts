@@ -32,6 +32,7 @@ are listed as file:line: reason; the summary counts them by kind.`;
     const count = (x: number, one: string, many = `${one}s`) => `${n(x)} ${x === 1 ? one : many}`;
     this.log(`${s.trace}`);
     this.log(`  events        ${n(s.events)} (${count(s.maps, 'map')}, ${count(s.unmaps, 'unmap')}, ${count(s.accesses, 'access', 'accesses')}) from ${count(s.rows, 'row')}`);
+    if (s.accesses_to_unmapped_handles > 0) this.log(`                ${count(s.accesses_to_unmapped_handles, 'access names', 'accesses name')} a handle not mapped at the time: replayed as raw device addresses`);
     this.log(`  duration      ${formatDuration(s.duration_ns)}${s.first_ts_ns !== null ? ` (ts ${s.first_ts_ns} .. ${s.last_ts_ns} ns)` : ''}`);
     this.log(`  guests        ${s.guests.length ? s.guests.join(', ') : '-'}`);
     this.log(`  units         ${s.units ? n(s.units) : 'none (no unit column values)'}`);

@@ -41,6 +41,8 @@ export class BufferTracker {
   maps = 0;
   unmaps = 0;
   accesses = 0;
+  /** Accesses that name a handle with no live map (replayed as raw device addresses). */
+  accessesToUnmappedHandles = 0;
   units = 0;
   inFlight = 0;
   peakInFlight = 0;
@@ -120,9 +122,11 @@ export class BufferTracker {
         this.unmaps++;
         this.inFlight--;
       } else if (op === Op.access) {
-        const slot = b.handleHi[i] === 0xffffffff && b.handleLo[i] === 0xffffffff ? -1 : this.live.get(owner, b.handleHi[i], b.handleLo[i]);
+        const named = b.handleHi[i] !== 0xffffffff || b.handleLo[i] !== 0xffffffff;
+        const slot = named ? this.live.get(owner, b.handleHi[i], b.handleLo[i]) : -1;
         b.slot[i] = slot;
         if (slot >= 0) this.slotAccessed[slot] = 1;
+        else if (named) this.accessesToUnmappedHandles++;
         this.accesses++;
       } else {
         continue;

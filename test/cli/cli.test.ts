@@ -135,6 +135,14 @@ describe('dmareplay strategies / profiles / inspect', () => {
   });
 });
 
+describe('dmareplay inspect: accesses to handles that are not mapped', () => {
+  it('given an access naming a handle after its unmap, then inspect counts it and says how it is replayed', () => {
+    const t = file('late-access.csv', trace('0,0,nic0,net,map,from_device,0x2000000,2048,1,', '10,0,nic0,net,unmap,,,,1,', '20,0,nic0,net,access,from_device,0x2000000,64,1,'));
+    expect(JSON.parse(cli('inspect', t, '--json').stdout).accesses_to_unmapped_handles).toBe(1);
+    expect(cli('inspect', t).stdout).toContain('1 access names a handle not mapped at the time: replayed as raw device addresses');
+  });
+});
+
 describe('dmareplay attack', () => {
   it('given an RX-only trace, when the matrix is printed, then wrong-direction shows - and the legend says why', () => {
     const r = cli('attack', '--trace', 'traces/scenario-rx-recycle.csv', '-s', 'single-use', '--samples', '2', '--no-figures');
