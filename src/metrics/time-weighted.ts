@@ -10,8 +10,9 @@ export class TimeWeighted {
 
   /** Accounts for the time since the previous event at the levels that held during it. */
   advance(c: Float64Array, ts: number): void {
-    // Unmapped ranges not yet invalidated (lazy) stay reachable through the IOTLB until flushed.
-    const exposure = Math.max(0, c[C.reachableBytes] + c[C.staleBytes] - c[C.inFlightBytes]);
+    // Reachable pages include those of unmapped ranges not yet invalidated (lazy mode keeps them
+    // reachable through the IOTLB until the flush), each distinct page once.
+    const exposure = Math.max(0, c[C.reachableBytes] - c[C.inFlightBytes]);
     if (this.last >= 0) {
       const dt = ts - this.last;
       c[C.mappingArea] += c[C.liveMappings] * dt;

@@ -24,11 +24,21 @@ export function chargeMap(c: Float64Array, d: DriverCosts, len: number): void {
   c[C.inFlightBytes] += len;
 }
 
-/** The driver takes a buffer of `len` bytes back from its device. */
-export function chargeUnmap(c: Float64Array, d: DriverCosts, len: number): void {
+/**
+ * The map of a buffer of `len` bytes was refused (after `chargeMap`): counted, and its bytes are
+ * not in flight, since the device cannot reach them (exposure is what is reachable beyond the
+ * buffers in flight).
+ */
+export function refuseMap(c: Float64Array, len: number): void {
+  c[C.mapsRejected]++;
+  c[C.inFlightBytes] -= len;
+}
+
+/** The driver takes a buffer of `len` bytes back from its device (`refused`: its map was). */
+export function chargeUnmap(c: Float64Array, d: DriverCosts, len: number, refused = false): void {
   c[C.unmaps]++;
   c[C.cycDriver] += d.unmap;
-  c[C.inFlightBytes] -= len;
+  if (!refused) c[C.inFlightBytes] -= len;
 }
 
 /** Remembers which guests have appeared; returns true the first time a guest is seen. */

@@ -19,7 +19,7 @@ import { pagesSpanned, permForDir, type EventBatch } from '../types/event.js';
 import type { AttackProbe, StrategyContext } from '../types/strategy.js';
 import { TripleKeyMap, hiOf } from '../util/triple-key-map.js';
 import { ReachablePages } from './reachable-pages.js';
-import { chargeMap, chargeUnmap, driverCosts, growFloat64, type DriverCosts } from './common.js';
+import { chargeMap, chargeUnmap, refuseMap, driverCosts, growFloat64, type DriverCosts } from './common.js';
 
 export class LinuxDmaApi {
   readonly vmm: Vmm;
@@ -79,7 +79,7 @@ export class LinuxDmaApi {
     const slot = b.slot[i];
     chargeMap(c, this.driver, b.len[i]);
     if (!this.vmm.owns(guest, gpa) || !this.vmm.owns(guest, gpa + pages - 1)) {
-      c[C.mapsRejected]++;
+      refuseMap(c, b.len[i]);
       this.slotIova[slot] = -1;
       return;
     }
@@ -102,9 +102,11 @@ export class LinuxDmaApi {
 
   /**
    * dma_unmap_*: the device's implicit access (if any), the driver's work and the PTE clears.
+   * The pages stop counting as reachable now, unless `reachableUntilFlush` (lazy mode: stale IOTLB
+   * entries can still reach them until the flush, which calls `releaseReachable`).
    * @returns the buffer's first IOVA page, or -1 when its map was refused (nothing to undo).
    */
-  unmapPages(b: EventBatch, i: number): number {
+  unmapPages(b: EventBatch, i: number, reachableUntilFlush = false): number {
     const c = this.c;
     const domain = b.device[i];
     const iova = this.slotIova[b.slot[i]];
@@ -112,15 +114,18 @@ export class LinuxDmaApi {
       if (iova < 0) dmaRefused(c, b.offset[i], b.len[i]);
       else dmaThroughIommu(this.iommu, c, domain, iova, b.offset[i], b.len[i], permForDir(b.dir[i]));
     }
-    chargeUnmap(c, this.driver, b.len[i]);
+    chargeUnmap(c, this.driver, b.len[i], iova < 0);
     if (iova < 0) return -1;
     const pages = pagesSpanned(b.offset[i], b.len[i]);
     const gpa = this.slotGpa[b.slot[i]];
-    for (let p = 0; p < pages; p++) {
-      this.iommu.unmapPage(domain, iova + p);
-      this.reachable.note(b.guest[i], gpa + p, -1);
-    }
+    for (let p = 0; p < pages; p++) this.iommu.unmapPage(domain, iova + p);
+    if (!reachableUntilFlush) this.releaseReachable(b.guest[i], gpa, pages);
     return iova;
+  }
+
+  /** Guest pages gpa.. of a buffer no longer reachable by its device. */
+  releaseReachable(guest: number, gpa: number, pages: number): void {
+    for (let p = 0; p < pages; p++) this.reachable.note(guest, gpa + p, -1);
   }
 
   /** Returns an IOVA range to its device's allocator: the cache push, or the rbtree erase when

@@ -5,8 +5,9 @@
  *
  * Models: map as linux-strict (linux-dma.ts). Unmap clears the PTEs and queues the range (see
  * flush-queue.ts); no invalidation yet, so the device can still reach the pages through IOTLB
- * entries it holds: such hits are counted (`iotlb_stale_hits`) and the queued bytes count as
- * exposed until the flush (`stale_bytes`, `stale_window_ns`). A flush is one domain-selective
+ * entries it holds: such hits are counted (`iotlb_stale_hits`), the queued ranges are counted
+ * (`stale_bytes`, `stale_window_ns`), and their guest pages stay reachable, each distinct page
+ * once, until the flush (exposure). A flush is one domain-selective
  * invalidation and one wait, then every queued IOVA is freed. The timer is checked at each
  * event of the trace; a timer still pending at the end of the trace does not fire.
  * Cost charged: `driver`; `iova-alloc`; `pt-update`; `iotlb-invalidate` per queued entry
@@ -52,14 +53,14 @@ class LinuxLazyRun implements StrategyRun {
       this.fireTimers(ts);
       if (op === Op.map) api.map(b, i);
       else if (op === Op.unmap) {
-        const iova = api.unmapPages(b, i);
+        const iova = api.unmapPages(b, i, true);
         if (iova < 0) continue;
         const pages = pagesSpanned(b.offset[i], b.len[i]);
         const domain = b.device[i];
         const q = this.queue(domain);
         c[C.cycIotlbInvalidate] += this.pushCycles;
         c[C.staleBytes] += pages * PAGE_SIZE;
-        if (q.push(iova, pages, ts)) this.flush(domain, q);
+        if (q.push(iova, pages, b.guest[i], api.slotGpa[b.slot[i]], ts)) this.flush(domain, q);
       } else api.access(b, i);
     }
   }
@@ -82,6 +83,7 @@ class LinuxLazyRun implements StrategyRun {
     c[C.flushQueueFlushes]++;
     for (let k = 0; k < q.length; k++) {
       this.api.freeIova(domain, q.iova[k], q.pages[k]);
+      this.api.releaseReachable(q.guest[k], q.gpa[k], q.pages[k]);
       c[C.staleBytes] -= q.pages[k] * PAGE_SIZE;
     }
     q.clear();

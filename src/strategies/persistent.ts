@@ -26,7 +26,7 @@ import { Iommu } from '../model/iommu/iommu.js';
 import { Vmm } from '../model/vmm/vmm.js';
 import { Op, PAGE_SIZE, pagesSpanned, permForDir, type EventBatch } from '../types/event.js';
 import type { AttackProbe, StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
-import { chargeMap, chargeUnmap, driverCosts, fixedProbe, guestPageOfSlot, growUint8, type DriverCosts } from './common.js';
+import { chargeMap, chargeUnmap, refuseMap, driverCosts, fixedProbe, guestPageOfSlot, growUint8, type DriverCosts } from './common.js';
 import { PageEntries } from './page-entries.js';
 
 class PersistentRun implements StrategyRun {
@@ -83,7 +83,7 @@ class PersistentRun implements StrategyRun {
     }
     this.vmm.hypercall();
     if (!pages.validateChanges(this.vmm, found, guest, gpa, n, need)) {
-      c[C.mapsRejected]++;
+      refuseMap(c, b.len[i]);
       this.slotRefused[b.slot[i]] = 1;
       return;
     }
@@ -118,7 +118,7 @@ class PersistentRun implements StrategyRun {
       if (refused) dmaRefused(c, b.offset[i], b.len[i]);
       else dmaThroughIommu(this.iommu, c, guest, gpa, b.offset[i], b.len[i], permForDir(b.dir[i]));
     }
-    chargeUnmap(c, this.driver, b.len[i]);
+    chargeUnmap(c, this.driver, b.len[i], refused);
     if (refused || this.capacity === 0) return; // the mapping stays; nothing else to do
     const n = pagesSpanned(b.offset[i], b.len[i]);
     for (let p = 0; p < n; p++) {

@@ -23,7 +23,7 @@ import { ShadowPool } from '../model/iommu/shadow-pool.js';
 import { Vmm } from '../model/vmm/vmm.js';
 import { Dir, Op, PAGE_SIZE, Perm, pagesSpanned, permForDir, type EventBatch } from '../types/event.js';
 import type { AttackProbe, StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
-import { chargeMap, chargeUnmap, driverCosts, fixedProbe, growFloat64, type DriverCosts } from './common.js';
+import { chargeMap, chargeUnmap, refuseMap, driverCosts, fixedProbe, growFloat64, type DriverCosts } from './common.js';
 
 class ShadowRun implements StrategyRun {
   readonly counters = newCounters();
@@ -69,7 +69,7 @@ class ShadowRun implements StrategyRun {
     const pages = pagesSpanned(b.offset[i], len);
     chargeMap(c, this.driver, len);
     if (!this.vmm.owns(guest, b.page[i]) || !this.vmm.owns(guest, b.page[i] + pages - 1)) {
-      c[C.mapsRejected]++;
+      refuseMap(c, len);
       this.slotShadow[b.slot[i]] = -1;
       return;
     }
@@ -105,7 +105,7 @@ class ShadowRun implements StrategyRun {
       if (addr < 0) dmaRefused(c, b.offset[i], len);
       else this.deviceAccess(b.device[i], addr, len, permForDir(b.dir[i]));
     }
-    chargeUnmap(c, this.driver, len);
+    chargeUnmap(c, this.driver, len, addr < 0);
     if (addr < 0) return;
     if (b.dir[i] !== Dir.to_device) this.copy(len);
     this.pool(b.device[i]).give(addr, len);

@@ -21,7 +21,7 @@ import { Iommu } from '../model/iommu/iommu.js';
 import { Vmm } from '../model/vmm/vmm.js';
 import { Op, PAGE_SIZE, pagesSpanned, permForDir, type EventBatch } from '../types/event.js';
 import type { AttackProbe, StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
-import { chargeMap, chargeUnmap, driverCosts, fixedProbe, guestPageOfSlot, growUint8, type DriverCosts } from './common.js';
+import { chargeMap, chargeUnmap, refuseMap, driverCosts, fixedProbe, guestPageOfSlot, growUint8, type DriverCosts } from './common.js';
 import { PageEntries } from './page-entries.js';
 
 class SharedRun implements StrategyRun {
@@ -69,7 +69,7 @@ class SharedRun implements StrategyRun {
       // 2. One hypercall maps (or upgrades) the pages that need it, after checking ownership.
       this.vmm.hypercall();
       if (!this.pages.validateChanges(this.vmm, found, guest, gpa, n, need)) {
-        c[C.mapsRejected]++;
+        refuseMap(c, b.len[i]);
         this.slotRefused[b.slot[i]] = 1;
         return;
       }
@@ -89,7 +89,7 @@ class SharedRun implements StrategyRun {
       if (refused) dmaRefused(c, b.offset[i], b.len[i]);
       else dmaThroughIommu(this.iommu, c, guest, gpa, b.offset[i], b.len[i], permForDir(b.dir[i]));
     }
-    chargeUnmap(c, this.driver, b.len[i]);
+    chargeUnmap(c, this.driver, b.len[i], refused);
     if (refused) return;
     const n = pagesSpanned(b.offset[i], b.len[i]);
     let idle = 0;

@@ -23,7 +23,7 @@ import { Vmm } from '../model/vmm/vmm.js';
 import { Op, pagesSpanned, permForDir, type EventBatch } from '../types/event.js';
 import type { AttackProbe, StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
 import { ReachablePages } from './reachable-pages.js';
-import { chargeMap, chargeUnmap, driverCosts, fixedProbe, growFloat64, type DriverCosts } from './common.js';
+import { chargeMap, chargeUnmap, refuseMap, driverCosts, fixedProbe, growFloat64, type DriverCosts } from './common.js';
 
 class SingleUseRun implements StrategyRun {
   readonly counters = newCounters();
@@ -72,7 +72,7 @@ class SingleUseRun implements StrategyRun {
     this.vmm.hypercall();
     for (let p = 0; p < pages; p++) {
       if (!this.vmm.validate(guest, gpa + p)) {
-        c[C.mapsRejected]++;
+        refuseMap(c, b.len[i]);
         this.slotIova[slot] = -1;
         return;
       }
@@ -99,7 +99,7 @@ class SingleUseRun implements StrategyRun {
       if (iova < 0) dmaRefused(c, b.offset[i], b.len[i]);
       else dmaThroughIommu(this.iommu, c, guest, iova, b.offset[i], b.len[i], permForDir(b.dir[i]));
     }
-    chargeUnmap(c, this.driver, b.len[i]);
+    chargeUnmap(c, this.driver, b.len[i], iova < 0);
     if (iova < 0) return; // the map was refused: nothing to tear down
     const pages = pagesSpanned(b.offset[i], b.len[i]);
     const gpa = this.slotGpa[slot];

@@ -21,7 +21,7 @@ import { dmaPhysical, dmaRefused } from '../model/device/dma-engine.js';
 import { Vmm } from '../model/vmm/vmm.js';
 import { Op, Origin, pagesSpanned, type EventBatch } from '../types/event.js';
 import type { AttackProbe, StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
-import { chargeMap, chargeUnmap, driverCosts, fixedProbe, guestPageOfSlot, GuestSet, growUint8, type DriverCosts } from './common.js';
+import { chargeMap, chargeUnmap, refuseMap, driverCosts, fixedProbe, guestPageOfSlot, GuestSet, growUint8, type DriverCosts } from './common.js';
 
 class SoftwareRun implements StrategyRun {
   readonly counters = newCounters();
@@ -101,7 +101,7 @@ class SoftwareRun implements StrategyRun {
     this.batchSize++;
     for (let p = 0; p < n; p++) {
       if (!this.vmm.validate(guest, gpa + p)) {
-        c[C.mapsRejected]++;
+        refuseMap(c, b.len[i]);
         this.slotRefused[b.slot[i]] = 1;
         return;
       }
@@ -117,7 +117,7 @@ class SoftwareRun implements StrategyRun {
       if (refused) dmaRefused(c, b.offset[i], b.len[i]);
       else dmaPhysical(c, b.offset[i], b.len[i]);
     }
-    chargeUnmap(c, this.driver, b.len[i]);
+    chargeUnmap(c, this.driver, b.len[i], refused);
     if (refused) return;
     const n = pagesSpanned(b.offset[i], b.len[i]);
     for (let p = 0; p < n; p++) this.vmm.unpin(this.vmm.hostPage(b.guest[i], b.page[i] + p));

@@ -31,6 +31,16 @@ describe('linux-lazy', () => {
     expect(r.counters.stale_bytes).toBe(255 * 4096);
   });
 
+  it('given one guest page unmapped 4 times before a flush, then it is exposed once (4 KiB), not once per queued unmap', async () => {
+    // one RX buffer recycled: the same 2 KiB in one page, mapped and unmapped 4 times
+    const rows: string[] = [];
+    for (let k = 0; k < 4; k++) rows.push(`${k * 1000},0,nic0,net,map,from_device,0x7000,2048,${k},`, `${k * 1000 + 500},0,nic0,net,unmap,,,,${k},`);
+    const r = (await replayText(trace(...rows), 'linux-lazy', ['linux.fq_size=256'])).by['linux-lazy'];
+    expect(r.counters.fq_flushes).toBe(0);
+    expect(r.counters.stale_bytes).toBe(4 * 4096); // four ranges of IOVA space await invalidation
+    expect(r.exposure.max_bytes).toBe(4096); // but they reach one guest page
+  });
+
   it('a device access to an unmapped IOVA before the flush succeeds through the stale IOTLB entry', async () => {
     const t = trace(
       '0,0,nic0,net,map,from_device,0x7000,1500,1,',

@@ -4,6 +4,14 @@ import { replayText, trace, costs } from '../helpers/replay-text.js';
 const P = costs();
 
 describe('single-use', () => {
+  it('given a refused map in flight beside a good one, then its bytes do not count as in flight: exposure is the good page beyond its buffer', async () => {
+    // guest of 1 MiB: 0x200000 is beyond it (refused); 0x5000 is its own page
+    const t = trace('0,0,nic0,net,map,from_device,0x200000,2048,1,', '10,0,nic0,net,map,from_device,0x5000,1500,2,', '20,0,nic0,net,unmap,,,,2,', '30,0,nic0,net,unmap,,,,1,');
+    const r = (await replayText(t, 'single-use', ['guest.memory_mib=1'])).by['single-use'];
+    expect(r.counters.maps_rejected).toBe(1);
+    expect(r.exposure.max_bytes).toBe(4096 - 1500);
+  });
+
   it('one 1500-byte TX buffer within one page: 2 hypercalls, 1 leaf map + 1 unmap, 1 invalidation, exact cycles', async () => {
     // Given a guest that transmits one 1500-byte buffer that sits inside one 4 KiB page
     const t = trace('1000,0,nic0,net,map,to_device,0x1000000,1500,1,1', '5000,0,nic0,net,unmap,to_device,0x1000000,1500,1,1');

@@ -14,6 +14,9 @@
 export class FlushQueue {
   readonly iova: Float64Array;
   readonly pages: Int32Array;
+  /** The guest and first guest page behind each queued range: still reachable until the flush. */
+  readonly guest: Int32Array;
+  readonly gpa: Float64Array;
   length = 0;
   /** Trace time at which the armed timer fires; -1 when no timer is armed. */
   deadline = -1;
@@ -24,12 +27,17 @@ export class FlushQueue {
   ) {
     this.iova = new Float64Array(size);
     this.pages = new Int32Array(size);
+    this.guest = new Int32Array(size);
+    this.gpa = new Float64Array(size);
   }
 
-  /** Queues a range; returns true when the queue is now full and must be flushed. */
-  push(iova: number, pages: number, ts: number): boolean {
+  /** Queues a range (of guest pages gpa.. of `guest`); returns true when the queue is now full
+   * and must be flushed. */
+  push(iova: number, pages: number, guest: number, gpa: number, ts: number): boolean {
     this.iova[this.length] = iova;
     this.pages[this.length] = pages;
+    this.guest[this.length] = guest;
+    this.gpa[this.length] = gpa;
     this.length++;
     if (this.deadline < 0) this.deadline = ts + this.timeoutNs;
     return this.length === this.size;

@@ -51,10 +51,11 @@ describe('LinuxIovaAllocator (rcache)', () => {
 describe('FlushQueue', () => {
   it('is full at its size; its timer is armed by the first entry after a flush', () => {
     const q = new FlushQueue(2, 1000);
-    expect(q.push(10, 1, 50)).toBe(false);
+    expect(q.push(10, 1, 0, 0x100, 50)).toBe(false);
     expect(q.expired(1049)).toBe(false);
     expect(q.expired(1050)).toBe(true);
-    expect(q.push(11, 1, 60)).toBe(true);
+    expect(q.push(11, 1, 0, 0x101, 60)).toBe(true);
+    expect([...q.gpa]).toEqual([0x100, 0x101]);
     q.clear();
     expect(q.expired(5000)).toBe(false);
   });
