@@ -32,6 +32,10 @@ export class BufferTracker {
   private nextSlot = 0;
 
   private readonly live = new TripleKeyMap(1024);
+  /** The guest each device id first mapped for (-1: none yet): a device belongs to one guest. */
+  private deviceGuest = new Int32Array(16).fill(-1);
+  /** Devices already warned about as mapping for two guests. */
+  private readonly sharedDevices = new Set<number>();
   /** Live buffers per (device, unit). */
   private readonly liveUnits = new TripleKeyMap(256);
   readonly queues: DeviceQueues;
@@ -74,6 +78,7 @@ export class BufferTracker {
           this.reject(b, i, 'duplicate-map', `handle ${formatId(b.handleHi[i], b.handleLo[i])} is already mapped (since line ${this.slotLine[existing]}) and not unmapped`);
           continue;
         }
+        if (b.device[i] >= this.deviceGuest.length || this.deviceGuest[b.device[i]] !== b.guest[i]) this.checkDeviceGuest(b, i);
         const slot = this.allocSlot();
         this.live.set(owner, b.handleHi[i], b.handleLo[i], slot);
         this.slotPage[slot] = b.page[i];
@@ -133,6 +138,26 @@ export class BufferTracker {
       }
       if (this.firstTs < 0) this.firstTs = ts;
       this.lastTs = ts;
+    }
+  }
+
+  /**
+   * A device's first map names its guest; a map of the same device for another guest is warned
+   * about once: the strategies give a device one IOMMU domain (and `shadow` one pool), as a PCI
+   * function has, so two guests' buffers would share them.
+   */
+  private checkDeviceGuest(b: EventBatch, i: number): void {
+    const device = b.device[i];
+    if (device >= this.deviceGuest.length) {
+      const grown = new Int32Array(Math.max(device + 1, this.deviceGuest.length * 2)).fill(-1);
+      grown.set(this.deviceGuest);
+      this.deviceGuest = grown;
+    }
+    const first = this.deviceGuest[device];
+    if (first < 0) this.deviceGuest[device] = b.guest[i];
+    else if (first !== b.guest[i] && !this.sharedDevices.has(device)) {
+      this.sharedDevices.add(device);
+      this.diagnostics.warn(`${this.file}: device ${this.devices.names[device]} maps buffers for guests ${first} and ${b.guest[i]} (first at line ${b.line[i]}); a device belongs to one guest, so the strategies give both one IOMMU domain (and shadow one pool): name each guest's device apart`);
     }
   }
 
