@@ -9,18 +9,21 @@ export interface Column<T> {
   digits?: number;
   /** Print numbers as percentages of a fraction. */
   percent?: boolean;
+  /** Print numbers with as many decimals as they have (up to 6), not a fixed number. */
+  exact?: boolean;
 }
 
-export function formatCell(v: string | number | null, digits = 0, percent = false): string {
+export function formatCell(v: string | number | null, digits = 0, percent = false, exact = false): string {
   if (v === null || v === undefined) return '-';
   if (typeof v === 'string') return v;
   if (!Number.isFinite(v)) return String(v);
   const x = percent ? v * 100 : v;
-  return x.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) + (percent ? '%' : '');
+  const decimals = exact ? { maximumFractionDigits: 6 } : { minimumFractionDigits: digits, maximumFractionDigits: digits };
+  return x.toLocaleString('en-US', decimals) + (percent ? '%' : '');
 }
 
 export function textTable<T>(rows: readonly T[], columns: readonly Column<T>[]): string {
-  const cells = rows.map((r) => columns.map((c) => formatCell(c.value(r), c.digits, c.percent)));
+  const cells = rows.map((r) => columns.map((c) => formatCell(c.value(r), c.digits, c.percent, c.exact)));
   // Right-aligned unless the column holds text: a column of numbers and missing values ('-'),
   // or of missing values only, aligns its '-' with where the numbers would be.
   const numeric = columns.map((c) => !rows.some((r) => typeof c.value(r) === 'string'));

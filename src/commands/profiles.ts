@@ -31,8 +31,8 @@ marks it as an assumption with its reasoning. Any parameter can be overridden fo
         this.log(
           textTable(rows, [
             { title: 'key', value: (r) => r.spec.key },
-            // Fractional values (cycles per byte) as they are: the column's 0 decimals would round them.
-            { title: 'value', value: (r) => (Number.isInteger(r.entry.value) ? r.entry.value : String(r.entry.value)) },
+            // Fractional values (cycles per byte) as they are: a fixed 0 decimals would round them.
+            { title: 'value', value: (r) => r.entry.value, exact: true },
             { title: 'unit', value: (r) => r.spec.unit },
             { title: 'basis', value: (r) => (r.entry.source ? 'source' : 'assumption') },
           ]),

@@ -122,6 +122,7 @@ describe('dmareplay strategies / profiles / inspect', () => {
     const r = cli('profiles', 'xen-2008');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/hypercall\.cycles\s+1,100\s+cycles\s+assumption/);
+    expect(r.stdout).toMatch(/copy\.byte_cycles\s+0\.75\s+cycles\/byte\s+assumption/); // not rounded to 1
     expect(r.stdout).toContain('LKML');
   });
 
