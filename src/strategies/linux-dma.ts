@@ -7,6 +7,11 @@
  * IOMMU uses nested translation (its second stage, set up once by the VMM like direct-map,
  * confines it to its own memory; a page the guest does not own is refused). A guest behind an
  * emulated vIOMMU would add a trap per map and unmap, which is not modelled here.
+ * Does not model what nesting itself adds in a guest: a two-dimensional walk on an IOTLB miss (up
+ * to 24 memory references with 4-level tables at both stages, fewer with paging-structure caches;
+ * 4 are charged) and, on VT-d without hardware-accelerated invalidation, a VM exit per
+ * invalidation the guest submits. So in a guest the linux-* costs are lower bounds: bare-metal
+ * costs.
  * Cost charged: `driver`; `iova-alloc` per alloc/free (fast or slow path); `pt-update` per PTE
  * write; `iotlb-walk`. Unmap-side invalidation is the caller's.
  */
