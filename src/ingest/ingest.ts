@@ -287,7 +287,7 @@ export async function* ingestToCsv(path: string, options: IngestOptions = {}, su
   };
 
   // dma: single-buffer maps and unmaps, paired by device + DMA address (`key`: see dmaKey).
-  const dmaMap = (ts: number, kernelName: string, dir: FastDir, phys: Addr, size: number, handle: Addr, key: Addr) => {
+  const dmaMap = (ts: number, kernelName: string, dir: FastDir, phys: Addr, size: number, handle: Addr, key: Addr, unit = '') => {
     if (dir === null) return skip('dir-none');
     const d = deviceOf(kernelName);
     const old = d.live.get(key);
@@ -297,7 +297,7 @@ export async function* ingestToCsv(path: string, options: IngestOptions = {}, su
       skip('remapped-without-unmap');
     }
     d.live.set(key, { handle, device: d.name, cls: d.cls });
-    row(ts, d.name, d.cls, 'map', dir, phys, size, handle);
+    row(ts, d.name, d.cls, 'map', dir, phys, size, handle, unit);
   };
   const dmaUnmap = (ts: number, kernelName: string, key: Addr) => {
     const d = deviceOf(kernelName);
@@ -334,16 +334,10 @@ export async function* ingestToCsv(path: string, options: IngestOptions = {}, su
             diag.report(path, line, 'zero-size', `dma_map_sg entry ${i} of size 0`);
             continue;
           }
-          const key = dmaKey(ev.dmaAddrs[i]);
-          const old = d.live.get(key);
-          if (old) {
-            row(ts, d.name, d.cls, 'unmap', '', '', '', old.handle);
-            skip('remapped-without-unmap');
-          }
-          d.live.set(key, { handle: ev.dmaAddrs[i], device: d.name, cls: d.cls });
+          dmaMap(ts, ev.device, dir, ev.phys[i], ev.sizes[i], ev.dmaAddrs[i], dmaKey(ev.dmaAddrs[i]), unit);
+          // dma_unmap_sg names physical addresses only: remember which DMA address each maps.
           const pk = `${d.name}|${ev.phys[i]}`;
           liveSg.set(pk, [...(liveSg.get(pk) ?? []), ev.dmaAddrs[i]]);
-          row(ts, d.name, d.cls, 'map', dir, ev.phys[i], ev.sizes[i], ev.dmaAddrs[i], unit);
         }
         return;
       }
@@ -354,14 +348,8 @@ export async function* ingestToCsv(path: string, options: IngestOptions = {}, su
           const handles = liveSg.get(pk);
           const handle = handles?.shift();
           if (handles && handles.length === 0) liveSg.delete(pk);
-          const key = handle === undefined ? undefined : dmaKey(handle);
-          const live = key === undefined ? undefined : d.live.get(key);
-          if (!live) {
-            s.unmatched_unmaps++;
-            continue;
-          }
-          d.live.delete(key!);
-          row(ts, d.name, live.cls, 'unmap', '', '', '', live.handle);
+          if (handle === undefined) s.unmatched_unmaps++;
+          else dmaUnmap(ts, ev.device, dmaKey(handle));
         }
         return;
       }
