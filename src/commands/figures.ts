@@ -80,7 +80,6 @@ Given traces (.csv) and/or saved results (.json from replay -o), it plots those 
 function checkInputs(inputs: readonly string[]): void {
   const missing = inputs.filter((p) => !existsSync(p));
   const json = missing.filter((p) => p.endsWith('.json'));
-  const traces = inputs.filter((p) => !p.endsWith('.json'));
-  const bad = json.length > 0 ? json : traces.length > 0 && traces.length === inputs.length && missing.length === traces.length ? missing : [];
+  const bad = json.length > 0 ? json : missing.length > 0 && missing.length === inputs.length ? missing : [];
   if (bad.length > 0) throw new InputError(bad.map((p) => `${p}: no such file`).join('; '));
 }

@@ -66,7 +66,7 @@ export async function makeFigures(inputs: readonly string[], options: FiguresOpt
   step(`replaying ${traces.length} trace${traces.length === 1 ? '' : 's'}`);
   let done = 0;
   const run = traces.length > 0 ? await replay(traces, { strategies: 'all', profile, set, onTraceStart: (_p, i, n) => options.onProgress?.(i / n), onProgress: () => {} }) : null;
-  const results: RunResult[] = [...(run?.results ?? [])];
+  const loaded: RunResult[] = [...(run?.results ?? [])];
   for (const f of files) {
     let parsed: { results?: RunResult[] };
     try {
@@ -75,20 +75,19 @@ export async function makeFigures(inputs: readonly string[], options: FiguresOpt
       throw new InputError(`${f}: cannot read results (${(e as Error).message})`);
     }
     if (!Array.isArray(parsed.results)) throw new InputError(`${f}: not a results file (expected {"results": [...]})`);
-    results.push(...parsed.results);
+    loaded.push(...parsed.results);
   }
   const failures = [...(run?.failures ?? [])];
   const problems = (run?.diagnostics.problems ?? []).slice(0, 20).map(formatProblem);
   const problemSummary = run?.diagnostics.summary() ?? '';
   // A trace with no DMA left (every row rejected, or none) has nothing to plot: say so, leave it out.
   for (const t of traces) {
-    if (!results.some((r) => r.trace === t) || results.some((r) => r.trace === t && r.dmas > 0)) continue;
+    if (!loaded.some((r) => r.trace === t) || loaded.some((r) => r.trace === t && r.dmas > 0)) continue;
     const first = run?.diagnostics.problems.find((p) => p.file === t);
     failures.push(`${t}: no DMA to plot (${first ? `every row was rejected; first: line ${first.line}: ${first.message}` : 'no rows'})`);
   }
-  const plotted = results.filter((r) => r.dmas > 0);
-  if (plotted.length === 0) throw new InputError(failures.length > 0 ? failures.join('; ') : 'nothing to plot');
-  results.splice(0, results.length, ...plotted);
+  const results = loaded.filter((r) => r.dmas > 0);
+  if (results.length === 0) throw new InputError(failures.length > 0 ? failures.join('; ') : 'nothing to plot');
   const goodTraces = traces.filter((t) => results.some((r) => r.trace === t));
 
   // 2. The IOTLB-size sweep on up to two traces (RX and a disk trace when bundled).

@@ -74,7 +74,7 @@ export function finalizeRun(def: StrategyDefinition, c: Float64Array, facts: Tra
       per_kib: facts.bytesMapped > 0 ? round(total / (facts.bytesMapped / 1024), 3) : null,
       by_category: byCategory,
     },
-    overhead_vs_native: dmas > 0 && nativeCpuPerDma !== null && nativeCpuPerDma > 0 ? round((cpuPerDma(c)! - nativeCpuPerDma) / nativeCpuPerDma) : null,
+    overhead_vs_native: dmas > 0 && nativeCpuPerDma !== null && nativeCpuPerDma > 0 ? round((round(cpu / dmas, 3) - nativeCpuPerDma) / nativeCpuPerDma) : null,
     cpu_utilization: duration > 0 ? round(cpu / ((duration / 1e9) * facts.cpuHz)) : null,
     hypercalls: c[C.hypercalls],
     pt_updates: c[C.ptUpdates],

@@ -56,12 +56,7 @@ export class TripleKeyMap {
       }
       i = (i + 1) & mask;
     }
-    this.used[i] = 1;
-    this.k0[i] = a;
-    this.k1[i] = b;
-    this.k2[i] = c;
-    this.values[i] = value;
-    this.size++;
+    this.insertAt(i, a, b, c, value);
   }
 
   /**
@@ -84,14 +79,7 @@ export class TripleKeyMap {
     }
     if (delta > 0) {
       if ((this.size + 1) * 2 > mask + 1) this.set(a, b, c, delta);
-      else {
-        this.used[i] = 1;
-        this.k0[i] = a;
-        this.k1[i] = b;
-        this.k2[i] = c;
-        this.values[i] = delta;
-        this.size++;
-      }
+      else this.insertAt(i, a, b, c, delta);
     }
     return -1;
   }
@@ -108,6 +96,16 @@ export class TripleKeyMap {
     const removed = this.values[i];
     this.removeAt(i);
     return removed;
+  }
+
+  /** Fills empty slot i (the end of the key's probe run). */
+  private insertAt(i: number, a: number, b: number, c: number, value: number): void {
+    this.used[i] = 1;
+    this.k0[i] = a;
+    this.k1[i] = b;
+    this.k2[i] = c;
+    this.values[i] = value;
+    this.size++;
   }
 
   /** Empties occupied slot i, keeping every probe run intact. */
