@@ -28,10 +28,14 @@ export function replayColumns(withUnits: boolean): Column<RunResult>[] {
   return cols;
 }
 
-/** One aligned table for the results of one trace. */
+/** One aligned table for the results of one trace, with a footnote when maps were refused. */
 export function formatTraceTable(results: readonly RunResult[]): string {
   const withUnits = results.some((r) => r.units > 0);
-  return textTable(results, replayColumns(withUnits));
+  const table = textTable(results, replayColumns(withUnits));
+  const refusing = results.filter((r) => (r.counters.maps_rejected ?? 0) > 0);
+  if (refusing.length === 0) return table;
+  const counts = refusing.map((r) => `${r.strategy} ${r.counters.maps_rejected.toLocaleString('en-US')}`).join(', ');
+  return `${table.replace(/\n$/, '')}\nrefused maps (counted in faults): ${counts}; see the warning for the first line\n`;
 }
 
 /** Flattens a result for CSV: nested fields joined with '_', categories as cycles_<name>. */
@@ -41,6 +45,8 @@ export function flattenResult(r: RunResult): Record<string, string | number | nu
     strategy: r.strategy,
     profile: r.profile,
     dmas: r.dmas,
+    segments: r.segments,
+    pages: r.pages,
     units: r.units,
     duration_ns: r.duration_ns,
     cycles_total: r.cycles.total,

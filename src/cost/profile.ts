@@ -5,7 +5,7 @@
 import { readFileSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PARAMS, PARAM_KEYS, paramSpec, type ResolvedParams } from './schema.js';
+import { PARAMS, PARAM_KEYS, RENAMED_KEYS, paramSpec, type ResolvedParams } from './schema.js';
 import { UsageError, InputError } from '../util/errors.js';
 import { closestName } from '../util/closest.js';
 
@@ -80,6 +80,7 @@ export function checkProfile(parsed: unknown, where: string): CostProfile {
     throw new InputError(`${where}: a profile needs "id" (string) and "params" (object)`);
   }
   for (const key of Object.keys(p.params)) {
+    if (RENAMED_KEYS[key]) throw new InputError(`${where}: parameter '${key}' is now ${RENAMED_KEYS[key]}`);
     if (!paramSpec(key)) throw new InputError(`${where}: unknown parameter '${key}'${closestName(key, PARAM_KEYS)}; valid: ${PARAM_KEYS.join(', ')}`);
   }
   for (const spec of PARAMS) {
@@ -115,6 +116,7 @@ export function parseOverrides(sets: readonly string[]): [string, number][] {
     if (eq <= 0) throw new UsageError(`--set '${text}': expected key=value, e.g. --set iotlb.entries=128`);
     const key = text.slice(0, eq).trim();
     const raw = text.slice(eq + 1).trim();
+    if (RENAMED_KEYS[key]) throw new UsageError(`--set: '${key}' is now ${RENAMED_KEYS[key]}`);
     if (!paramSpec(key)) throw new UsageError(`--set: unknown key '${key}'${closestName(key, PARAM_KEYS)}; valid: ${PARAM_KEYS.join(', ')}`);
     const value = Number(raw);
     if (raw === '' || Number.isNaN(value)) throw new UsageError(`--set ${key}: '${raw}' is not a number`);

@@ -40,7 +40,8 @@ export const PARAMS: readonly ParamSpec[] = [
   { key: 'linux.fq_push_cycles', unit: 'cycles', kind: 'cost', min: 0, doc: 'linux-lazy: queuing one unmapped IOVA range in the flush queue' },
   { key: 'iotlb.entries', unit: 'entries', kind: 'model', integer: true, min: 1, powerOfTwo: true, doc: 'IOTLB capacity, shared by all devices' },
   { key: 'iotlb.ways', unit: 'ways', kind: 'model', integer: true, min: 1, powerOfTwo: true, doc: 'IOTLB associativity (entries/ways sets, LRU within a set)' },
-  { key: 'guest.memory_mib', unit: 'MiB', kind: 'model', integer: true, min: 1, doc: 'memory of each guest: guest-physical pages [0, size) are owned by it' },
+  { key: 'guest.memory_mib', unit: 'MiB', kind: 'model', integer: true, min: 1, doc: 'RAM of each guest: what direct-map maps at guest start (IOVA = guest-physical address from 0) and what shadow takes its pools from; a guest owns any page of its 52-bit guest-physical space, whatever this is' },
+  { key: 'host.memory_mib', unit: 'MiB', kind: 'model', integer: true, min: 1, doc: 'host memory: what a device reaches with no IOMMU (native, software), counted as their exposure' },
   { key: 'nic.tx_ring', unit: 'descriptors', kind: 'model', integer: true, min: 1, doc: 'NIC transmit descriptor ring size' },
   { key: 'nic.rx_ring', unit: 'descriptors', kind: 'model', integer: true, min: 1, doc: 'NIC receive descriptor ring size' },
   { key: 'disk.queue_depth', unit: 'requests', kind: 'model', integer: true, min: 1, doc: 'disk scatter-gather request queue depth (buffers in flight)' },
@@ -51,7 +52,7 @@ export const PARAMS: readonly ParamSpec[] = [
   { key: 'direct-map.page_kib', unit: 'KiB', kind: 'strategy', integer: true, min: 4, doc: 'direct-map: IOMMU page size used to map guest memory: 4, 2048 (2 MiB) or 1048576 (1 GiB)' },
   { key: 'linux.fq_size', unit: 'entries', kind: 'strategy', integer: true, min: 1, doc: 'linux-lazy: unmaps queued before a forced IOTLB flush' },
   { key: 'linux.fq_timeout_ns', unit: 'ns', kind: 'strategy', integer: true, min: 1, doc: 'linux-lazy: trace time after the first queued unmap at which the flush timer fires' },
-  { key: 'software.batch', unit: 'descriptors', kind: 'strategy', integer: true, min: 1, doc: 'software: most descriptors validated by one hypercall' },
+  { key: 'hypercall.batch', unit: 'DMAs', kind: 'strategy', integer: true, min: 1, doc: 'single-use, shared, persistent, software: most DMAs posted together (same device and unit, or same timestamp) whose VMM work one hypercall carries; 1 = no batching' },
 ];
 
 export type ParamKey = (typeof PARAMS)[number]['key'];
@@ -60,6 +61,11 @@ export type ParamKey = (typeof PARAMS)[number]['key'];
 export type ResolvedParams = Readonly<Record<string, number>>;
 
 export const PARAM_KEYS: readonly string[] = PARAMS.map((p) => p.key);
+
+/** Keys that were renamed, with what they are now (an old key is an error that says so). */
+export const RENAMED_KEYS: Readonly<Record<string, string>> = {
+  'software.batch': 'hypercall.batch (it applies to every strategy that makes hypercalls)',
+};
 
 export function paramSpec(key: string): ParamSpec | undefined {
   return PARAMS.find((p) => p.key === key);

@@ -18,9 +18,9 @@ function counter(name: string, unit: string, doc: string): number {
 
 /** Counter ids. */
 export const C = {
-  maps: counter('maps', 'DMAs', 'map requests replayed (one per DMA buffer)'),
+  maps: counter('maps', 'DMAs', 'map requests replayed (one per DMA API call: a scatter-gather list counts once)'),
   unmaps: counter('unmaps', 'DMAs', 'unmap requests replayed'),
-  deviceAccesses: counter('device_accesses', 'accesses', 'buffer accesses issued by devices (one per buffer access, explicit or implicit)'),
+  deviceAccesses: counter('device_accesses', 'accesses', 'buffer accesses issued by devices (one per buffer access, explicit or implicit; one per segment of a scatter-gather DMA)'),
   pageAccesses: counter('page_accesses', 'pages', 'page-sized pieces of device accesses (each needs a translation when an IOMMU is used)'),
   hypercalls: counter('hypercalls', 'calls', 'guest -> VMM calls'),
   validations: counter('validations', 'pages', 'VMM ownership checks of guest pages'),
@@ -38,7 +38,8 @@ export const C = {
   faults: counter('faults', 'accesses', 'device accesses blocked by the IOMMU or refused by the VMM'),
   faultsNotPresent: counter('faults_not_present', 'accesses', 'blocked: no mapping for the address'),
   faultsPermission: counter('faults_permission', 'accesses', 'blocked: mapping lacks the needed read/write permission'),
-  mapsRejected: counter('maps_rejected', 'DMAs', 'map requests the VMM refused (page not owned by the guest)'),
+  mapsRejected: counter('maps_rejected', 'DMAs', 'map requests refused (a page the guest does not own, or beyond what the IOMMU can translate)'),
+  firstRejectedLine: counter('first_rejected_line', 'line', 'line of the trace holding the first refused map (0: none)'),
   mapReuses: counter('map_reuses', 'DMAs', 'map requests served entirely by existing mappings'),
   pagesMappedNew: counter('pages_mapped_new', 'pages', 'pages that needed a new (or upgraded) IOMMU mapping at map time'),
   iovaAllocs: counter('iova_allocs', 'ranges', 'IOVA ranges allocated'),

@@ -10,6 +10,9 @@ export interface TraceFacts {
   trace: string;
   profile: string;
   units: number;
+  /** Segments and pages mapped over the trace (a plain buffer is one segment). */
+  segments: number;
+  pages: number;
   durationNs: number;
   bytesMapped: number;
   liveAtEnd: number;
@@ -64,6 +67,8 @@ export function finalizeRun(def: StrategyDefinition, c: Float64Array, facts: Tra
     strategy: def.id,
     profile: facts.profile,
     dmas,
+    segments: facts.segments,
+    pages: facts.pages,
     units: facts.units,
     duration_ns: duration,
     cycles: {

@@ -18,9 +18,10 @@ import { Diagnostics } from '../trace/diagnostics.js';
 import { BufferTracker } from '../replay/buffer-tracker.js';
 import { replayTrace } from '../replay/replay.js';
 import { C } from '../metrics/counters.js';
-import { Dir, EventBatch, MAX_GUESTS, Op, Origin, PAGE_SIZE, pagesSpanned } from '../types/event.js';
+import { Dir, EventBatch, GUEST_SPACE_PAGES, MAX_GUESTS, Op, Origin, PAGE_SIZE } from '../types/event.js';
 import { TripleKeyMap, hiOf } from '../util/triple-key-map.js';
-import { VMM_PAGES } from '../model/vmm/vmm.js';
+import { VMM_BASE_PAGE, VMM_PAGES } from '../model/vmm/vmm.js';
+import { SgList } from '../model/device/sg-list.js';
 import type { ResolvedProfile } from '../cost/profile.js';
 import type { AttackProbe, StrategyDefinition, StrategyRun } from '../types/strategy.js';
 import { SCENARIOS, USE_AFTER_UNMAP_DELAYS_NS, type Attacker } from './scenarios.js';
@@ -111,24 +112,26 @@ async function survey(path: string, params: ResolvedProfile['params']): Promise<
     if (n <= 0 && next > 0) pages++;
     if (n > 0 && next === 0) pages--;
   };
+  const sg = new SgList();
   for await (const b of reader.batches()) {
     tracker.process(b);
     for (let i = 0; i < b.length; i++) {
-      if (b.op[i] === Op.skip) continue;
+      if (b.op[i] > Op.access) continue; // rejected rows, and segments (seen with their DMA's first row)
       const ts = b.ts[i];
       if (first < 0) first = ts;
       area += Math.max(0, pages * PAGE_SIZE - bytes) * (ts - last);
       last = ts;
       if (b.op[i] === Op.map || b.op[i] === Op.unmap) {
         const delta = b.op[i] === Op.map ? 1 : -1;
-        for (let p = 0; p < pagesSpanned(b.offset[i], b.len[i]); p++) count(b.guest[i], b.page[i] + p, delta);
-        bytes += delta * b.len[i];
+        sg.load(b, i, tracker);
+        for (let p = 0; p < sg.totalPages; p++) count(b.guest[i], sg.gpn[p], delta);
+        bytes += delta * sg.totalLen;
       }
       const ordinal = s.events++;
       if (b.op[i] === Op.map) {
         const end = b.offset[i] + b.len[i];
         s.maps.push({ ordinal, subPage: b.offset[i] > 0 || end < PAGE_SIZE, toDevice: b.dir[i] === Dir.to_device });
-        for (let p = 0; p < pagesSpanned(b.offset[i], b.len[i]); p++) s.usedPages.add(`${b.guest[i]}:${b.page[i] + p}`);
+        for (let p = 0; p < sg.totalPages; p++) s.usedPages.add(`${b.guest[i]}:${sg.gpn[p]}`);
       } else if (b.op[i] === Op.unmap) s.unmaps.push(ordinal);
     }
   }
@@ -159,7 +162,9 @@ export async function runAttacks(path: string, options: AttackOptions): Promise<
   const seed = options.seed ?? 1;
   if (!Number.isInteger(samples) || samples < 1) throw new UsageError('--samples must be a whole number >= 1');
   const params = options.profile.params;
-  const guestPages = params['guest.memory_mib'] * (1024 * 1024 / PAGE_SIZE);
+  // Targets inside a guest are drawn from its RAM; another guest's and the VMM's pages are named
+  // by their host pages, beyond the guest's own 52-bit space.
+  const ramPages = params['guest.memory_mib'] * (1024 * 1024 / PAGE_SIZE);
   const rand = prng(seed);
   const s = await survey(path, params);
 
@@ -190,7 +195,7 @@ export async function runAttacks(path: string, options: AttackOptions): Promise<
     }
   }
 
-  const one = new EventBatch(1);
+  let one = new EventBatch(1);
   const inj = new EventBatch(1);
   const pending: Injection[] = [];
   const inject = (x: Injection) => {
@@ -225,13 +230,19 @@ export async function runAttacks(path: string, options: AttackOptions): Promise<
       }
     });
   };
-  const base = (g: number) => g * guestPages;
+  const base = (g: number) => g * GUEST_SPACE_PAGES;
 
   let ordinal = 0;
   let lastTs = 0;
   for await (const b of reader.batches()) {
     for (let i = 0; i < b.length; i++) {
-      copyRow(b, i, one);
+      // One DMA at a time: a scatter-gather DMA's segment rows go with its first row.
+      let end = i + 1;
+      while (end < b.length && b.continuesMap(b, end - 1, end)) end++;
+      if (one.capacity < end - i) one = new EventBatch(end - i);
+      for (let r = i; r < end; r++) one.copyRow(b, r, r - i);
+      one.length = end - i;
+      i = end - 1;
       tracker.process(one);
       if (one.op[0] === Op.skip) continue;
       const ts = one.ts[0];
@@ -276,12 +287,12 @@ export async function runAttacks(path: string, options: AttackOptions): Promise<
           inject({ scenario, attacker, guest: g, device: one.device[0], cls: one.cls[0], pages: runs.map(() => gpa), offset: 0, len: 64, dir: Dir.from_device, ts, targetHost, bytes: PAGE_SIZE, reassignGpn: -1 });
         }
       };
-      if (here.includes('other-guest') && g + 1 < MAX_GUESTS) address('other-guest', base(g + 1) + Math.floor(rand() * guestPages));
-      if (here.includes('vmm')) address('vmm', MAX_GUESTS * guestPages + Math.floor(rand() * VMM_PAGES));
+      if (here.includes('other-guest') && g + 1 < MAX_GUESTS) address('other-guest', base(g + 1) + Math.floor(rand() * ramPages));
+      if (here.includes('vmm')) address('vmm', VMM_BASE_PAGE + Math.floor(rand() * VMM_PAGES));
       if (here.includes('never-used')) {
         let gpn = -1;
         for (let tries = 0; tries < 64 && gpn < 0; tries++) {
-          const cand = Math.floor(rand() * guestPages);
+          const cand = Math.floor(rand() * ramPages);
           if (!s.usedPages.has(`${g}:${cand}`)) gpn = cand;
         }
         if (gpn >= 0) address('never-used', base(g) + gpn);
@@ -307,26 +318,3 @@ export async function runAttacks(path: string, options: AttackOptions): Promise<
   }));
   return { trace: path, profile: options.profile.id, seed, samples, matrix, exposure };
 }
-
-function copyRow(from: EventBatch, i: number, to: EventBatch): void {
-  to.length = 1;
-  to.line[0] = from.line[i];
-  to.ts[0] = from.ts[i];
-  to.guest[0] = from.guest[i];
-  to.device[0] = from.device[i];
-  to.cls[0] = from.cls[i];
-  to.op[0] = from.op[i];
-  to.dir[0] = from.dir[i];
-  to.page[0] = from.page[i];
-  to.offset[0] = from.offset[i];
-  to.len[0] = from.len[i];
-  to.handleHi[0] = from.handleHi[i];
-  to.handleLo[0] = from.handleLo[i];
-  to.hasUnit[0] = from.hasUnit[i];
-  to.unitHi[0] = from.unitHi[i];
-  to.unitLo[0] = from.unitLo[i];
-  to.slot[0] = -1;
-  to.implicitAccess[0] = 0;
-  to.origin[0] = from.origin[i];
-}
-

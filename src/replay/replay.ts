@@ -43,8 +43,22 @@ export async function replayTrace(path: string, options: ReplayTraceOptions): Pr
     const key = cls === 'disk' ? 'disk.queue_depth' : (queue & 1) === 1 ? 'nic.rx_ring' : 'nic.tx_ring';
     warnings.push(`${path}:${line}: ${device}: ${occupancy} descriptors in flight exceed the modelled ${what} of ${tracker.queues.capacity(queue)} (--set ${key}=N to model a larger one); replay goes on`);
   }
+  const refused = refusedMapsWarning(path, pass.results[0]);
+  if (refused) warnings.push(refused);
   if (tracker.liveAtEnd > 0) warnings.push(`${path}: ${tracker.liveAtEnd} buffer${tracker.liveAtEnd === 1 ? ' was' : 's were'} still mapped at the end of the trace (reported as live_at_end)`);
   return { results: pass.results[0], warnings, rowsRead: pass.rowsRead, rowsAccepted: pass.rowsAccepted };
+}
+
+/**
+ * One line for the maps strategies refused on a trace (they fault every access of those DMAs, so
+ * the numbers say less than they seem to), naming the first line refused; null when none was.
+ */
+export function refusedMapsWarning(path: string, results: readonly RunResult[]): string | null {
+  const refusing = results.filter((r) => (r.counters.maps_rejected ?? 0) > 0);
+  if (refusing.length === 0) return null;
+  const line = Math.min(...refusing.map((r) => r.counters.first_rejected_line));
+  const counts = refusing.map((r) => `${r.strategy} ${r.counters.maps_rejected.toLocaleString('en-US')}`).join(', ');
+  return `${path}:${line}: maps refused (${counts}): a page beyond the guest's 52-bit guest-physical space (not its own) or, where IOVA = guest-physical address, beyond the IOMMU's 48-bit input width; those DMAs fault`;
 }
 
 export interface ProfilesReplay {
@@ -94,6 +108,8 @@ export async function replayProfiles(
       trace: options.name ?? path,
       profile: profiles[k].id,
       units: tracker.units,
+      segments: tracker.segments,
+      pages: tracker.pagesMapped,
       durationNs: tracker.firstTs < 0 ? 0 : tracker.lastTs - tracker.firstTs,
       bytesMapped: tracker.bytesMapped,
       liveAtEnd: tracker.liveAtEnd,

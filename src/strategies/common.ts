@@ -7,6 +7,7 @@ import { MAX_GUESTS } from '../types/event.js';
 import type { ResolvedParams } from '../cost/schema.js';
 import type { Iommu } from '../model/iommu/iommu.js';
 import type { AttackProbe, StrategyContext } from '../types/strategy.js';
+import type { SgList } from '../model/device/sg-list.js';
 
 export interface DriverCosts {
   map: number;
@@ -25,12 +26,12 @@ export function chargeMap(c: Float64Array, d: DriverCosts, len: number): void {
 }
 
 /**
- * The map of a buffer of `len` bytes was refused (after `chargeMap`): counted, and its bytes are
- * not in flight, since the device cannot reach them (exposure is what is reachable beyond the
- * buffers in flight).
+ * The map of a DMA of `len` bytes, at trace line `line`, was refused (after `chargeMap`):
+ * counted (with the first such line, for the warning), and its bytes are not in flight, since the
+ * device cannot reach them (exposure is what is reachable beyond the buffers in flight).
  */
-export function refuseMap(c: Float64Array, len: number): void {
-  c[C.mapsRejected]++;
+export function refuseMap(c: Float64Array, len: number, line: number): void {
+  if (c[C.mapsRejected]++ === 0) c[C.firstRejectedLine] = line;
   c[C.inFlightBytes] -= len;
 }
 
@@ -85,4 +86,17 @@ export function growUint8(a: Uint8Array, n: number): Uint8Array<ArrayBuffer> {
   const b = new Uint8Array(n);
   b.set(a);
   return b;
+}
+
+/**
+ * The IOVA page an explicit access to guest page `gpn` of the live DMA in `slot` goes to, when
+ * the DMA's pages were packed into one IOVA range from `firstIova`: the packed index of that page
+ * (its first occurrence), or the DMA's first IOVA page plus the distance from its first guest page
+ * when the access lies outside the DMA (the device names an address near the buffer).
+ */
+export function iovaOfAccess(slots: StrategyContext['slots'], slot: number, sg: SgList, gpn: number, firstIova: number): number {
+  sg.clear();
+  slots.segmentsOf(slot, sg);
+  const k = sg.indexOf(gpn);
+  return firstIova + (k >= 0 ? k : gpn - sg.page[0]);
 }

@@ -2,9 +2,13 @@
  * `direct-map`: all of a guest's memory is mapped in its IOMMU domain once, when the guest
  * starts; nothing happens per DMA.
  *
- * Models: at a guest's first event, every guest page is mapped read-write at IOVA = guest-
- * physical address (setup, reported apart from the run's cycles); devices translate through the
- * IOMMU (IOTLB, walk on a miss); pages the guest does not own stay unmapped and fault.
+ * Models: at a guest's first event, its RAM (guest.memory_mib from address 0) is mapped
+ * read-write at IOVA = guest-physical address (setup, reported apart from the run's cycles); a
+ * guest owns any page of its guest-physical space, so a DMA to a page beyond that RAM (RAM above
+ * the PCI hole, a large VM) finds it mapped too: such pages are mapped, leaf by leaf, when a DMA
+ * first names them, and counted as setup as well (the VMM's table mirrors all of the guest's
+ * memory from the start). Devices translate through the IOMMU (IOTLB, walk on a miss); pages the
+ * guest does not own stay unmapped and fault.
  * With `direct-map.page_kib` = 2048 or 1048576 the guest is mapped with 2 MiB or 1 GiB leaves
  * (any tail smaller than one is mapped with the next smaller size): fewer PTEs, shorter walks
  * (3 or 2 references) and one IOTLB entry covering 512 or 262,144 pages.
@@ -13,12 +17,14 @@
  */
 import { C, newCounters } from '../metrics/counters.js';
 import { TimeWeighted } from '../metrics/time-weighted.js';
-import { dmaThroughIommu } from '../model/device/dma-engine.js';
+import { dmaThroughIommu, sgThroughGpa } from '../model/device/dma-engine.js';
+import { SgList, dmaLen } from '../model/device/sg-list.js';
 import { Iommu } from '../model/iommu/iommu.js';
-import { PAGES_PER_LEAF, PageSize } from '../model/iommu/page-table.js';
+import { MAX_IOVA_PAGES, PAGES_PER_LEAF, PageSize } from '../model/iommu/page-table.js';
 import { Vmm } from '../model/vmm/vmm.js';
-import { Op, Perm, pagesSpanned, permForDir, type EventBatch } from '../types/event.js';
+import { Op, Origin, PAGE_SIZE, Perm, pagesSpanned, permForDir, type EventBatch } from '../types/event.js';
 import type { AttackProbe, StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
+import { TripleKeyMap, hiOf } from '../util/triple-key-map.js';
 import { chargeMap, chargeUnmap, driverCosts, GuestSet, type DriverCosts } from './common.js';
 
 class DirectMapRun implements StrategyRun {
@@ -30,6 +36,9 @@ class DirectMapRun implements StrategyRun {
   private readonly iommu: Iommu;
   /** Leaf level used for guest memory: 0 = 4 KiB, 1 = 2 MiB, 2 = 1 GiB. */
   private readonly leafLevel: number;
+  /** Leaves mapped beyond a guest's RAM, by (guest, first page of the leaf). */
+  private readonly beyondRam = new TripleKeyMap(16);
+  private readonly sg = new SgList();
 
   private readonly slots: StrategyContext['slots'];
 
@@ -45,35 +54,67 @@ class DirectMapRun implements StrategyRun {
   consume(b: EventBatch): void {
     const c = this.counters;
     const iommu = this.iommu;
+    const ram = this.vmm.ramPages;
     for (let i = 0; i < b.length; i++) {
       const op = b.op[i];
-      if (op === Op.skip) continue;
+      if (op > Op.access) continue;
       this.clock.advance(c, b.ts[i]);
       const guest = b.guest[i];
       if (this.guests.add(guest)) this.startGuest(guest);
       if (op === Op.map) {
-        chargeMap(c, this.driver, b.len[i]);
-        // Served by the standing mapping when the guest owns every page of the buffer.
-        const pages = pagesSpanned(b.offset[i], b.len[i]);
-        if (this.vmm.owns(guest, b.page[i]) && this.vmm.owns(guest, b.page[i] + pages - 1)) c[C.mapReuses]++;
+        chargeMap(c, this.driver, dmaLen(b, i, this.slots));
+        const sg = this.sg.load(b, i, this.slots);
+        // Served by the standing mapping when every page is the guest's and translatable.
+        let served = true;
+        for (let p = 0; p < sg.totalPages; p++) {
+          const gpn = sg.gpn[p];
+          if (!this.vmm.owns(guest, gpn) || gpn >= MAX_IOVA_PAGES) served = false;
+          else if (gpn >= ram) this.mapBeyondRam(guest, gpn);
+        }
+        if (served) c[C.mapReuses]++;
       } else if (op === Op.unmap) {
-        if (b.implicitAccess[i] === 1) dmaThroughIommu(iommu, c, guest, b.page[i], b.offset[i], b.len[i], permForDir(b.dir[i]));
+        if (b.implicitAccess[i] === 1) {
+          if (b.segs[i] === 1) dmaThroughIommu(iommu, c, guest, b.page[i], b.offset[i], b.len[i], permForDir(b.dir[i]));
+          else sgThroughGpa(iommu, c, guest, this.sg.load(b, i, this.slots), permForDir(b.dir[i]));
+        }
         chargeUnmap(c, this.driver, b.len[i]);
       } else {
+        if (b.origin[i] === Origin.trace) {
+          const n = pagesSpanned(b.offset[i], b.len[i]);
+          for (let p = 0; p < n; p++) {
+            const gpn = b.page[i] + p;
+            if (gpn >= ram && gpn < MAX_IOVA_PAGES && this.vmm.owns(guest, gpn)) this.mapBeyondRam(guest, gpn);
+          }
+        }
         dmaThroughIommu(iommu, c, guest, b.page[i], b.offset[i], b.len[i], permForDir(b.dir[i]));
       }
     }
   }
 
-  /** Maps all of the guest's memory, read-write, at IOVA = guest-physical address. */
+  /** A page of the guest beyond its RAM: its leaf is mapped (as setup) unless it already is. */
+  private mapBeyondRam(guest: number, gpn: number): void {
+    let level = this.leafLevel;
+    let base = Math.floor(gpn / PAGES_PER_LEAF[level]) * PAGES_PER_LEAF[level];
+    // A superpage that would straddle the end of RAM (mapped with smaller leaves): this page alone.
+    if (base < this.vmm.ramPages) {
+      level = PageSize.small;
+      base = gpn;
+    }
+    if (this.beyondRam.get(guest, hiOf(base), base >>> 0) >= 0) return;
+    this.beyondRam.set(guest, hiOf(base), base >>> 0, 1);
+    this.iommu.setupMapPage(guest, base, this.vmm.hostPage(guest, base), Perm.readWrite, level);
+    this.counters[C.reachableBytes] += PAGES_PER_LEAF[level] * PAGE_SIZE;
+  }
+
+  /** Maps all of the guest's RAM, read-write, at IOVA = guest-physical address. */
   private startGuest(guest: number): void {
-    const pages = this.vmm.guestPages;
+    const pages = this.vmm.ramPages;
     let gpn = 0;
     for (let level = this.leafLevel; level >= 0; level--) {
       const step = PAGES_PER_LEAF[level];
       for (; gpn + step <= pages; gpn += step) this.iommu.setupMapPage(guest, gpn, this.vmm.hostPage(guest, gpn), Perm.readWrite, level);
     }
-    this.counters[C.reachableBytes] += this.vmm.guestBytes;
+    this.counters[C.reachableBytes] += this.vmm.ramBytes;
   }
 
   finish(endTs: number): void {
@@ -99,7 +140,7 @@ class DirectMapRun implements StrategyRun {
       },
       restore: (guest, gpn) => {
         const b = base(gpn);
-        if (b + leafPages <= this.vmm.guestPages) this.iommu.setupMapPage(guest, b, this.vmm.hostPage(guest, b), Perm.readWrite, this.leafLevel);
+        if (b + leafPages <= this.vmm.ramPages || b >= this.vmm.ramPages) this.iommu.setupMapPage(guest, b, this.vmm.hostPage(guest, b), Perm.readWrite, this.leafLevel);
         else this.iommu.setupMapPage(guest, gpn, this.vmm.hostPage(guest, gpn), Perm.readWrite, 0);
       },
     };

@@ -1,7 +1,10 @@
 /**
  * The part of Linux's dma-iommu path (drivers/iommu/dma-iommu.c) that linux-strict and
  * linux-lazy share: one IOMMU domain per device, an IOVA range per mapping from the rcache
- * allocator, one PTE per page, and the device accessing the buffer through its IOVA.
+ * allocator, one PTE per page, and the device accessing the buffer through its IOVA. A
+ * scatter-gather list is one mapping, as iommu_dma_map_sg makes it: one IOVA range for the whole
+ * list, each segment starting on a page of its own within it, one PTE per page; and one unmap for
+ * the range (iommu_dma_unmap_sg).
  *
  * Models: the OS programs the IOMMU itself, with no hypercall: bare metal, or a guest whose
  * IOMMU uses nested translation (its second stage, set up once by the VMM like direct-map,
@@ -16,15 +19,16 @@
  * write; `iotlb-walk`. Unmap-side invalidation is the caller's.
  */
 import { C } from '../metrics/counters.js';
-import { dmaRefused, dmaThroughIommu } from '../model/device/dma-engine.js';
+import { dmaRefused, dmaThroughIommu, sgRefused, sgThroughIova } from '../model/device/dma-engine.js';
+import { SgList } from '../model/device/sg-list.js';
 import { Iommu } from '../model/iommu/iommu.js';
 import { LinuxIovaAllocator } from '../model/iommu/linux-iova.js';
 import { Vmm } from '../model/vmm/vmm.js';
-import { pagesSpanned, permForDir, type EventBatch } from '../types/event.js';
+import { permForDir, type EventBatch } from '../types/event.js';
 import type { AttackProbe, StrategyContext } from '../types/strategy.js';
 import { TripleKeyMap, hiOf } from '../util/triple-key-map.js';
 import { ReachablePages } from './reachable-pages.js';
-import { chargeMap, chargeUnmap, refuseMap, driverCosts, growFloat64, type DriverCosts } from './common.js';
+import { chargeMap, chargeUnmap, refuseMap, driverCosts, growFloat64, iovaOfAccess, type DriverCosts } from './common.js';
 
 export class LinuxDmaApi {
   readonly vmm: Vmm;
@@ -36,10 +40,11 @@ export class LinuxDmaApi {
   private readonly slowAllocCycles: number;
   private readonly freeCycles: number;
   private readonly slowFreeCycles: number;
-  /** Per in-flight buffer: first IOVA page (-1 when refused) and first guest page. */
+  /** Per in-flight DMA: first IOVA page (-1 when refused). */
   slotIova = new Float64Array(0);
-  slotGpa = new Float64Array(0);
   private readonly reachable: ReachablePages;
+  /** The segments of the DMA being mapped or unmapped (read by the caller after unmapPages). */
+  readonly sg = new SgList();
 
   constructor(
     private readonly c: Float64Array,
@@ -59,10 +64,7 @@ export class LinuxDmaApi {
   /** Grows per-slot state to the tracker's slot capacity; call once per batch. */
   syncSlots(): void {
     const n = this.ctx.slots.slotCapacity;
-    if (n > this.slotIova.length) {
-      this.slotIova = growFloat64(this.slotIova, n);
-      this.slotGpa = growFloat64(this.slotGpa, n);
-    }
+    if (n > this.slotIova.length) this.slotIova = growFloat64(this.slotIova, n);
   }
 
   allocator(domain: number): LinuxIovaAllocator {
@@ -74,19 +76,21 @@ export class LinuxDmaApi {
     return a;
   }
 
-  /** dma_map_*: IOVA range, then one PTE per page with the buffer's direction. */
+  /** dma_map_*: one IOVA range for the DMA's pages, then one PTE per page with its direction. */
   map(b: EventBatch, i: number): void {
     const c = this.c;
     const guest = b.guest[i];
     const domain = b.device[i];
-    const gpa = b.page[i];
-    const pages = pagesSpanned(b.offset[i], b.len[i]);
+    const sg = this.sg.load(b, i, this.ctx.slots);
+    const pages = sg.totalPages;
     const slot = b.slot[i];
-    chargeMap(c, this.driver, b.len[i]);
-    if (!this.vmm.owns(guest, gpa) || !this.vmm.owns(guest, gpa + pages - 1)) {
-      refuseMap(c, b.len[i]);
-      this.slotIova[slot] = -1;
-      return;
+    chargeMap(c, this.driver, sg.totalLen);
+    for (let p = 0; p < pages; p++) {
+      if (!this.vmm.owns(guest, sg.gpn[p])) {
+        refuseMap(c, sg.totalLen, b.line[i]);
+        this.slotIova[slot] = -1;
+        return;
+      }
     }
     const alloc = this.allocator(domain);
     const iova = alloc.alloc(pages);
@@ -97,40 +101,40 @@ export class LinuxDmaApi {
     } else c[C.cycIovaAlloc] += this.allocCycles;
     const perms = permForDir(b.dir[i]);
     for (let p = 0; p < pages; p++) {
-      this.iommu.mapPage(domain, iova + p, this.vmm.hostPage(guest, gpa + p), perms);
-      this.reachable.note(guest, gpa + p, 1);
+      this.iommu.mapPage(domain, iova + p, this.vmm.hostPage(guest, sg.gpn[p]), perms);
+      this.reachable.note(guest, sg.gpn[p], 1);
     }
     c[C.pagesMappedNew] += pages;
     this.slotIova[slot] = iova;
-    this.slotGpa[slot] = gpa;
   }
 
   /**
    * dma_unmap_*: the device's implicit access (if any), the driver's work and the PTE clears.
    * The pages stop counting as reachable now, unless `reachableUntilFlush` (lazy mode: stale IOTLB
-   * entries can still reach them until the flush, which calls `releaseReachable`).
-   * @returns the buffer's first IOVA page, or -1 when its map was refused (nothing to undo).
+   * entries can still reach them until the flush, which calls `releaseReachable`). Leaves the
+   * DMA's segments in `sg`.
+   * @returns the DMA's first IOVA page, or -1 when its map was refused (nothing to undo).
    */
   unmapPages(b: EventBatch, i: number, reachableUntilFlush = false): number {
     const c = this.c;
     const domain = b.device[i];
     const iova = this.slotIova[b.slot[i]];
+    const sg = this.sg.load(b, i, this.ctx.slots);
     if (b.implicitAccess[i] === 1) {
-      if (iova < 0) dmaRefused(c, b.offset[i], b.len[i]);
-      else dmaThroughIommu(this.iommu, c, domain, iova, b.offset[i], b.len[i], permForDir(b.dir[i]));
+      if (iova < 0) sgRefused(c, sg);
+      else sgThroughIova(this.iommu, c, domain, iova, sg, permForDir(b.dir[i]));
     }
     chargeUnmap(c, this.driver, b.len[i], iova < 0);
     if (iova < 0) return -1;
-    const pages = pagesSpanned(b.offset[i], b.len[i]);
-    const gpa = this.slotGpa[b.slot[i]];
+    const pages = sg.totalPages;
     for (let p = 0; p < pages; p++) this.iommu.unmapPage(domain, iova + p);
-    if (!reachableUntilFlush) this.releaseReachable(b.guest[i], gpa, pages);
+    if (!reachableUntilFlush) this.releaseReachable(b.guest[i], sg.gpn, 0, pages);
     return iova;
   }
 
-  /** Guest pages gpa.. of a buffer no longer reachable by its device. */
-  releaseReachable(guest: number, gpa: number, pages: number): void {
-    for (let p = 0; p < pages; p++) this.reachable.note(guest, gpa + p, -1);
+  /** Guest pages gpn[from, from + pages) of a DMA no longer reachable by its device. */
+  releaseReachable(guest: number, gpn: Float64Array, from: number, pages: number): void {
+    for (let p = 0; p < pages; p++) this.reachable.note(guest, gpn[from + p], -1);
   }
 
   /** Returns an IOVA range to its device's allocator: the cache push, or the rbtree erase when
@@ -180,7 +184,7 @@ export class LinuxDmaApi {
         dmaRefused(this.c, b.offset[i], b.len[i]);
         return;
       }
-      page = this.slotIova[slot] + (page - this.slotGpa[slot]);
+      page = iovaOfAccess(this.ctx.slots, slot, this.sg, page, this.slotIova[slot]);
     }
     dmaThroughIommu(this.iommu, this.c, b.device[i], page, b.offset[i], b.len[i], permForDir(b.dir[i]));
   }

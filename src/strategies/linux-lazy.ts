@@ -18,7 +18,7 @@
 import { C, newCounters } from '../metrics/counters.js';
 import { TimeWeighted } from '../metrics/time-weighted.js';
 import { FlushQueue } from '../model/iommu/flush-queue.js';
-import { Op, PAGE_SIZE, pagesSpanned, type EventBatch } from '../types/event.js';
+import { Op, PAGE_SIZE, type EventBatch } from '../types/event.js';
 import type { AttackProbe, StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
 import { LinuxDmaApi } from './linux-dma.js';
 
@@ -47,7 +47,7 @@ class LinuxLazyRun implements StrategyRun {
     const api = this.api;
     for (let i = 0; i < b.length; i++) {
       const op = b.op[i];
-      if (op === Op.skip) continue;
+      if (op > Op.access) continue;
       const ts = b.ts[i];
       this.clock.advance(c, ts);
       this.fireTimers(ts);
@@ -55,12 +55,12 @@ class LinuxLazyRun implements StrategyRun {
       else if (op === Op.unmap) {
         const iova = api.unmapPages(b, i, true);
         if (iova < 0) continue;
-        const pages = pagesSpanned(b.offset[i], b.len[i]);
+        const sg = api.sg;
         const domain = b.device[i];
         const q = this.queue(domain);
         c[C.cycIotlbInvalidate] += this.pushCycles;
-        c[C.staleBytes] += pages * PAGE_SIZE;
-        if (q.push(iova, pages, b.guest[i], api.slotGpa[b.slot[i]], ts)) this.flush(domain, q);
+        c[C.staleBytes] += sg.totalPages * PAGE_SIZE;
+        if (q.push(iova, sg.totalPages, b.guest[i], sg.gpn, ts)) this.flush(domain, q);
       } else api.access(b, i);
     }
   }
@@ -83,7 +83,7 @@ class LinuxLazyRun implements StrategyRun {
     c[C.flushQueueFlushes]++;
     for (let k = 0; k < q.length; k++) {
       this.api.freeIova(domain, q.iova[k], q.pages[k]);
-      this.api.releaseReachable(q.guest[k], q.gpa[k], q.pages[k]);
+      this.api.releaseReachable(q.guest[k], q.gpns, q.gpnStart[k], q.pages[k]);
       c[C.staleBytes] -= q.pages[k] * PAGE_SIZE;
     }
     q.clear();

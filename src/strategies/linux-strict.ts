@@ -5,14 +5,15 @@
  * Models: (see linux-dma.ts) per-device domains, IOVA ranges from the rcache allocator (fast
  * and slow paths), one PTE per page; at unmap the PTEs are cleared, one page-selective
  * invalidation with an address mask covers the range (a domain flush past 2 MiB), one wait,
- * then the IOVA is freed (and so can be reused at once, as the allocator's LIFO caches do).
+ * then the IOVA is freed (and so can be reused at once, as the allocator's LIFO caches do). A
+ * scatter-gather list is one range: one allocation, one invalidation and one wait per list.
  * Cost charged: `driver`; `iova-alloc`; `pt-update` per PTE write; `iotlb-invalidate` per
  * unmap (one request + one wait); `iotlb-walk`.
  * Protection: as single-use, per device: pages of buffers in flight only.
  */
 import { newCounters } from '../metrics/counters.js';
 import { TimeWeighted } from '../metrics/time-weighted.js';
-import { Op, pagesSpanned, type EventBatch } from '../types/event.js';
+import { Op, type EventBatch } from '../types/event.js';
 import type { AttackProbe, StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
 import { LinuxDmaApi } from './linux-dma.js';
 
@@ -31,13 +32,13 @@ class LinuxStrictRun implements StrategyRun {
     const api = this.api;
     for (let i = 0; i < b.length; i++) {
       const op = b.op[i];
-      if (op === Op.skip) continue;
+      if (op > Op.access) continue;
       this.clock.advance(c, b.ts[i]);
       if (op === Op.map) api.map(b, i);
       else if (op === Op.unmap) {
         const iova = api.unmapPages(b, i);
         if (iova < 0) continue;
-        const pages = pagesSpanned(b.offset[i], b.len[i]);
+        const pages = api.sg.totalPages;
         api.iommu.invalidateRange(b.device[i], iova, pages);
         api.iommu.waitForInvalidations();
         api.freeIova(b.device[i], iova, pages);

@@ -5,42 +5,50 @@
  * directly, nothing checks it.
  * Does not model: the VMM (a native machine has none; for a guest this is "no protection").
  * Cost charged: `driver` per map and unmap.
- * Exposure: the device can reach all memory of every guest seen, so all of it beyond the
- * buffers in flight is exposed.
+ * Exposure: with no IOMMU the device reaches all host memory (host.memory_mib): other guests'
+ * and the VMM's as well as its own guest's; all of it beyond the buffers in flight is exposed.
  */
 import { C, newCounters } from '../metrics/counters.js';
 import { TimeWeighted } from '../metrics/time-weighted.js';
-import { dmaPhysical } from '../model/device/dma-engine.js';
+import { dmaPhysical, sgPhysical } from '../model/device/dma-engine.js';
+import { SgList, dmaLen } from '../model/device/sg-list.js';
 import { Op, type EventBatch } from '../types/event.js';
 import type { AttackProbe, StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
-import { chargeMap, chargeUnmap, driverCosts, fixedProbe, GuestSet, type DriverCosts } from './common.js';
+import { chargeMap, chargeUnmap, driverCosts, fixedProbe, type DriverCosts } from './common.js';
 
 class NativeRun implements StrategyRun {
   readonly counters = newCounters();
   private readonly clock = new TimeWeighted();
-  private readonly guests = new GuestSet();
   private readonly driver: DriverCosts;
-  private readonly guestBytes: number;
+  private readonly hostBytes: number;
+  private started = false;
+  private readonly sg = new SgList();
 
   private readonly slots: StrategyContext['slots'];
 
   constructor(ctx: StrategyContext) {
     this.slots = ctx.slots;
     this.driver = driverCosts(ctx.params);
-    this.guestBytes = ctx.params['guest.memory_mib'] * 1024 * 1024;
+    this.hostBytes = ctx.params['host.memory_mib'] * 1024 * 1024;
   }
 
   consume(b: EventBatch): void {
     const c = this.counters;
     for (let i = 0; i < b.length; i++) {
       const op = b.op[i];
-      if (op === Op.skip) continue;
+      if (op > Op.access) continue;
       this.clock.advance(c, b.ts[i]);
-      if (this.guests.add(b.guest[i])) c[C.reachableBytes] += this.guestBytes;
+      if (!this.started) {
+        this.started = true;
+        c[C.reachableBytes] += this.hostBytes;
+      }
       if (op === Op.map) {
-        chargeMap(c, this.driver, b.len[i]);
+        chargeMap(c, this.driver, dmaLen(b, i, this.slots));
       } else if (op === Op.unmap) {
-        if (b.implicitAccess[i] === 1) dmaPhysical(c, b.offset[i], b.len[i]);
+        if (b.implicitAccess[i] === 1) {
+          if (b.segs[i] === 1) dmaPhysical(c, b.offset[i], b.len[i]);
+          else sgPhysical(c, this.sg.load(b, i, this.slots));
+        }
         chargeUnmap(c, this.driver, b.len[i]);
       } else {
         dmaPhysical(c, b.offset[i], b.len[i]);
@@ -67,7 +75,7 @@ export const native: StrategyDefinition = {
     interGuest: 'none',
     intraGuest: 'none',
     enforcedOnDevice: false,
-    note: 'the device reaches any physical page, including other guests and the VMM',
+    note: 'the device reaches any host page, including other guests\' and the VMM\'s',
   },
   create: (ctx) => new NativeRun(ctx),
 };

@@ -9,6 +9,7 @@ import { growFloat64, growInt32, growUint8 } from './common.js';
 import { C } from '../metrics/counters.js';
 import { PAGE_SIZE } from '../types/event.js';
 import type { Iommu } from '../model/iommu/iommu.js';
+import { MAX_IOVA_PAGES } from '../model/iommu/page-table.js';
 import type { Vmm } from '../model/vmm/vmm.js';
 
 export class PageEntries {
@@ -60,13 +61,13 @@ export class PageEntries {
   }
 
   /**
-   * Looks up the entries of the pages [gpa, gpa + n) once, for the calls that follow on the same
-   * buffer. @returns entry per page (-1 when absent), valid until the next lookup.
+   * Looks up the entries of guest pages gpn[0..n) (a DMA's pages) once, for the calls that follow
+   * on the same DMA. @returns entry per page (-1 when absent), valid until the next lookup.
    */
-  lookup(guest: number, gpa: number, n: number): Int32Array {
+  lookup(guest: number, gpn: Float64Array, n: number): Int32Array {
     if (n > this.found.length) this.found = new Int32Array(Math.max(n, this.found.length * 2));
     const found = this.found;
-    for (let p = 0; p < n; p++) found[p] = this.find(guest, gpa + p);
+    for (let p = 0; p < n; p++) found[p] = this.find(guest, gpn[p]);
     return found;
   }
 
@@ -82,39 +83,47 @@ export class PageEntries {
 
   /**
    * Inside the map hypercall: the VMM checks ownership of every page that needs a new or
-   * upgraded mapping. @returns false at the first page the guest does not own (map refused).
+   * upgraded mapping. @returns false at the first page the guest does not own, or that lies
+   * beyond what the IOMMU can translate at IOVA = guest-physical address (map refused).
    */
-  validateChanges(vmm: Vmm, found: Int32Array, guest: number, gpa: number, n: number, need: number): boolean {
+  validateChanges(vmm: Vmm, found: Int32Array, guest: number, gpn: Float64Array, n: number, need: number): boolean {
     for (let p = 0; p < n; p++) {
       const e = found[p];
-      if ((e < 0 || (this.perms[e] & need) !== need) && !vmm.validate(guest, gpa + p)) return false;
+      if ((e < 0 || (this.perms[e] & need) !== need) && (!vmm.validate(guest, gpn[p]) || gpn[p] >= MAX_IOVA_PAGES)) return false;
     }
     return true;
   }
 
   /**
-   * Maps the pages of [gpa, gpa + n) that are missing (IOVA = guest-physical address) and adds
-   * `need` to those mapped without it (PTE rewrite + page invalidation); `found` (from lookup)
-   * gets the new entries. New entries are held (counted in flight) when `holdNew`. Counts
-   * pages_mapped_new and reachable bytes.
+   * Maps the pages gpn[0..n) that are missing (IOVA = guest-physical address) and adds `need` to
+   * those mapped without it (PTE rewrite + page invalidation); `found` (from lookup) gets the new
+   * entries. New entries are held (counted in flight) when `holdNew`. A page listed twice (two
+   * segments in one page) is mapped once. Counts pages_mapped_new and reachable bytes.
    * @returns whether an invalidation was issued (the caller waits once).
    */
-  mapOrUpgrade(iommu: Iommu, vmm: Vmm, c: Float64Array, found: Int32Array, guest: number, gpa: number, n: number, need: number, holdNew: boolean): boolean {
+  mapOrUpgrade(iommu: Iommu, vmm: Vmm, c: Float64Array, found: Int32Array, guest: number, gpn: Float64Array, n: number, need: number, holdNew: boolean): boolean {
     let invalidated = false;
     for (let p = 0; p < n; p++) {
+      const page = gpn[p];
       let e = found[p];
+      if (e < 0) e = this.find(guest, page); // added for an earlier segment of this DMA
       if (e < 0) {
-        e = this.add(guest, gpa + p, need);
+        e = this.add(guest, page, need);
         found[p] = e;
-        iommu.mapPage(guest, gpa + p, vmm.hostPage(guest, gpa + p), need);
+        iommu.mapPage(guest, page, vmm.hostPage(guest, page), need);
         c[C.reachableBytes] += PAGE_SIZE;
         if (holdNew) this.hold(e);
       } else if ((this.perms[e] & need) !== need) {
+        found[p] = e;
         this.perms[e] |= need;
-        iommu.mapPage(guest, gpa + p, vmm.hostPage(guest, gpa + p), this.perms[e]);
-        iommu.invalidatePage(guest, gpa + p);
+        iommu.mapPage(guest, page, vmm.hostPage(guest, page), this.perms[e]);
+        iommu.invalidatePage(guest, page);
         invalidated = true;
       } else {
+        if (found[p] < 0) {
+          found[p] = e;
+          if (holdNew) this.hold(e);
+        }
         continue;
       }
       c[C.pagesMappedNew]++;

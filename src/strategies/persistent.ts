@@ -11,7 +11,8 @@
  * form an LRU list, and the least recently used are evicted inside the same hypercall (PTE clear
  * + page invalidation each, one wait); in-flight pages are never evicted, so the cache may
  * exceed N while more than N pages are in flight. A map whose new pages fail the ownership check
- * is refused whole.
+ * is refused whole. A scatter-gather list is one DMA (at most one hypercall for all its pages);
+ * DMAs posted together share hypercalls (hypercall-batch.ts).
  * Does not model: the guest asking the VMM to drop mappings on memory pressure.
  * Cost charged: `driver`; `refcount` per page at map (lookup) and, when bounded, at unmap
  * (in-flight count); `hypercall`, `validate`, `pt-update`, `iotlb-invalidate` for pages that
@@ -21,10 +22,12 @@
  */
 import { C, newCounters } from '../metrics/counters.js';
 import { TimeWeighted } from '../metrics/time-weighted.js';
-import { dmaRefused, dmaThroughIommu } from '../model/device/dma-engine.js';
+import { dmaThroughIommu, sgRefused, sgThroughGpa } from '../model/device/dma-engine.js';
+import { SgList } from '../model/device/sg-list.js';
+import { HypercallBatch } from './hypercall-batch.js';
 import { Iommu } from '../model/iommu/iommu.js';
 import { Vmm } from '../model/vmm/vmm.js';
-import { Op, PAGE_SIZE, pagesSpanned, permForDir, type EventBatch } from '../types/event.js';
+import { Op, PAGE_SIZE, permForDir, type EventBatch } from '../types/event.js';
 import type { AttackProbe, StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
 import { chargeMap, chargeUnmap, refuseMap, driverCosts, fixedProbe, guestPageOfSlot, growUint8, type DriverCosts } from './common.js';
 import { PageEntries } from './page-entries.js';
@@ -39,12 +42,15 @@ class PersistentRun implements StrategyRun {
   /** Most pages kept mapped; 0 = unbounded. */
   private readonly capacity: number;
   private slotRefused = new Uint8Array(0);
+  private readonly mapCalls: HypercallBatch;
+  private readonly sg = new SgList();
 
   constructor(private readonly ctx: StrategyContext) {
     this.driver = driverCosts(ctx.params);
     this.vmm = new Vmm(this.counters, ctx.params);
     this.iommu = new Iommu(this.counters, ctx.params);
     this.capacity = ctx.params['persistent.capacity'];
+    this.mapCalls = new HypercallBatch(this.vmm, Op.map, ctx.params['hypercall.batch']);
   }
 
   consume(b: EventBatch): void {
@@ -52,8 +58,9 @@ class PersistentRun implements StrategyRun {
     const c = this.counters;
     for (let i = 0; i < b.length; i++) {
       const op = b.op[i];
-      if (op === Op.skip) continue;
+      if (op > Op.access) continue;
       this.clock.advance(c, b.ts[i]);
+      this.mapCalls.row(b, i);
       if (op === Op.map) this.map(b, i);
       else if (op === Op.unmap) this.unmap(b, i);
       else dmaThroughIommu(this.iommu, c, b.guest[i], b.page[i], b.offset[i], b.len[i], permForDir(b.dir[i]));
@@ -65,15 +72,16 @@ class PersistentRun implements StrategyRun {
     const pages = this.pages;
     const bounded = this.capacity > 0;
     const guest = b.guest[i];
-    const gpa = b.page[i];
-    const n = pagesSpanned(b.offset[i], b.len[i]);
+    const sg = this.sg.load(b, i, this.ctx.slots);
+    const n = sg.totalPages;
     const need = permForDir(b.dir[i]);
-    chargeMap(c, this.driver, b.len[i]);
-    const found = pages.lookup(guest, gpa, n);
+    chargeMap(c, this.driver, sg.totalLen);
+    const found = pages.lookup(guest, sg.gpn, n);
     let missing = 0;
     for (let p = 0; p < n; p++) {
       this.vmm.chargeRefcount(); // the driver's mapping-cache lookup
-      if (found[p] < 0) missing++;
+      // A page two segments share is one page to map.
+      if (found[p] < 0 && (sg.count === 1 || sg.indexOf(sg.gpn[p]) === p)) missing++;
     }
     if (pages.needsChange(found, n, need) === 0) {
       c[C.mapReuses]++;
@@ -81,9 +89,9 @@ class PersistentRun implements StrategyRun {
       this.slotRefused[b.slot[i]] = 0;
       return;
     }
-    this.vmm.hypercall();
-    if (!pages.validateChanges(this.vmm, found, guest, gpa, n, need)) {
-      refuseMap(c, b.len[i]);
+    this.mapCalls.call();
+    if (!pages.validateChanges(this.vmm, found, guest, sg.gpn, n, need)) {
+      refuseMap(c, sg.totalLen, b.line[i]);
       this.slotRefused[b.slot[i]] = 1;
       return;
     }
@@ -104,7 +112,7 @@ class PersistentRun implements StrategyRun {
       }
     }
     // Evictions took only idle entries, never this buffer's (held above): `found` still holds.
-    if (pages.mapOrUpgrade(this.iommu, this.vmm, c, found, guest, gpa, n, need, bounded)) invalidated = true;
+    if (pages.mapOrUpgrade(this.iommu, this.vmm, c, found, guest, sg.gpn, n, need, bounded)) invalidated = true;
     if (invalidated) this.iommu.waitForInvalidations();
     this.slotRefused[b.slot[i]] = 0;
   }
@@ -112,18 +120,18 @@ class PersistentRun implements StrategyRun {
   private unmap(b: EventBatch, i: number): void {
     const c = this.counters;
     const guest = b.guest[i];
-    const gpa = b.page[i];
     const refused = this.slotRefused[b.slot[i]] === 1;
+    const sg = this.sg.load(b, i, this.ctx.slots);
     if (b.implicitAccess[i] === 1) {
-      if (refused) dmaRefused(c, b.offset[i], b.len[i]);
-      else dmaThroughIommu(this.iommu, c, guest, gpa, b.offset[i], b.len[i], permForDir(b.dir[i]));
+      if (refused) sgRefused(c, sg);
+      else sgThroughGpa(this.iommu, c, guest, sg, permForDir(b.dir[i]));
     }
     chargeUnmap(c, this.driver, b.len[i], refused);
     if (refused || this.capacity === 0) return; // the mapping stays; nothing else to do
-    const n = pagesSpanned(b.offset[i], b.len[i]);
+    const n = sg.totalPages;
     for (let p = 0; p < n; p++) {
       this.vmm.chargeRefcount();
-      const e = this.pages.find(guest, gpa + p);
+      const e = this.pages.find(guest, sg.gpn[p]);
       if (--this.pages.inFlight[e] === 0) this.pages.pushIdle(e);
     }
   }

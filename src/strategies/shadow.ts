@@ -7,17 +7,20 @@
  * buffer of the buffer's size class (growing the pool by mapping new pages when none is free)
  * and, for to_device and bidirectional buffers, copies the data in; the device accesses the
  * shadow buffer's IOVA; unmap copies from_device and bidirectional data out and returns the
- * shadow buffer. A driver naming a page its guest does not own is refused (as linux-*).
+ * shadow buffer. A scatter-gather list takes one shadow buffer per segment, each copied on its own
+ * (as swiotlb bounces each segment). A driver naming a page its guest does not own is refused
+ * (as linux-*). Pool pages come from the top of the guest's RAM (guest.memory_mib).
  * Does not model: copies that overlap the device's DMA (the copy is charged in full on the CPU).
  * Cost charged: `driver`; `iova-alloc` per shadow buffer taken and returned
- * (shadow.alloc_cycles); `copy` per copy (copy.call_cycles + bytes x copy.byte_cycles);
+ * (shadow.alloc_cycles); `copy` per segment copied (copy.call_cycles + bytes x copy.byte_cycles);
  * `pt-update` only when a pool grows; `iotlb-walk`.
  * Protection: byte granular: the device reaches shadow buffers only, never guest memory
  * (exposure 0); shadow buffers hold copies of data already given to the device.
  */
 import { C, newCounters } from '../metrics/counters.js';
 import { TimeWeighted } from '../metrics/time-weighted.js';
-import { dmaRefused, dmaThroughIommu } from '../model/device/dma-engine.js';
+import { dmaRefused, dmaThroughIommu, sgRefused } from '../model/device/dma-engine.js';
+import { SgList } from '../model/device/sg-list.js';
 import { Iommu } from '../model/iommu/iommu.js';
 import { ShadowPool } from '../model/iommu/shadow-pool.js';
 import { Vmm } from '../model/vmm/vmm.js';
@@ -37,8 +40,11 @@ class ShadowRun implements StrategyRun {
   private readonly allocCycles: number;
   private readonly copyCall: number;
   private readonly copyByte: number;
-  /** Per in-flight buffer: shadow address, or -1 when the map was refused. */
+  /** Per in-flight DMA: shadow address of its first segment, or -1 when the map was refused. */
   private slotShadow = new Float64Array(0);
+  /** Per in-flight scatter-gather DMA: the shadow address of every segment. */
+  private readonly slotShadows = new Map<number, Float64Array>();
+  private readonly sg = new SgList();
 
   constructor(private readonly ctx: StrategyContext) {
     this.driver = driverCosts(ctx.params);
@@ -54,7 +60,7 @@ class ShadowRun implements StrategyRun {
     const c = this.counters;
     for (let i = 0; i < b.length; i++) {
       const op = b.op[i];
-      if (op === Op.skip) continue;
+      if (op > Op.access) continue;
       this.clock.advance(c, b.ts[i]);
       if (op === Op.map) this.map(b, i);
       else if (op === Op.unmap) this.unmap(b, i);
@@ -65,23 +71,35 @@ class ShadowRun implements StrategyRun {
   private map(b: EventBatch, i: number): void {
     const c = this.counters;
     const guest = b.guest[i];
-    const len = b.len[i];
-    const pages = pagesSpanned(b.offset[i], len);
-    chargeMap(c, this.driver, len);
-    if (!this.vmm.owns(guest, b.page[i]) || !this.vmm.owns(guest, b.page[i] + pages - 1)) {
-      refuseMap(c, len);
-      this.slotShadow[b.slot[i]] = -1;
-      return;
+    const sg = this.sg.load(b, i, this.ctx.slots);
+    const slot = b.slot[i];
+    chargeMap(c, this.driver, sg.totalLen);
+    for (let p = 0; p < sg.totalPages; p++) {
+      if (!this.vmm.owns(guest, sg.gpn[p])) {
+        refuseMap(c, sg.totalLen, b.line[i]);
+        this.slotShadow[slot] = -1;
+        return;
+      }
     }
     const pool = this.pool(b.device[i]);
-    const addr = pool.take(len);
-    c[C.cycIovaAlloc] += this.allocCycles;
-    if (pool.lastGrowPages > 0) this.grow(guest, b.device[i], pool);
-    else c[C.mapReuses]++;
-    if (b.dir[i] !== Dir.from_device) this.copy(len);
-    this.slotShadow[b.slot[i]] = addr;
-    // The device reaches the shadow copy only: nothing of guest memory beyond the buffer.
-    c[C.reachableBytes] += len;
+    const addrs = sg.count > 1 ? new Float64Array(sg.count) : null;
+    let grew = false;
+    for (let k = 0; k < sg.count; k++) {
+      const len = sg.len[k];
+      const addr = pool.take(len);
+      c[C.cycIovaAlloc] += this.allocCycles;
+      if (pool.lastGrowPages > 0) {
+        this.grow(guest, b.device[i], pool);
+        grew = true;
+      }
+      if (b.dir[i] !== Dir.from_device) this.copy(len);
+      if (k === 0) this.slotShadow[slot] = addr;
+      if (addrs !== null) addrs[k] = addr;
+    }
+    if (!grew) c[C.mapReuses]++;
+    if (addrs !== null) this.slotShadows.set(slot, addrs);
+    // The device reaches the shadow copies only: nothing of guest memory beyond the DMA.
+    c[C.reachableBytes] += sg.totalLen;
   }
 
   /** Maps the pages a pool just grew by, read-write, for good. */
@@ -90,7 +108,7 @@ class ShadowRun implements StrategyRun {
     for (let p = 0; p < pool.lastGrowPages; p++) {
       const used = (this.guestPoolPages[guest] ?? 0) + 1;
       this.guestPoolPages[guest] = used;
-      const gpn = this.vmm.guestPages - used;
+      const gpn = this.vmm.ramPages - used;
       this.iommu.mapPage(domain, pool.lastGrowIovaPage + p, this.vmm.hostPage(guest, gpn), Perm.readWrite);
     }
     c[C.pagesMappedNew] += pool.lastGrowPages;
@@ -99,24 +117,41 @@ class ShadowRun implements StrategyRun {
 
   private unmap(b: EventBatch, i: number): void {
     const c = this.counters;
-    const len = b.len[i];
-    const addr = this.slotShadow[b.slot[i]];
+    const slot = b.slot[i];
+    const first = this.slotShadow[slot];
+    const sg = this.sg.load(b, i, this.ctx.slots);
+    const addrs = sg.count > 1 ? this.slotShadows.get(slot) : undefined;
     if (b.implicitAccess[i] === 1) {
-      if (addr < 0) dmaRefused(c, b.offset[i], len);
-      else this.deviceAccess(b.device[i], addr, len, permForDir(b.dir[i]));
+      if (first < 0) sgRefused(c, sg);
+      else for (let k = 0; k < sg.count; k++) this.deviceAccess(b.device[i], addrs ? addrs[k] : first, sg.len[k], permForDir(b.dir[i]));
     }
-    chargeUnmap(c, this.driver, len, addr < 0);
-    if (addr < 0) return;
-    if (b.dir[i] !== Dir.to_device) this.copy(len);
-    this.pool(b.device[i]).give(addr, len);
-    c[C.cycIovaAlloc] += this.allocCycles;
-    c[C.reachableBytes] -= len;
+    chargeUnmap(c, this.driver, b.len[i], first < 0);
+    if (first < 0) return;
+    const pool = this.pool(b.device[i]);
+    for (let k = 0; k < sg.count; k++) {
+      if (b.dir[i] !== Dir.to_device) this.copy(sg.len[k]);
+      pool.give(addrs ? addrs[k] : first, sg.len[k]);
+      c[C.cycIovaAlloc] += this.allocCycles;
+    }
+    if (addrs) this.slotShadows.delete(slot);
+    c[C.reachableBytes] -= sg.totalLen;
   }
 
   private access(b: EventBatch, i: number): void {
     const slot = b.slot[i];
     if (slot >= 0) {
-      const addr = this.slotShadow[slot];
+      let addr = this.slotShadow[slot];
+      const addrs = this.slotShadows.get(slot);
+      if (addrs !== undefined) {
+        // The segment holding the page named (else the first).
+        this.ctx.slots.segmentsOf(slot, this.sg);
+        for (let k = 0; k < this.sg.count; k++) {
+          if (b.page[i] >= this.sg.page[k] && b.page[i] < this.sg.gpn[this.sg.firstPage[k]] + pagesSpanned(this.sg.offset[k], this.sg.len[k])) {
+            addr = addrs[k];
+            break;
+          }
+        }
+      }
       if (addr < 0) dmaRefused(this.counters, b.offset[i], b.len[i]);
       // The device names the shadow buffer; an offset into the original maps to the same offset.
       else this.deviceAccess(b.device[i], addr, b.len[i], permForDir(b.dir[i]));

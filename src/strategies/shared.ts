@@ -16,10 +16,12 @@
  */
 import { C, newCounters } from '../metrics/counters.js';
 import { TimeWeighted } from '../metrics/time-weighted.js';
-import { dmaRefused, dmaThroughIommu } from '../model/device/dma-engine.js';
+import { dmaThroughIommu, sgRefused, sgThroughGpa } from '../model/device/dma-engine.js';
+import { SgList } from '../model/device/sg-list.js';
+import { HypercallBatch } from './hypercall-batch.js';
 import { Iommu } from '../model/iommu/iommu.js';
 import { Vmm } from '../model/vmm/vmm.js';
-import { Op, PAGE_SIZE, pagesSpanned, permForDir, type EventBatch } from '../types/event.js';
+import { Op, PAGE_SIZE, permForDir, type EventBatch } from '../types/event.js';
 import type { AttackProbe, StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
 import { chargeMap, chargeUnmap, refuseMap, driverCosts, fixedProbe, guestPageOfSlot, growUint8, type DriverCosts } from './common.js';
 import { PageEntries } from './page-entries.js';
@@ -33,11 +35,16 @@ class SharedRun implements StrategyRun {
   private readonly pages = new PageEntries();
   /** Per in-flight buffer: 1 when its map was refused. */
   private slotRefused = new Uint8Array(0);
+  private readonly mapCalls: HypercallBatch;
+  private readonly unmapCalls: HypercallBatch;
+  private readonly sg = new SgList();
 
   constructor(private readonly ctx: StrategyContext) {
     this.driver = driverCosts(ctx.params);
     this.vmm = new Vmm(this.counters, ctx.params);
     this.iommu = new Iommu(this.counters, ctx.params);
+    this.mapCalls = new HypercallBatch(this.vmm, Op.map, ctx.params['hypercall.batch']);
+    this.unmapCalls = new HypercallBatch(this.vmm, Op.unmap, ctx.params['hypercall.batch']);
   }
 
   consume(b: EventBatch): void {
@@ -45,8 +52,10 @@ class SharedRun implements StrategyRun {
     const c = this.counters;
     for (let i = 0; i < b.length; i++) {
       const op = b.op[i];
-      if (op === Op.skip) continue;
+      if (op > Op.access) continue;
       this.clock.advance(c, b.ts[i]);
+      this.mapCalls.row(b, i);
+      this.unmapCalls.row(b, i);
       if (op === Op.map) this.map(b, i);
       else if (op === Op.unmap) this.unmap(b, i);
       else dmaThroughIommu(this.iommu, c, b.guest[i], b.page[i], b.offset[i], b.len[i], permForDir(b.dir[i]));
@@ -56,26 +65,26 @@ class SharedRun implements StrategyRun {
   private map(b: EventBatch, i: number): void {
     const c = this.counters;
     const guest = b.guest[i];
-    const gpa = b.page[i];
-    const n = pagesSpanned(b.offset[i], b.len[i]);
+    const sg = this.sg.load(b, i, this.ctx.slots);
+    const n = sg.totalPages;
     const need = permForDir(b.dir[i]);
-    chargeMap(c, this.driver, b.len[i]);
+    chargeMap(c, this.driver, sg.totalLen);
     // 1. The driver looks up each page's count.
     for (let p = 0; p < n; p++) this.vmm.chargeRefcount();
-    const found = this.pages.lookup(guest, gpa, n);
+    const found = this.pages.lookup(guest, sg.gpn, n);
     if (this.pages.needsChange(found, n, need) === 0) {
       c[C.mapReuses]++;
     } else {
       // 2. One hypercall maps (or upgrades) the pages that need it, after checking ownership.
-      this.vmm.hypercall();
-      if (!this.pages.validateChanges(this.vmm, found, guest, gpa, n, need)) {
-        refuseMap(c, b.len[i]);
+      this.mapCalls.call();
+      if (!this.pages.validateChanges(this.vmm, found, guest, sg.gpn, n, need)) {
+        refuseMap(c, sg.totalLen, b.line[i]);
         this.slotRefused[b.slot[i]] = 1;
         return;
       }
-      if (this.pages.mapOrUpgrade(this.iommu, this.vmm, c, found, guest, gpa, n, need, false)) this.iommu.waitForInvalidations();
+      if (this.pages.mapOrUpgrade(this.iommu, this.vmm, c, found, guest, sg.gpn, n, need, false)) this.iommu.waitForInvalidations();
     }
-    // 3. Count this buffer on each of its pages.
+    // 3. Count this DMA on each of its pages.
     for (let p = 0; p < n; p++) this.pages.inFlight[found[p]]++;
     this.slotRefused[b.slot[i]] = 0;
   }
@@ -83,29 +92,30 @@ class SharedRun implements StrategyRun {
   private unmap(b: EventBatch, i: number): void {
     const c = this.counters;
     const guest = b.guest[i];
-    const gpa = b.page[i];
     const refused = this.slotRefused[b.slot[i]] === 1;
+    const sg = this.sg.load(b, i, this.ctx.slots);
     if (b.implicitAccess[i] === 1) {
-      if (refused) dmaRefused(c, b.offset[i], b.len[i]);
-      else dmaThroughIommu(this.iommu, c, guest, gpa, b.offset[i], b.len[i], permForDir(b.dir[i]));
+      if (refused) sgRefused(c, sg);
+      else sgThroughGpa(this.iommu, c, guest, sg, permForDir(b.dir[i]));
     }
     chargeUnmap(c, this.driver, b.len[i], refused);
     if (refused) return;
-    const n = pagesSpanned(b.offset[i], b.len[i]);
+    const n = sg.totalPages;
     let idle = 0;
-    const found = this.pages.lookup(guest, gpa, n);
+    const found = this.pages.lookup(guest, sg.gpn, n);
     for (let p = 0; p < n; p++) {
       this.vmm.chargeRefcount();
       if (--this.pages.inFlight[found[p]] === 0) idle++;
     }
     if (idle === 0) return;
-    this.vmm.hypercall();
+    this.unmapCalls.call();
     for (let p = 0; p < n; p++) {
       const e = found[p];
-      if (this.pages.inFlight[e] !== 0) continue;
+      // (A page listed twice is removed at its first occurrence; the second finds it gone.)
+      if (this.pages.inFlight[e] !== 0 || this.pages.find(guest, sg.gpn[p]) !== e) continue;
       this.pages.remove(e);
-      this.iommu.unmapPage(guest, gpa + p);
-      this.iommu.invalidatePage(guest, gpa + p);
+      this.iommu.unmapPage(guest, sg.gpn[p]);
+      this.iommu.invalidatePage(guest, sg.gpn[p]);
       c[C.reachableBytes] -= PAGE_SIZE;
     }
     this.iommu.waitForInvalidations();

@@ -2,28 +2,31 @@
  * `single-use`: every DMA buffer gets a fresh IOMMU mapping at map time, torn down with a
  * synchronous IOTLB invalidation at unmap.
  *
- * Models: map = one hypercall; the VMM checks each page belongs to the guest (stops at the
- * first that does not and refuses the map), allocates an IOVA range for the buffer's pages and
- * writes one PTE per page with the buffer's direction as permission; the device uses the IOVA.
- * Unmap = one hypercall; one PTE clear and one page invalidation per page, one wait, IOVA range
- * freed. Two buffers in one page get two distinct IOVA pages, so unmapping one never breaks the
- * other.
+ * Models: map = one hypercall per DMA (a scatter-gather list is one DMA), shared by DMAs
+ * posted together (hypercall-batch.ts); the VMM checks each page belongs to the guest (stops at
+ * the first that does not and refuses the map), allocates one IOVA range for all the DMA's pages
+ * (each segment starting on a page of its own, as Linux packs a list) and writes one PTE per page
+ * with the DMA's direction as permission; the device uses the IOVA. Unmap = one hypercall (batched
+ * likewise); one PTE clear and one page invalidation per page, one wait, IOVA range freed. Two
+ * buffers in one page get two distinct IOVA pages, so unmapping one never breaks the other.
  * Does not model: range (multi-page) invalidation descriptors.
- * Cost charged: `driver`; `hypercall` x2 per DMA; `iova-alloc` per alloc and free; `validate`
+ * Cost charged: `driver`; `hypercall` x2 per DMA (fewer with batching); `iova-alloc` per alloc and free; `validate`
  * per page; `pt-update` per PTE write; `iotlb-invalidate` per page + one wait; `iotlb-walk`.
  * Protection: inter- and intra-guest at page granularity: only pages of buffers in flight are
  * reachable, and only in their direction.
  */
 import { C, newCounters } from '../metrics/counters.js';
 import { TimeWeighted } from '../metrics/time-weighted.js';
-import { dmaRefused, dmaThroughIommu } from '../model/device/dma-engine.js';
+import { dmaRefused, dmaThroughIommu, sgRefused, sgThroughIova } from '../model/device/dma-engine.js';
+import { SgList } from '../model/device/sg-list.js';
 import { Iommu } from '../model/iommu/iommu.js';
 import { IovaAllocator } from '../model/iommu/iova-allocator.js';
 import { Vmm } from '../model/vmm/vmm.js';
-import { Op, pagesSpanned, permForDir, type EventBatch } from '../types/event.js';
+import { Op, permForDir, type EventBatch } from '../types/event.js';
 import type { AttackProbe, StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
 import { ReachablePages } from './reachable-pages.js';
-import { chargeMap, chargeUnmap, refuseMap, driverCosts, fixedProbe, growFloat64, type DriverCosts } from './common.js';
+import { HypercallBatch } from './hypercall-batch.js';
+import { chargeMap, chargeUnmap, refuseMap, driverCosts, fixedProbe, growFloat64, iovaOfAccess, type DriverCosts } from './common.js';
 
 class SingleUseRun implements StrategyRun {
   readonly counters = newCounters();
@@ -34,11 +37,13 @@ class SingleUseRun implements StrategyRun {
   private readonly allocators: IovaAllocator[] = [];
   private readonly iovaAllocCycles: number;
   private readonly iovaFreeCycles: number;
-  /** Per in-flight buffer: first IOVA page (-1 when the map was refused), first guest page. */
+  /** Per in-flight DMA: first IOVA page (-1 when the map was refused). */
   private slotIova = new Float64Array(0);
-  private slotGpa = new Float64Array(0);
   private slotCap = 0;
   private readonly reachable: ReachablePages;
+  private readonly mapCalls: HypercallBatch;
+  private readonly unmapCalls: HypercallBatch;
+  private readonly sg = new SgList();
 
   constructor(private readonly ctx: StrategyContext) {
     this.driver = driverCosts(ctx.params);
@@ -47,6 +52,8 @@ class SingleUseRun implements StrategyRun {
     this.reachable = new ReachablePages(this.counters);
     this.iovaAllocCycles = ctx.params['iova.alloc_cycles'];
     this.iovaFreeCycles = ctx.params['iova.free_cycles'];
+    this.mapCalls = new HypercallBatch(this.vmm, Op.map, ctx.params['hypercall.batch']);
+    this.unmapCalls = new HypercallBatch(this.vmm, Op.unmap, ctx.params['hypercall.batch']);
   }
 
   consume(b: EventBatch): void {
@@ -54,8 +61,10 @@ class SingleUseRun implements StrategyRun {
     const c = this.counters;
     for (let i = 0; i < b.length; i++) {
       const op = b.op[i];
-      if (op === Op.skip) continue;
+      if (op > Op.access) continue;
       this.clock.advance(c, b.ts[i]);
+      this.mapCalls.row(b, i);
+      this.unmapCalls.row(b, i);
       if (op === Op.map) this.map(b, i);
       else if (op === Op.unmap) this.unmap(b, i);
       else this.access(b, i);
@@ -65,14 +74,14 @@ class SingleUseRun implements StrategyRun {
   private map(b: EventBatch, i: number): void {
     const c = this.counters;
     const guest = b.guest[i];
-    const gpa = b.page[i];
-    const pages = pagesSpanned(b.offset[i], b.len[i]);
+    const sg = this.sg.load(b, i, this.ctx.slots);
+    const pages = sg.totalPages;
     const slot = b.slot[i];
-    chargeMap(c, this.driver, b.len[i]);
-    this.vmm.hypercall();
+    chargeMap(c, this.driver, sg.totalLen);
+    this.mapCalls.call();
     for (let p = 0; p < pages; p++) {
-      if (!this.vmm.validate(guest, gpa + p)) {
-        refuseMap(c, b.len[i]);
+      if (!this.vmm.validate(guest, sg.gpn[p])) {
+        refuseMap(c, sg.totalLen, b.line[i]);
         this.slotIova[slot] = -1;
         return;
       }
@@ -82,12 +91,11 @@ class SingleUseRun implements StrategyRun {
     c[C.cycIovaAlloc] += this.iovaAllocCycles;
     const perms = permForDir(b.dir[i]);
     for (let p = 0; p < pages; p++) {
-      this.iommu.mapPage(guest, iova + p, this.vmm.hostPage(guest, gpa + p), perms);
-      this.reachable.note(guest, gpa + p, 1);
+      this.iommu.mapPage(guest, iova + p, this.vmm.hostPage(guest, sg.gpn[p]), perms);
+      this.reachable.note(guest, sg.gpn[p], 1);
     }
     c[C.pagesMappedNew] += pages;
     this.slotIova[slot] = iova;
-    this.slotGpa[slot] = gpa;
   }
 
   private unmap(b: EventBatch, i: number): void {
@@ -95,19 +103,19 @@ class SingleUseRun implements StrategyRun {
     const guest = b.guest[i];
     const slot = b.slot[i];
     const iova = this.slotIova[slot];
+    const sg = this.sg.load(b, i, this.ctx.slots);
     if (b.implicitAccess[i] === 1) {
-      if (iova < 0) dmaRefused(c, b.offset[i], b.len[i]);
-      else dmaThroughIommu(this.iommu, c, guest, iova, b.offset[i], b.len[i], permForDir(b.dir[i]));
+      if (iova < 0) sgRefused(c, sg);
+      else sgThroughIova(this.iommu, c, guest, iova, sg, permForDir(b.dir[i]));
     }
     chargeUnmap(c, this.driver, b.len[i], iova < 0);
     if (iova < 0) return; // the map was refused: nothing to tear down
-    const pages = pagesSpanned(b.offset[i], b.len[i]);
-    const gpa = this.slotGpa[slot];
-    this.vmm.hypercall();
+    const pages = sg.totalPages;
+    this.unmapCalls.call();
     for (let p = 0; p < pages; p++) {
       this.iommu.unmapPage(guest, iova + p);
       this.iommu.invalidatePage(guest, iova + p);
-      this.reachable.note(guest, gpa + p, -1);
+      this.reachable.note(guest, sg.gpn[p], -1);
     }
     this.iommu.waitForInvalidations();
     this.allocator(guest).free(iova, pages);
@@ -125,7 +133,7 @@ class SingleUseRun implements StrategyRun {
         dmaRefused(this.counters, b.offset[i], b.len[i]);
         return;
       }
-      page = this.slotIova[slot] + (page - this.slotGpa[slot]);
+      page = iovaOfAccess(this.ctx.slots, slot, this.sg, page, this.slotIova[slot]);
     }
     dmaThroughIommu(this.iommu, this.counters, b.guest[i], page, b.offset[i], b.len[i], permForDir(b.dir[i]));
   }
@@ -142,7 +150,6 @@ class SingleUseRun implements StrategyRun {
 
   private growSlots(n: number): void {
     this.slotIova = growFloat64(this.slotIova, n);
-    this.slotGpa = growFloat64(this.slotGpa, n);
     this.slotCap = n;
   }
 

@@ -12,6 +12,7 @@ import { parse, type Parser, type Options as CsvOptions, type InfoRecord, type C
 import { parse as parseSync } from 'csv-parse/sync';
 import { CANONICAL_HEADER } from './canonical.js';
 import { readArrowTrace } from './arrow-trace.js';
+import { alignDmaGroups } from './dma-groups.js';
 import { CANONICAL_COLUMNS, REQUIRED_COLUMNS } from './canonical.js';
 import { parseDecimal, parseHexAddress, parseId, type ParsedAddress, type ParsedId } from './fields.js';
 import { Diagnostics } from './diagnostics.js';
@@ -70,7 +71,13 @@ export class CanonicalCsvReader {
     private readonly options: ReadOptions = {},
   ) {}
 
-  async *batches(): AsyncGenerator<EventBatch> {
+  /** The trace's rows in batches; the segment rows of one scatter-gather DMA always share a
+   * batch (dma-groups.ts). */
+  batches(): AsyncGenerator<EventBatch> {
+    return alignDmaGroups(this.readBatches());
+  }
+
+  private async *readBatches(): AsyncGenerator<EventBatch> {
     if (!this.options.source) await checkReadable(this.path);
     // The binary path: Arrow IPC traces come in typed record batches, nothing to parse.
     if (!this.options.source && this.path.endsWith('.arrow')) {

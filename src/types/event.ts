@@ -12,7 +12,17 @@
 export const PAGE_SHIFT = 12;
 export const PAGE_SIZE = 1 << PAGE_SHIFT;
 
-export const Op = { map: 0, unmap: 1, access: 2, /** rejected row: every stage passes over it */ skip: 3 } as const;
+export const Op = {
+  map: 0,
+  unmap: 1,
+  access: 2,
+  /** rejected row: every stage passes over it */
+  skip: 3,
+  /** a further segment of the scatter-gather DMA mapped by the rows just before it: the buffer
+   * tracker turns such map rows into this, and strategies read the DMA's segments from the
+   * tracker at its first row (so `op > Op.access` is every row a strategy passes over) */
+  segment: 4,
+} as const;
 export type OpCode = (typeof Op)[keyof typeof Op];
 export const OP_NAMES = ['map', 'unmap', 'access'] as const;
 
@@ -35,8 +45,12 @@ export function permForDir(dir: number): number {
 /** Values of EventBatch.origin. */
 export const Origin = { trace: 0, driver: 1, device: 2 } as const;
 
-/** Highest guest id accepted; guest ids index preallocated per-guest arrays. */
-export const MAX_GUESTS = 4096;
+/** Guest ids accepted are 0 .. MAX_GUESTS - 1; they index preallocated per-guest arrays, and
+ * every guest's 52-bit guest-physical space gets its own range of host pages (see vmm.ts). */
+export const MAX_GUESTS = 1024;
+
+/** Pages of a guest-physical address space: 52 bits (x86-64 MAXPHYADDR), 2^40 4 KiB pages. */
+export const GUEST_SPACE_PAGES = 2 ** 40;
 
 /** Rows per batch: large enough to amortise per-batch work, small enough to stay in cache. */
 export const DEFAULT_BATCH_CAPACITY = 4096;
@@ -75,6 +89,13 @@ export class EventBatch {
   /** Who issued an access row: the trace (0), a driver through a posted descriptor (1), or a
    * device on its own (2). Only attack injection sets 1 and 2. */
   readonly origin: Uint8Array;
+  /**
+   * Set by the buffer tracker on a DMA's first map row and on its unmap row: how many segments
+   * the DMA has (1 for a plain buffer; a scatter-gather list has one per segment). With more
+   * than one, the row's page/offset are the first segment's and the unmap row's len is the
+   * DMA's total; the segments themselves are the tracker's (`segmentsOf`).
+   */
+  readonly segs: Int32Array;
 
   constructor(capacity = DEFAULT_BATCH_CAPACITY) {
     this.capacity = capacity;
@@ -96,6 +117,7 @@ export class EventBatch {
     this.slot = new Int32Array(capacity);
     this.implicitAccess = new Uint8Array(capacity);
     this.origin = new Uint8Array(capacity);
+    this.segs = new Int32Array(capacity).fill(1);
   }
   /** Ends row i, whose input columns a reader has written: the columns later stages own start
    * cleared (no slot, no implicit access, origin trace) and the batch holds rows 0..i. */
@@ -103,7 +125,45 @@ export class EventBatch {
     this.slot[i] = -1;
     this.implicitAccess[i] = 0;
     this.origin[i] = 0;
+    this.segs[i] = 1;
     this.length = i + 1;
+  }
+
+  /** Copies row i of `from` (its input columns, as a reader wrote them) to row j of this batch,
+   * with the columns later stages own cleared. Does not change `length`. */
+  copyRow(from: EventBatch, i: number, j: number): void {
+    this.line[j] = from.line[i];
+    this.ts[j] = from.ts[i];
+    this.guest[j] = from.guest[i];
+    this.device[j] = from.device[i];
+    this.cls[j] = from.cls[i];
+    this.op[j] = from.op[i];
+    this.dir[j] = from.dir[i];
+    this.page[j] = from.page[i];
+    this.offset[j] = from.offset[i];
+    this.len[j] = from.len[i];
+    this.handleHi[j] = from.handleHi[i];
+    this.handleLo[j] = from.handleLo[i];
+    this.hasUnit[j] = from.hasUnit[i];
+    this.unitHi[j] = from.unitHi[i];
+    this.unitLo[j] = from.unitLo[i];
+    this.slot[j] = -1;
+    this.implicitAccess[j] = 0;
+    this.origin[j] = from.origin[i];
+    this.segs[j] = 1;
+  }
+
+  /** Whether row j (a map) continues the map at row i of `prev`: the same guest, device and
+   * handle, so the two are segments of one scatter-gather DMA. */
+  continuesMap(prev: EventBatch, i: number, j: number): boolean {
+    return (
+      this.op[j] === Op.map &&
+      prev.op[i] === Op.map &&
+      this.handleLo[j] === prev.handleLo[i] &&
+      this.handleHi[j] === prev.handleHi[i] &&
+      this.device[j] === prev.device[i] &&
+      this.guest[j] === prev.guest[i]
+    );
   }
 
 }

@@ -6,8 +6,12 @@ export interface RunResult {
   trace: string;
   strategy: string;
   profile: string;
-  /** Map requests replayed (one per DMA buffer). */
+  /** DMAs replayed: map requests, one per DMA API call (a scatter-gather list is one DMA). */
   dmas: number;
+  /** Segments of those DMAs (one per map row: a plain buffer is one segment). */
+  segments: number;
+  /** 4 KiB pages those segments cover (a page two segments share counts twice). */
+  pages: number;
   /** Distinct packets / requests (rows with a unit), 0 when the trace has no units. */
   units: number;
   /** Beyond the shape: trace time from first to last event, ns. */

@@ -5,6 +5,7 @@
 import type { EventBatch } from './event.js';
 import type { ResolvedParams } from '../cost/schema.js';
 import type { Iommu } from '../model/iommu/iommu.js';
+import type { SegmentSource } from '../model/device/sg-list.js';
 
 export interface Protection {
   /** Another guest's memory cannot be reached by this guest's driver or device. */
@@ -19,8 +20,9 @@ export interface Protection {
 
 export interface StrategyContext {
   params: ResolvedParams;
-  /** The replay's buffer tracker: strategies size per-slot state to its slot capacity. */
-  slots: { readonly slotCapacity: number; pageOfSlot(slot: number): number };
+  /** The replay's buffer tracker: strategies size per-slot state to its slot capacity, and read
+   * the segments of scatter-gather DMAs from it. */
+  slots: SegmentSource & { readonly slotCapacity: number; pageOfSlot(slot: number): number };
 }
 
 /**

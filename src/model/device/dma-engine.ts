@@ -10,6 +10,7 @@
 import { C } from '../../metrics/counters.js';
 import { pagesSpanned } from '../../types/event.js';
 import type { Iommu } from '../iommu/iommu.js';
+import type { SgList } from './sg-list.js';
 
 /**
  * Device access to `len` bytes at IOVA page `firstPage` + `offset` in `domain`, needing `need`.
@@ -37,4 +38,27 @@ export function dmaRefused(c: Float64Array, offset: number, len: number): void {
   c[C.pageAccesses] += pages;
   c[C.faults] += pages;
   c[C.faultsNotPresent] += pages;
+}
+
+/**
+ * Device access to every segment of a DMA whose pages were packed into one IOVA range from page
+ * `firstIova` (single-use, linux-*: segment k starts at `firstIova + sg.firstPage[k]`).
+ */
+export function sgThroughIova(iommu: Iommu, c: Float64Array, domain: number, firstIova: number, sg: SgList, need: number): void {
+  for (let k = 0; k < sg.count; k++) dmaThroughIommu(iommu, c, domain, firstIova + sg.firstPage[k], sg.offset[k], sg.len[k], need);
+}
+
+/** Device access to every segment of a DMA at IOVA = guest-physical address. */
+export function sgThroughGpa(iommu: Iommu, c: Float64Array, domain: number, sg: SgList, need: number): void {
+  for (let k = 0; k < sg.count; k++) dmaThroughIommu(iommu, c, domain, sg.page[k], sg.offset[k], sg.len[k], need);
+}
+
+/** Device access to every segment of a DMA with no IOMMU. */
+export function sgPhysical(c: Float64Array, sg: SgList): void {
+  for (let k = 0; k < sg.count; k++) dmaPhysical(c, sg.offset[k], sg.len[k]);
+}
+
+/** Device access to every segment of a DMA whose map was refused: all blocked. */
+export function sgRefused(c: Float64Array, sg: SgList): void {
+  for (let k = 0; k < sg.count; k++) dmaRefused(c, sg.offset[k], sg.len[k]);
 }

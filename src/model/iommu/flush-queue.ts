@@ -14,9 +14,12 @@
 export class FlushQueue {
   readonly iova: Float64Array;
   readonly pages: Int32Array;
-  /** The guest and first guest page behind each queued range: still reachable until the flush. */
+  /** The guest and guest pages behind each queued range (still reachable until the flush): entry
+   * k's pages are gpns[gpnStart[k], gpnStart[k] + pages[k]). */
   readonly guest: Int32Array;
-  readonly gpa: Float64Array;
+  readonly gpnStart: Int32Array;
+  gpns = new Float64Array(256);
+  private gpnUsed = 0;
   length = 0;
   /** Trace time at which the armed timer fires; -1 when no timer is armed. */
   deadline = -1;
@@ -28,16 +31,23 @@ export class FlushQueue {
     this.iova = new Float64Array(size);
     this.pages = new Int32Array(size);
     this.guest = new Int32Array(size);
-    this.gpa = new Float64Array(size);
+    this.gpnStart = new Int32Array(size);
   }
 
-  /** Queues a range (of guest pages gpa.. of `guest`); returns true when the queue is now full
-   * and must be flushed. */
-  push(iova: number, pages: number, guest: number, gpa: number, ts: number): boolean {
+  /** Queues a range (of guest pages gpn[0..pages) of `guest`); returns true when the queue is now
+   * full and must be flushed. */
+  push(iova: number, pages: number, guest: number, gpn: Float64Array, ts: number): boolean {
+    if (this.gpnUsed + pages > this.gpns.length) {
+      const grown = new Float64Array(Math.max(this.gpns.length * 2, this.gpnUsed + pages));
+      grown.set(this.gpns.subarray(0, this.gpnUsed));
+      this.gpns = grown;
+    }
+    this.gpns.set(gpn.subarray(0, pages), this.gpnUsed);
     this.iova[this.length] = iova;
     this.pages[this.length] = pages;
     this.guest[this.length] = guest;
-    this.gpa[this.length] = gpa;
+    this.gpnStart[this.length] = this.gpnUsed;
+    this.gpnUsed += pages;
     this.length++;
     if (this.deadline < 0) this.deadline = ts + this.timeoutNs;
     return this.length === this.size;
@@ -50,6 +60,7 @@ export class FlushQueue {
 
   clear(): void {
     this.length = 0;
+    this.gpnUsed = 0;
     this.deadline = -1;
   }
 }
