@@ -11,6 +11,10 @@ import { CANONICAL_HEADER } from '../../src/trace/canonical.js';
 
 export const HEADER = CANONICAL_HEADER;
 
+/** A guest-physical address no guest owns: page 2^40, just past the 52-bit guest-physical space
+ * (what a driver names there is another guest's memory). */
+export const NOT_OWNED = '0x10000000000000';
+
 export interface InlineReplay {
   by: Record<string, RunResult>;
   results: RunResult[];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { replayText, trace, costs } from '../helpers/replay-text.js';
+import { NOT_OWNED, replayText, trace, costs } from '../helpers/replay-text.js';
 
 const P = costs();
 
@@ -23,10 +23,20 @@ describe('direct-map', () => {
   });
 
   it('a page the guest does not own is not mapped: the access faults and the map is no reuse', async () => {
-    const t = trace('0,0,nic0,net,map,from_device,0x100000,64,1,', '10,0,nic0,net,unmap,,,,1,');
+    const t = trace(`0,0,nic0,net,map,from_device,${NOT_OWNED},64,1,`, '10,0,nic0,net,unmap,,,,1,');
     const r = (await replayText(t, 'direct-map', ['guest.memory_mib=1'])).by['direct-map'];
     expect(r.faults).toBe(1);
     expect(r.counters.faults_not_present).toBe(1);
     expect(r.reuse_rate).toBe(0);
+  });
+
+  it('given a 1 MiB guest whose DMA lands at 64 GiB (RAM beyond guest.memory_mib), then the page is its own: mapped as setup, served, no fault', async () => {
+    const t = trace('0,0,nic0,net,map,from_device,0x1000000000,64,1,', '10,0,nic0,net,unmap,,,,1,');
+    const r = (await replayText(t, 'direct-map', ['guest.memory_mib=1'])).by['direct-map'];
+    expect([r.faults, r.reuse_rate, r.pt_updates]).toEqual([0, 1, 0]);
+    // RAM: 3 links + 256 leaves; the page at 64 GiB: a new PD and leaf table (2 links) + its leaf
+    expect(r.setup.pt_updates).toBe(259 + 3);
+    expect(r.mappings.peak).toBe(257);
+    expect(r.exposure.max_bytes).toBe(1024 * 1024 + 4096); // its page stays reachable after the unmap
   });
 });

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { replayText, trace, costs } from '../helpers/replay-text.js';
+import { NOT_OWNED, replayText, trace, costs } from '../helpers/replay-text.js';
 
 const P = costs();
 
 describe('single-use', () => {
   it('given a refused map in flight beside a good one, then its bytes do not count as in flight: exposure is the good page beyond its buffer', async () => {
-    // guest of 1 MiB: 0x200000 is beyond it (refused); 0x5000 is its own page
-    const t = trace('0,0,nic0,net,map,from_device,0x200000,2048,1,', '10,0,nic0,net,map,from_device,0x5000,1500,2,', '20,0,nic0,net,unmap,,,,2,', '30,0,nic0,net,unmap,,,,1,');
-    const r = (await replayText(t, 'single-use', ['guest.memory_mib=1'])).by['single-use'];
+    // NOT_OWNED lies past the guest's 52-bit space (refused); 0x5000 is its own page
+    const t = trace(`0,0,nic0,net,map,from_device,${NOT_OWNED},2048,1,`, '10,0,nic0,net,map,from_device,0x5000,1500,2,', '20,0,nic0,net,unmap,,,,2,', '30,0,nic0,net,unmap,,,,1,');
+    const r = (await replayText(t, 'single-use')).by['single-use'];
     expect(r.counters.maps_rejected).toBe(1);
     expect(r.exposure.max_bytes).toBe(4096 - 1500);
   });
@@ -72,14 +72,15 @@ describe('single-use', () => {
     expect(r.iotlb.misses).toBe(2);
   });
 
-  it('a buffer outside the guest refuses the map: no mapping, and the device access faults', async () => {
-    // guest.memory_mib=1 -> the guest owns pages 0..255; page 0x100 is not its own
-    const t = trace('0,0,nic0,net,map,from_device,0x100000,64,1,', '10,0,nic0,net,unmap,,,,1,');
-    const r = (await replayText(t, 'single-use', ['guest.memory_mib=1'])).by['single-use'];
+  it('a buffer outside the guest refuses the map: no mapping, the device access faults, and a warning names the line', async () => {
+    const t = trace(`0,0,nic0,net,map,from_device,${NOT_OWNED},64,1,`, '10,0,nic0,net,unmap,,,,1,');
+    const run = await replayText(t, 'single-use');
+    const r = run.by['single-use'];
     expect(r.counters.maps_rejected).toBe(1);
     expect(r.pt_updates).toBe(0);
     expect(r.hypercalls).toBe(1); // the map call that was refused; no unmap call
     expect(r.faults).toBe(1);
+    expect(run.warnings[0]).toMatch(/^inline\.csv:2: maps refused \(single-use 1\): a page beyond the guest's 52-bit guest-physical space/);
   });
 
   it('a device write into a to_device (read-only) buffer is a permission fault', async () => {

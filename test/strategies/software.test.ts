@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { replayText, trace, costs } from '../helpers/replay-text.js';
+import { NOT_OWNED, replayText, trace, costs } from '../helpers/replay-text.js';
 
 const P = costs();
 
@@ -25,10 +25,17 @@ describe('software', () => {
     expect(r.cycles.total).toBe(2750);
   });
 
-  it('software.batch caps how many descriptors one hypercall validates', async () => {
+  it('hypercall.batch caps how many descriptors one hypercall validates; 1 turns batching off', async () => {
     const t = trace('0,0,nic0,net,map,to_device,0x1000,64,1,u', '0,0,nic0,net,map,to_device,0x2000,64,2,u', '0,0,nic0,net,map,to_device,0x3000,64,3,u');
-    const r = (await replayText(t, 'software', ['software.batch=2'])).by.software;
-    expect(r.hypercalls).toBe(2);
+    expect((await replayText(t, 'software', ['hypercall.batch=2'])).by.software.hypercalls).toBe(2);
+    expect((await replayText(t, 'software', ['hypercall.batch=1'])).by.software.hypercalls).toBe(3);
+  });
+
+  it('with no IOMMU a device reaches all host memory: exposure is host.memory_mib beyond the buffer in flight', async () => {
+    const t = trace('0,0,nic0,net,map,to_device,0x1000,64,1,', '10,0,nic0,net,unmap,,,,1,');
+    const r = (await replayText(t, 'software', ['host.memory_mib=2'])).by.software;
+    expect(r.exposure.max_bytes).toBe(2 * 1024 * 1024);
+    expect(r.exposure.avg_bytes).toBe(2 * 1024 * 1024 - 64);
   });
 
   it('maps of different devices, or separated by other events, are separate batches', async () => {
@@ -38,8 +45,8 @@ describe('software', () => {
   });
 
   it('a descriptor naming a page the guest does not own is refused; its device access faults', async () => {
-    const t = trace('0,0,nic0,net,map,to_device,0x100000,64,1,', '10,0,nic0,net,unmap,,,,1,');
-    const r = (await replayText(t, 'software', ['guest.memory_mib=1'])).by.software;
+    const t = trace(`0,0,nic0,net,map,to_device,${NOT_OWNED},64,1,`, '10,0,nic0,net,unmap,,,,1,');
+    const r = (await replayText(t, 'software')).by.software;
     expect(r.counters.maps_rejected).toBe(1);
     expect(r.faults).toBe(1);
     expect(r.counters.refcount_updates).toBe(0);

@@ -48,7 +48,7 @@ describe('bad rows are reported as file:line and skipped', () => {
     ['bad timestamp', 'soon,0,nic0,net,map,to_device,0x1000,64,1,', 'bad-timestamp', /ts_ns 'soon'/],
     ['timestamp in exponent form', '1e3,0,nic0,net,map,to_device,0x1000,64,1,', 'bad-timestamp', /ts_ns '1e3' is not a non-negative integer/],
     ['length in hex', '1,0,nic0,net,map,to_device,0x1000,0x40,1,', 'bad-length', /len '0x40'/],
-    ['guest out of range', '1,5000,nic0,net,map,to_device,0x1000,64,1,', 'bad-guest', /guest '5000' is not an integer in 0..4095/],
+    ['guest out of range', '1,5000,nic0,net,map,to_device,0x1000,64,1,', 'bad-guest', /guest '5000' is not an integer in 0..1023/],
     ['unmatched unmap', '1,0,nic0,net,unmap,,,,77,', 'unmatched-unmap', /unmap of handle 0x4d on nic0 with no live map/],
   ];
   for (const [what, row, kind, message] of cases) {
@@ -60,10 +60,22 @@ describe('bad rows are reported as file:line and skipped', () => {
     });
   }
 
-  it('a second map of a live handle names the line of the first', async () => {
-    const { path, lines, r } = await run('dup.csv', [HEADER, GOOD_MAP, '150,0,nic0,net,map,to_device,0x2000,64,9,', GOOD_UNMAP].join('\n'));
-    expect(lines).toEqual([`${path}:3: handle 0x9 is already mapped (since line 2) and not unmapped`]);
-    expect(r.results[0].dmas).toBe(1);
+  it('a map of a live handle that does not follow its other segments names the line of the first', async () => {
+    const { path, lines, r } = await run('dup.csv', [HEADER, GOOD_MAP, '120,0,nic0,net,map,to_device,0x5000,64,10,', '150,0,nic0,net,map,to_device,0x2000,64,9,', GOOD_UNMAP, '250,0,nic0,net,unmap,,,,10,'].join('\n'));
+    expect(lines).toEqual([`${path}:4: handle 0x9 is already mapped (since line 2) and not unmapped (the segments of one scatter-gather DMA are consecutive map rows)`]);
+    expect([r.results[0].dmas, r.results[0].segments]).toEqual([2, 2]);
+  });
+
+  it('given consecutive map rows of one handle, then they are one DMA of several segments, not a problem', async () => {
+    const { lines, r } = await run('sg.csv', [HEADER, GOOD_MAP, '100,0,nic0,net,map,to_device,0x7000,8192,9,', GOOD_UNMAP].join('\n'));
+    expect(lines).toEqual([]);
+    expect([r.results[0].dmas, r.results[0].segments, r.results[0].pages, r.results[0].hypercalls]).toEqual([1, 2, 3, 2]);
+  });
+
+  it('a segment whose direction differs from its DMA\'s is reported and skipped; the DMA keeps its other segments', async () => {
+    const { path, lines, r } = await run('sgdir.csv', [HEADER, GOOD_MAP, '100,0,nic0,net,map,from_device,0x7000,64,9,', '100,0,nic0,net,map,to_device,0x8000,64,9,', GOOD_UNMAP].join('\n'));
+    expect(lines).toEqual([`${path}:3: segment of handle 0x9 is from_device, but its DMA (line 2) is to_device`]);
+    expect([r.results[0].dmas, r.results[0].segments, r.results[0].pages]).toEqual([1, 2, 2]);
   });
 
   it('a timestamp going backwards', async () => {

@@ -10,11 +10,12 @@
  */
 
 /**
- * First IOVA page handed out: 64 GiB, above any guest-physical address of the modelled guests,
- * so an IOVA never aliases a guest-physical address (a device that emits a guest-physical
- * address instead of its IOVA then faults rather than hitting another buffer by chance).
+ * First IOVA page handed out: 128 TiB (2^35 pages), the top half of the 48-bit IOVA space, far
+ * above the guest-physical RAM of any real guest, so an IOVA does not alias a guest-physical
+ * address (a device that emits a guest-physical address instead of its IOVA then faults rather
+ * than hitting another buffer by chance).
  */
-export const IOVA_BASE_PAGE = 0x1000000;
+export const IOVA_BASE_PAGE = 2 ** 35;
 
 /** Range sizes below this keep their free stacks in an array indexed by size (no Map lookup). */
 const SMALL_SIZES = 64;

@@ -16,8 +16,8 @@ import { nextPowerOfTwo } from './linux-iova.js';
 
 /** Smallest shadow buffer. */
 export const SHADOW_MIN_BYTES = 64;
-/** First IOVA page of each device's shadow range: 32 GiB, above guest-physical addresses. */
-export const SHADOW_IOVA_BASE_PAGE = 0x800000;
+/** First IOVA page of each device's shadow range: 64 TiB (2^34 pages), far above guest RAM. */
+export const SHADOW_IOVA_BASE_PAGE = 2 ** 34;
 
 /** Shadow buffer address as one exact number: IOVA page * 4096 + offset. */
 export type ShadowAddress = number;

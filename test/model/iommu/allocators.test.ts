@@ -49,13 +49,15 @@ describe('LinuxIovaAllocator (rcache)', () => {
 });
 
 describe('FlushQueue', () => {
-  it('is full at its size; its timer is armed by the first entry after a flush', () => {
+  it('is full at its size; its timer is armed by the first entry after a flush; it keeps each entry\'s guest pages', () => {
     const q = new FlushQueue(2, 1000);
-    expect(q.push(10, 1, 0, 0x100, 50)).toBe(false);
+    expect(q.push(10, 1, 0, Float64Array.of(0x100), 50)).toBe(false);
     expect(q.expired(1049)).toBe(false);
     expect(q.expired(1050)).toBe(true);
-    expect(q.push(11, 1, 0, 0x101, 60)).toBe(true);
-    expect([...q.gpa]).toEqual([0x100, 0x101]);
+    // A scatter-gather DMA of two scattered pages: one entry, both pages.
+    expect(q.push(11, 2, 0, Float64Array.of(0x300, 0x101, 0x999), 60)).toBe(true);
+    expect([...q.gpnStart, ...q.pages]).toEqual([0, 1, 1, 2]);
+    expect([...q.gpns.subarray(0, 3)]).toEqual([0x100, 0x300, 0x101]);
     q.clear();
     expect(q.expired(5000)).toBe(false);
   });

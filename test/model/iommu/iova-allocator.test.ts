@@ -3,19 +3,19 @@ import { IovaAllocator, IOVA_BASE_PAGE } from '../../../src/model/iommu/iova-all
 import { MAX_IOVA_PAGES } from '../../../src/model/iommu/page-table.js';
 
 describe('IovaAllocator', () => {
-  it('the base page is 0x1000000 (64 GiB), inside the 2^36-page IOVA space', () => {
-    expect(IOVA_BASE_PAGE).toBe(0x1000000);
-    expect(IOVA_BASE_PAGE * 4096).toBe(64 * 2 ** 30);
+  it('the base page is 2^35 (128 TiB): the top half of the 2^36-page IOVA space, far above guest RAM', () => {
+    expect(IOVA_BASE_PAGE).toBe(2 ** 35);
+    expect(IOVA_BASE_PAGE * 4096).toBe(128 * 2 ** 40);
     expect(IOVA_BASE_PAGE).toBeLessThan(MAX_IOVA_PAGES);
   });
 
   it('given a fresh allocator, ranges are cut from a bump pointer starting at the base', () => {
     const a = new IovaAllocator();
     expect(a.spanPages).toBe(0);
-    expect(a.alloc(1)).toBe(0x1000000);
-    expect(a.alloc(4)).toBe(0x1000001);
-    expect(a.alloc(1)).toBe(0x1000005);
-    expect(a.alloc(3)).toBe(0x1000006);
+    expect(a.alloc(1)).toBe(IOVA_BASE_PAGE);
+    expect(a.alloc(4)).toBe(IOVA_BASE_PAGE + 1);
+    expect(a.alloc(1)).toBe(IOVA_BASE_PAGE + 5);
+    expect(a.alloc(3)).toBe(IOVA_BASE_PAGE + 6);
     expect(a.spanPages).toBe(9);
   });
 
