@@ -7,6 +7,6 @@ npm run build --silent
 run() { node bin/run.js synth "$@"; }
 run netperf-tx      --dmas 30000 --seed 1 -o traces/netperf-tx.csv
 run netperf-rx      --dmas 30000 --seed 1 -o traces/netperf-rx.csv
-run disk-seq-read   --dmas 16000 --seed 1 -o traces/disk-seq-read.csv
-run disk-rand-write --dmas 16000 --seed 1 -o traces/disk-rand-write.csv
+run disk-seq-read   --dmas 500   --seed 1 -o traces/disk-seq-read.csv
+run disk-rand-write --dmas 2500  --seed 1 -o traces/disk-rand-write.csv
 run mixed           --dmas 30000 --seed 1 --guests 2 -o traces/mixed.csv

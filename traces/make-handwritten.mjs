@@ -20,9 +20,10 @@ const US = 1000; // timestamps are written in ns, chosen in whole microseconds
 
 
 /**
- * Collects rows; map() returns the map row, which unmap() takes back. Handles are given at the
- * end, counting up from 1 per guest+device in time order, so they read like a driver's
- * descriptor sequence numbers.
+ * Collects rows; map() returns the map row, which unmap() takes back; mapList() makes one
+ * scatter-gather DMA (a map row per segment, one handle; one unmap() takes it back). Handles are
+ * given at the end, counting up from 1 per guest+device in time order, so they read like a
+ * driver's descriptor sequence numbers.
  */
 class Trace {
   rows = [];
@@ -31,8 +32,16 @@ class Trace {
     this.rows.push(m);
     return m;
   }
+  /** One DMA of one segment per address (each `len` bytes), as dma_map_sg maps a list. */
+  mapList(ts, guest, device, cls, dir, addrs, len, unit = '') {
+    const segs = addrs.map((addr) => ({ ts, guest, device, cls, op: 'map', dir, addr, len, handle: 0, unit }));
+    for (const m of segs) m.list = segs;
+    this.rows.push(...segs);
+    return segs[0];
+  }
   unmap(ts, m) {
-    // The unmap repeats its map's dir, addr and len (allowed, and easier to read).
+    // The unmap of a plain buffer repeats its map's dir, addr and len (allowed, and easier to
+    // read); that of a list leaves them empty (one unmap ends every segment).
     this.rows.push({ ts, op: 'unmap', of: m });
   }
   /** Stable sort by time (rows of one instant keep the order they were made in), then handles. */
@@ -40,16 +49,17 @@ class Trace {
     const rows = this.rows.map((r, i) => [r, i]).sort((x, y) => x[0].ts - y[0].ts || x[1] - y[1]).map((x) => x[0]);
     const next = new Map();
     for (const r of rows) {
-      if (r.op !== 'map') continue;
+      if (r.op !== 'map' || (r.list && r.list[0] !== r)) continue;
       const key = `${r.guest}/${r.device}`;
       r.handle = next.get(key) ?? 1;
       next.set(key, r.handle + 1);
+      if (r.list) for (const m of r.list) m.handle = r.handle;
     }
-    return rows.map((r) => (r.op === 'unmap' ? { ...r.of, ts: r.ts, op: 'unmap' } : r));
+    return rows.map((r) => (r.op !== 'unmap' ? r : r.of.list ? { ...r.of, ts: r.ts, op: 'unmap', dir: '', addr: null, len: '', list: undefined } : { ...r.of, ts: r.ts, op: 'unmap' }));
   }
 }
 
-const hex = (a) => '0x' + a.toString(16);
+const hex = (a) => (a === null ? '' : '0x' + a.toString(16));
 const line = (r) => [r.ts, r.guest, r.device, r.cls, r.op, r.dir, hex(r.addr), r.len, r.handle, r.unit].join(',');
 
 /**
@@ -65,8 +75,17 @@ function check(name, rows) {
     const where = `${name}:${i + 2}`;
     if (!Number.isInteger(r.ts) || r.ts < last) throw new Error(`${where}: time goes backwards`);
     last = r.ts;
-    if (r.addr < 0 || r.addr + r.len > GUEST_MEM || r.len <= 0) throw new Error(`${where}: buffer outside guest memory`);
+    if (r.op === 'map' && (r.addr < 0 || r.addr + r.len > GUEST_MEM || r.len <= 0)) throw new Error(`${where}: buffer outside guest memory`);
     const key = `${r.guest}/${r.device}/${r.handle}`;
+    if (r.op === 'map' && r.list && r.list[0] !== r) {
+      // A further segment of the list mapped by the rows just before it.
+      if (rows[i - 1].handle !== r.handle || rows[i - 1].op !== 'map') throw new Error(`${where}: segment does not follow its list`);
+      for (const o of live.values()) {
+        if (o.guest === r.guest && r.addr < o.addr + o.len && o.addr < r.addr + r.len) throw new Error(`${where}: overlaps a live buffer (${o.device} handle ${o.handle})`);
+      }
+      live.set(`${key}/${r.addr}`, r);
+      return;
+    }
     if (r.op === 'map') {
       if (live.has(key)) throw new Error(`${where}: handle ${r.handle} already live`);
       for (const o of live.values()) {
@@ -76,7 +95,10 @@ function check(name, rows) {
     } else {
       const m = live.get(key);
       if (!m) throw new Error(`${where}: unmap with no live map`);
-      if (m.addr !== r.addr || m.len !== r.len || m.dir !== r.dir || m.unit !== r.unit) throw new Error(`${where}: unmap geometry differs from its map`);
+      if (m.list) {
+        if (r.addr !== null || r.unit !== m.unit) throw new Error(`${where}: a list's unmap names no segment`);
+        for (const seg of m.list.slice(1)) live.delete(`${key}/${seg.addr}`);
+      } else if (m.addr !== r.addr || m.len !== r.len || m.dir !== r.dir || m.unit !== r.unit) throw new Error(`${where}: unmap geometry differs from its map`);
       live.delete(key);
     }
   });
@@ -225,8 +247,8 @@ function twoGuests() {
     { ts: 150, done: 170, dir: 'to_device', pages: [PC, PC + PAGE] }, // rewrite: reuse in guest 1
   ];
   reqs.forEach((q, id) => {
-    const ms = q.pages.map((a) => t.map(q.ts * US, 1, 'vda', 'disk', q.dir, a, PAGE, id));
-    for (const m of ms) t.unmap(q.done * US, m);
+    // One request = one scatter-gather DMA (dma_map_sg), one unmap for the list.
+    t.unmap(q.done * US, t.mapList(q.ts * US, 1, 'vda', 'disk', q.dir, q.pages, PAGE, id));
   });
   // Both interfaces go down.
   for (const r of rings) for (const m of r.posted) t.unmap(end + 60 * US, m);
@@ -265,8 +287,8 @@ function diskSg() {
     inflight.sort((a, b) => a.done - b.done);
     while (inflight.length > 0 && inflight[0].done <= until) {
       const q = inflight.shift();
-      for (const m of q.maps) t.unmap(q.done, m);
-      donePages.push(...q.maps.map((m) => m.addr)); // may be dirtied and written back later
+      t.unmap(q.done, q.dma);
+      donePages.push(...q.pages); // may be dirtied and written back later
     }
   };
   sizes.forEach((n, id) => {
@@ -286,11 +308,12 @@ function diskSg() {
         pages.push(donePages.splice(i, 1)[0]); // a page read or written earlier, dirty again
       } else pages.push(freshPage());
     }
-    const maps = pages.map((a) => t.map(now, 0, 'vda', 'disk', write ? 'to_device' : 'from_device', a, PAGE, id));
+    // One request = one scatter-gather DMA of its pages (dma_map_sg), one unmap for the list.
+    const dma = t.mapList(now, 0, 'vda', 'disk', write ? 'to_device' : 'from_device', pages, PAGE, id);
     // Service: command overhead + a seek/rotation of 0.05-0.6 ms + 20 us per page transferred,
     // so completions come out of order (NCQ reorders requests).
     const service = 30 + Math.floor(rnd() * 550) + 20 * n;
-    inflight.push({ done: now + service * US, maps, write });
+    inflight.push({ done: now + service * US, dma, pages, write });
   });
   retire(Infinity);
   return t.sorted();

@@ -23,7 +23,7 @@ ${knobHelp}`;
   ];
   static override args = { workload: Args.string({ description: `one of ${WORKLOAD_IDS.join(', ')}`, required: true }) };
   static override flags = {
-    dmas: Flags.integer({ char: 'n', description: 'stop posting after this many DMA maps (every buffer in flight then completes)', min: 1 }),
+    dmas: Flags.integer({ char: 'n', description: 'stop posting after this many DMAs (every DMA in flight then completes); a disk request\'s scatter-gather list is one DMA', min: 1 }),
     'duration-ms': Flags.integer({ description: 'stop posting at this trace time, in milliseconds', min: 1 }),
     guests: Flags.integer({ char: 'g', description: 'guests, each with its own devices', default: 1, min: 1, max: 26 }),
     seed: Flags.integer({ description: 'PRNG seed', default: 1 }),
@@ -49,7 +49,7 @@ ${knobHelp}`;
       const out = await openOutput(flags.output);
       summary = await writeSynth(out, args.workload, options);
       await closeOutput(flags.output, out);
-      process.stderr.write(`wrote ${flags.output}: ${summary.events} events (${summary.maps} maps), ${(summary.duration_ns / 1e6).toFixed(3)} ms, devices ${summary.devices.join(', ')}\n`);
+      process.stderr.write(`wrote ${flags.output}: ${summary.events} events (${summary.dmas} DMAs), ${(summary.duration_ns / 1e6).toFixed(3)} ms, devices ${summary.devices.join(', ')}\n`);
     } else {
       summary = await writeSynth(process.stdout, args.workload, options);
     }

@@ -1,7 +1,8 @@
 /**
  * Disk workloads through a SATA/AHCI-class controller with scatter-gather requests. Each request
- * is one unit; each of its pages is one scatter-gather entry, mapped at issue and unmapped at
- * completion (the block layer maps the request's pages with dma_map_sg).
+ * is one unit and one DMA: the block layer maps the request's pages with one dma_map_sg call at
+ * issue (a segment per run of physically contiguous pages) and unmaps the list with one
+ * dma_unmap_sg at completion. `--dmas` counts requests.
  *
  * `disk-seq-read`: a sequential file read with readahead: `req_kib` requests, `qd` in flight,
  * transferred at `bw_mbs`; the page-cache pages that receive the data are fresh pages taken at
@@ -57,7 +58,9 @@ export function* diskSeqRead(ctx: StreamContext): Generator<SynthEvent> {
     if (!poster.canPost(issue)) break;
     const done = Math.round(Math.max(issue, diskFree) + k.latency_us * 1000 + transferNs);
     diskFree = done;
-    for (let p = 0; p < pages; p++) yield poster.post(issue, done, 'from_device', 'disk', randomPage(ctx), PAGE, r);
+    const list: number[] = [];
+    for (let p = 0; p < pages; p++) list.push(randomPage(ctx));
+    yield* poster.postList(issue, done, 'from_device', 'disk', list, PAGE, r);
     issues.push(done, done);
   }
   yield* poster.due(Infinity);
@@ -81,7 +84,7 @@ export function* diskRandWrite(ctx: StreamContext): Generator<SynthEvent> {
     const n = sizes[randInt(ctx.rand, 0, sizes.length - 1)];
     const first = randInt(ctx.rand, 0, setPages - n);
     const done = Math.round(issue + randInt(ctx.rand, k.service_min_ms * 1000, k.service_max_ms * 1000) * 1000);
-    for (let p = 0; p < n; p++) yield poster.post(issue, done, 'to_device', 'disk', file[first + p], PAGE, r);
+    yield* poster.postList(issue, done, 'to_device', 'disk', file.slice(first, first + n), PAGE, r);
     issues.push(done, done);
   }
   yield* poster.due(Infinity);

@@ -66,7 +66,8 @@ export function getWorkload(id: string): Workload {
 }
 
 export interface SynthOptions {
-  /** Stop posting after this many maps (then every buffer in flight completes). */
+  /** Stop posting after this many DMAs (then every DMA in flight completes); a disk request's
+   * scatter-gather list is one DMA. */
   dmas?: number;
   /** Stop posting at this trace time, ns. */
   durationNs?: number;
@@ -139,7 +140,8 @@ export function eventLine(e: SynthEvent): string {
 export interface SynthSummary {
   workload: string;
   events: number;
-  maps: number;
+  /** DMAs (a scatter-gather list counts once; its segments are `events` rows too). */
+  dmas: number;
   duration_ns: number;
   guests: number;
   devices: string[];
@@ -149,8 +151,9 @@ export interface SynthSummary {
 export async function writeSynth(out: NodeJS.WritableStream, workloadId: string, options: SynthOptions = {}): Promise<SynthSummary> {
   const lines: string[] = [CANONICAL_HEADER];
   let events = 0;
-  let maps = 0;
+  let dmas = 0;
   let last = 0;
+  let prev: SynthEvent | null = null;
   const devices = new Set<string>();
   const flush = async () => {
     const text = lines.join('\n') + '\n';
@@ -160,11 +163,13 @@ export async function writeSynth(out: NodeJS.WritableStream, workloadId: string,
   for (const e of synthesize(workloadId, options)) {
     lines.push(eventLine(e));
     events++;
-    if (e.op === 'map') maps++;
+    // A map row continuing the previous one (same device and handle) is a further segment.
+    if (e.op === 'map' && !(prev !== null && prev.op === 'map' && prev.handle === e.handle && prev.device === e.device && prev.guest === e.guest)) dmas++;
+    prev = e;
     last = e.ts;
     devices.add(e.device);
     if (lines.length >= 4096) await flush();
   }
   if (lines.length > 0) await flush();
-  return { workload: workloadId, events, maps, duration_ns: last, guests: options.guests ?? 1, devices: [...devices].sort() };
+  return { workload: workloadId, events, dmas, duration_ns: last, guests: options.guests ?? 1, devices: [...devices].sort() };
 }

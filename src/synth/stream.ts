@@ -26,6 +26,25 @@ export class Poster {
     return map;
   }
 
+  /**
+   * One scatter-gather DMA (one request): a map row per segment, all with one handle, counted
+   * once against the budget, and one unmap due at `doneTs`. Pages given in order; physically
+   * contiguous neighbours merge into one segment, as the block layer builds a request's list
+   * (blk_rq_map_sg).
+   */
+  postList(ts: number, doneTs: number, dir: SynthEvent['dir'], cls: SynthEvent['cls'], pageAddrs: readonly number[], pageBytes: number, unit: number): SynthEvent[] {
+    const handle = this.ctx.handleBase + this.next++;
+    this.ctx.budget.mapsLeft--;
+    const rows: SynthEvent[] = [];
+    for (const addr of pageAddrs) {
+      const last = rows[rows.length - 1];
+      if (last !== undefined && last.addr + last.len === addr) last.len += pageBytes;
+      else rows.push({ ts, guest: this.ctx.guest, device: this.ctx.device, cls, op: 'map', dir, addr, len: pageBytes, handle, unit });
+    }
+    this.pending.push(doneTs, { ...rows[0], ts: doneTs, op: 'unmap' });
+    return rows;
+  }
+
   /** Completions due at or before `ts`, in time order. */
   *due(ts: number): Generator<SynthEvent> {
     while (this.pending.size > 0 && this.pending.peekKey() <= ts) yield this.pending.pop()!;
