@@ -54,7 +54,7 @@ describe('dmareplay replay', () => {
     expect(cli('replay', good, '-o', csv).code).toBe(0);
     expect(cli('replay', good, '-s', 'native', '-o', json).code).toBe(0);
     const header = readFileSync(csv, 'utf8').split('\n')[0];
-    expect(header.startsWith('trace,strategy,profile,dmas,units,duration_ns,cycles_total')).toBe(true);
+    expect(header.startsWith('trace,strategy,profile,dmas,segments,pages,units,duration_ns,cycles_total')).toBe(true);
     expect(readFileSync(csv, 'utf8').trim().split('\n')).toHaveLength(1 + STRATEGY_IDS.length);
     expect(JSON.parse(readFileSync(json, 'utf8')).results).toHaveLength(1);
   });
