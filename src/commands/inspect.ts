@@ -31,18 +31,19 @@ are listed as file:line: reason; the summary counts them by kind.`;
     /** A count and its noun, singular for exactly 1: `1 map`, `2 maps`. */
     const count = (x: number, one: string, many = `${one}s`) => `${n(x)} ${x === 1 ? one : many}`;
     this.log(`${s.trace}`);
-    this.log(`  events        ${n(s.events)} (${count(s.maps, 'map')}, ${count(s.unmaps, 'unmap')}, ${count(s.accesses, 'access', 'accesses')}) from ${count(s.rows, 'row')}`);
+    this.log(`  events        ${n(s.events)} (${count(s.maps, 'DMA')} mapped, ${count(s.unmaps, 'unmap')}, ${count(s.accesses, 'access', 'accesses')}) from ${count(s.rows, 'row')}`);
+    if (s.scatter_gather_dmas > 0) this.log(`                ${count(s.scatter_gather_dmas, 'scatter-gather DMA')}: ${count(s.segments, 'segment')} in all`);
     if (s.accesses_to_unmapped_handles > 0) this.log(`                ${count(s.accesses_to_unmapped_handles, 'access names', 'accesses name')} a handle not mapped at the time: replayed as raw device addresses`);
     this.log(`  duration      ${formatDuration(s.duration_ns)}${s.first_ts_ns !== null ? ` (ts ${s.first_ts_ns} .. ${s.last_ts_ns} ns)` : ''}`);
     this.log(`  guests        ${s.guests.length ? s.guests.join(', ') : '-'}`);
     this.log(`  units         ${s.units ? n(s.units) : 'none (no unit column values)'}`);
-    this.log(`  buffers       ${count(s.pages_mapped, 'page')} mapped, ${count(s.multi_page_buffers, 'buffer spans', 'buffers span')} several pages, peak ${n(s.peak_in_flight)} in flight, ${n(s.live_at_end)} live at the end`);
+    this.log(`  buffers       ${count(s.pages_mapped, 'page')} mapped, ${count(s.multi_page_buffers, 'DMA spans', 'DMAs span')} several pages, peak ${n(s.peak_in_flight)} in flight, ${n(s.live_at_end)} live at the end`);
     this.log('');
     this.log(
       textTable(s.devices, [
         { title: 'device', value: (d) => d.name },
         { title: 'class', value: (d) => d.class },
-        { title: 'maps', value: (d) => d.maps },
+        { title: 'DMAs', value: (d) => d.maps },
         { title: 'bytes', value: (d) => d.bytes },
         { title: 'to_device', value: (d) => d.by_dir.to_device },
         { title: 'from_device', value: (d) => d.by_dir.from_device },
@@ -52,7 +53,7 @@ are listed as file:line: reason; the summary counts them by kind.`;
       ]),
     );
     this.log('');
-    this.log('buffer sizes');
+    this.log('DMA sizes (all segments)');
     const total = s.buffer_sizes.reduce((a, b) => a + b.count, 0);
     let lower = 0;
     for (const b of s.buffer_sizes) {
@@ -67,6 +68,7 @@ are listed as file:line: reason; the summary counts them by kind.`;
       for (const p of s.problems.first) this.log(`  ${p}`);
     }
     for (const w of s.warnings) this.log(`warning: ${w}`);
+    for (const note of s.notes) this.log(`note: ${note}`);
     return s;
   }
 }
