@@ -164,14 +164,14 @@ describe('help and text output', () => {
     }
   });
 
-  it('given a trace with one map and one unmap, then inspect says "1 map, 1 unmap"', () => {
+  it('given a trace with one map and one unmap, then inspect says "1 DMA mapped, 1 unmap"', () => {
     const one = join(dir, 'one.csv');
     mkdirSync(dir, { recursive: true });
     writeFileSync(one, 'ts_ns,guest,device,class,op,dir,addr,len,handle,unit\n0,0,nic0,net,map,from_device,0x2000,2048,1,\n10,0,nic0,net,unmap,,,,1,\n');
     const r = cli('inspect', one);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain('  events        2 (1 map, 1 unmap, 0 accesses) from 2 rows');
-    expect(r.stdout).toContain('  buffers       1 page mapped, 0 buffers span several pages');
+    expect(r.stdout).toContain('  events        2 (1 DMA mapped, 1 unmap, 0 accesses) from 2 rows');
+    expect(r.stdout).toContain('  buffers       1 page mapped, 0 DMAs span several pages');
   });
 
   it('given replay with no IOTLB for any selected strategy, then its "-" cells are right-aligned', () => {
