@@ -24,7 +24,7 @@ import { SgList } from '../model/device/sg-list.js';
 import { Iommu } from '../model/iommu/iommu.js';
 import { ShadowPool } from '../model/iommu/shadow-pool.js';
 import { Vmm } from '../model/vmm/vmm.js';
-import { Dir, Op, PAGE_SIZE, Perm, pagesSpanned, permForDir, type EventBatch } from '../types/event.js';
+import { Dir, Op, PAGE_SIZE, Perm, permForDir, type EventBatch } from '../types/event.js';
 import type { AttackProbe, StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
 import { chargeMap, chargeUnmap, refuseMap, driverCosts, fixedProbe, growFloat64, type DriverCosts } from './common.js';
 
@@ -145,12 +145,8 @@ class ShadowRun implements StrategyRun {
       if (addrs !== undefined) {
         // The segment holding the page named (else the first).
         this.ctx.slots.segmentsOf(slot, this.sg);
-        for (let k = 0; k < this.sg.count; k++) {
-          if (b.page[i] >= this.sg.page[k] && b.page[i] < this.sg.gpn[this.sg.firstPage[k]] + pagesSpanned(this.sg.offset[k], this.sg.len[k])) {
-            addr = addrs[k];
-            break;
-          }
-        }
+        const k = this.sg.segmentOf(b.page[i]);
+        if (k >= 0) addr = addrs[k];
       }
       if (addr < 0) dmaRefused(this.counters, b.offset[i], b.len[i]);
       // The device names the shadow buffer; an offset into the original maps to the same offset.

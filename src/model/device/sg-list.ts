@@ -73,6 +73,16 @@ export class SgList {
     return this;
   }
 
+  /** The segment whose pages hold guest page `gpn` (the first such), or -1. */
+  segmentOf(gpn: number): number {
+    for (let k = 0; k < this.count; k++) {
+      const first = this.firstPage[k];
+      const end = k + 1 < this.count ? this.firstPage[k + 1] : this.totalPages;
+      if (gpn >= this.gpn[first] && gpn < this.gpn[first] + (end - first)) return k;
+    }
+    return -1;
+  }
+
   /** Index in the packed list of guest page `gpn` (its first occurrence), or -1. */
   indexOf(gpn: number): number {
     for (let k = 0; k < this.totalPages; k++) if (this.gpn[k] === gpn) return k;
