@@ -204,6 +204,7 @@ describe('ingest: fast path = reference path', () => {
         const parts = parseLine(l);
         expect(parts).not.toBeNull();
         expect(parts!.tsNs).toBe(f.tsNs);
+        expect(parts!.cpu).toBe(f.cpu);
         expect(parts!.event).toMatch(eventNames[scanned]);
         expect(['', scanned <= IOMMU_UNMAP ? 'iommu' : 'dma']).toContain(parts!.group);
         expect(parts!.payload).toBe(l.slice(f.payload).trimStart());
