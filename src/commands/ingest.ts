@@ -102,7 +102,7 @@ Record a trace with: trace-cmd record -e iommu -e dma -- <workload>; trace-cmd r
       const reader = canonical ? new CanonicalCsvReader(raw, diagnostics, { onProgress: (b) => progress.update(b) }) : new CanonicalCsvReader(raw, diagnostics, { source: ingestToCsv(raw, { ...options, onProgress: (b) => progress.update(b) }, summary) });
       const rows = await writing(target, () => writeArrowTrace(target, reader.batches(), reader.devices));
       progress.done();
-      if (canonical) Object.assign(summary, { file: raw, format: 'canonical', lines: reader.rowsRead + 1, events: reader.rowsRead, rows, maps: 0, unmaps: 0, skipped: {}, devices: reader.devices.names, unmatched_unmaps: 0, live_maps: 0, reordered: 0, notes: [] });
+      if (canonical) Object.assign(summary, { file: raw, format: 'canonical', lines: reader.rowsRead + 1, events: reader.rowsRead, rows, dmas: 0, maps: 0, unmaps: 0, skipped: {}, devices: reader.devices.names, unmatched_unmaps: 0, live_maps: 0, reordered: 0, notes: [] });
       process.stderr.write(`${raw}: ${rows} rows -> ${target} (Arrow)\n`);
       return summary;
     }
@@ -124,9 +124,9 @@ Record a trace with: trace-cmd record -e iommu -e dma -- <workload>; trace-cmd r
     const skipped = Object.entries(summary.skipped).map(([k, v]) => `${v} ${k}`).join(', ') || 'none';
     process.stderr.write(
       [
-        `${raw} (${summary.format}): ${summary.lines} lines, ${summary.events} DMA events -> ${summary.rows} rows (${summary.maps} maps, ${summary.unmaps} unmaps)${target ? ` in ${target}` : ''}`,
+        `${raw} (${summary.format}): ${summary.lines} lines, ${summary.events} DMA events -> ${summary.dmas} DMAs, ${summary.rows} rows (${summary.maps} map rows, one per segment; ${summary.unmaps} unmaps)${target ? ` in ${target}` : ''}`,
         `devices: ${summary.devices.join(', ') || 'none'}; skipped: ${skipped}`,
-        `unmatched unmaps (maps before the trace began): ${summary.unmatched_unmaps}; maps live at the end: ${summary.live_maps}; events reordered beyond the window: ${summary.reordered}`,
+        `unmatched unmaps (maps before the trace began): ${summary.unmatched_unmaps}; DMAs live at the end: ${summary.live_maps}; events reordered beyond the window: ${summary.reordered}`,
         ...(options.diagnostics && options.diagnostics.total > 0 ? [options.diagnostics.summary()] : []),
         ...summary.notes.map((n) => `note: ${n}`),
       ].join('\n') + '\n',
