@@ -37,9 +37,13 @@ import { checkReadable } from '../trace/csv-reader.js';
 export type TraceFormat = 'canonical' | 'ftrace' | 'perf';
 
 export interface DeviceInfo {
-  class: 'net' | 'disk';
+  /** Class; none when the devices file does not say (then --class, the name, net). */
+  class?: 'net' | 'disk';
   /** Name to use in canonical rows (default: the kernel's). */
   name?: string;
+  /** From a sysfs device list: the bound driver and the PCI class code (`0x030000`), for the summary. */
+  driver?: string;
+  pciClass?: string;
 }
 
 export interface IngestOptions {
@@ -258,7 +262,8 @@ export async function* ingestToCsv(path: string, options: IngestOptions = {}, su
     let cls: string | null = info?.class ?? options.cls ?? guessClass(kernelName);
     if (cls === null) {
       cls = 'net';
-      if (!s.notes.some((n) => n.includes(`'${kernelName}'`))) s.notes.push(`device '${kernelName}': class unknown, taken as net (give --class or a --devices file)`);
+      const known = info?.pciClass ? ` (driver ${info.driver ?? 'none'}, PCI class ${info.pciClass}: neither storage nor network)` : '';
+      if (!s.notes.some((n) => n.includes(`'${kernelName}'`))) s.notes.push(`device '${kernelName}'${known}: class unknown, taken as net (give --class or a --devices file)`);
     }
     let live = liveDma.get(name);
     if (!live) liveDma.set(name, (live = new Map()));
@@ -619,14 +624,34 @@ export function guessClass(name: string): 'net' | 'disk' | null {
   return null;
 }
 
-/** Reads a `--devices` mapping file: lines `kernel-name,class[,name]` (# comments allowed). */
+/**
+ * Reads a `--devices` file, in either of two formats:
+ *   - a mapping, lines `kernel-name,net|disk[,canonical-name]` (# comments allowed);
+ *   - the capture's device list from the guest's sysfs: CSV with the header
+ *     `device,driver,pci_class`, one row per PCI device (`0000:00:04.0,nvme,0x010802`). PCI base
+ *     class 0x01 (mass storage) is disk, 0x02 (network) net; other devices get no class here (then
+ *     --class or the name decide). Names stay the kernel's (the PCI address).
+ */
 export function parseDeviceMap(text: string, file: string): Record<string, DeviceInfo> {
   const out: Record<string, DeviceInfo> = {};
+  let sysfs: boolean | null = null;
   text.split('\n').forEach((raw, i) => {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) return;
-    const [kernel, cls, name] = line.split(',').map((x) => x.trim());
-    if (!kernel || (cls !== 'net' && cls !== 'disk')) throw new InputError(`${file}:${i + 1}: expected 'kernel-device-name,net|disk[,canonical-name]'`);
+    const fields = line.split(',').map((x) => x.trim());
+    if (sysfs === null) {
+      sysfs = fields.length >= 3 && fields.slice(0, 3).join(',').toLowerCase() === 'device,driver,pci_class';
+      if (sysfs) return;
+    }
+    if (sysfs) {
+      const [device, driver, pciClass] = fields;
+      if (!device || pciClass === undefined || !/^(0x)?[0-9a-f]{1,6}$/i.test(pciClass)) throw new InputError(`${file}:${i + 1}: expected 'device,driver,pci_class' with a hex PCI class such as 0x010802`);
+      const base = parseInt(pciClass.replace(/^0x/i, ''), 16) >> 16;
+      out[device] = { class: base === 0x01 ? 'disk' : base === 0x02 ? 'net' : undefined, driver: driver || undefined, pciClass: pciClass.toLowerCase() };
+      return;
+    }
+    const [kernel, cls, name] = fields;
+    if (!kernel || (cls !== 'net' && cls !== 'disk')) throw new InputError(`${file}:${i + 1}: expected 'kernel-device-name,net|disk[,canonical-name]' (or a sysfs device list with the header 'device,driver,pci_class')`);
     out[kernel] = { class: cls, name: name || undefined };
   });
   return out;

@@ -410,3 +410,32 @@ describe('the bundled Linux 6.1 capture (iommu: events only)', () => {
     expect(Math.max(...canonicalUnmaps.map((u) => u.split(' ').length))).toBe(32);
   });
 });
+
+describe('--devices: the capture\'s sysfs device list', () => {
+  it('given a devices CSV with the header device,driver,pci_class, then storage is disk, network is net, other classes have none, and names stay the PCI addresses', () => {
+    expect(parseDeviceMap('device,driver,pci_class\n0000:00:03.0,e1000,0x020000\n0000:00:04.0,nvme,0x010802\n0000:00:01.0,bochs-drm,0x030000\n', 'devices.csv')).toEqual({
+      '0000:00:03.0': { class: 'net', driver: 'e1000', pciClass: '0x020000' },
+      '0000:00:04.0': { class: 'disk', driver: 'nvme', pciClass: '0x010802' },
+      '0000:00:01.0': { class: undefined, driver: 'bochs-drm', pciClass: '0x030000' },
+    });
+    expect(() => parseDeviceMap('device,driver,pci_class\n0000:00:03.0,e1000,net\n', 'devices.csv')).toThrow("devices.csv:2: expected 'device,driver,pci_class' with a hex PCI class such as 0x010802");
+  });
+
+  it('given a 6.12 capture and its devices CSV, when ingested, then each device gets the class of its PCI class, and one of no known class falls back (and is named in the notes)', async () => {
+    const devices = parseDeviceMap('device,driver,pci_class\n0000:00:03.0,e1000,0x020000\n0000:00:04.0,nvme,0x010802\n0000:00:05.0,virtio-pci,0x00ff00\n', 'devices.csv');
+    const { rows, summary } = await ingestLines(
+      ['0000:00:03.0', '0000:00:04.0', '0000:00:05.0'].map((dev, i) => at(0, i, `dma_map_page: ${dev} dir=TO_DEVICE dma_addr=fff0${i}000 size=64 phys_addr=100000 attrs=`)),
+      { devices },
+    );
+    expect(rows).toEqual([
+      '0,0,0000:00:03.0,net,map,to_device,0x100000,64,0xfff00000,',
+      '1000,0,0000:00:04.0,disk,map,to_device,0x100000,64,0xfff01000,',
+      '2000,0,0000:00:05.0,net,map,to_device,0x100000,64,0xfff02000,',
+    ]);
+    expect(summary.notes).toContain("device '0000:00:05.0' (driver virtio-pci, PCI class 0x00ff00: neither storage nor network): class unknown, taken as net (give --class or a --devices file)");
+  });
+
+  it('the kernel-name,net|disk[,canonical-name] format still works', () => {
+    expect(parseDeviceMap('# a comment\neth0,net\n0000:00:04.0,disk,nvme0\n', 'map')).toEqual({ eth0: { class: 'net', name: undefined }, '0000:00:04.0': { class: 'disk', name: 'nvme0' } });
+  });
+});
