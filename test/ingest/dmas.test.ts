@@ -128,6 +128,29 @@ describe('Linux >= 6.12: a dma_map_sg list is one DMA of its physical entries', 
     expect(without.summary.notes).toContain('1 dma_map_sg lists were cut at 128 entries by the kernel and the file has no iommu:map lines for the rest: those DMAs lack the pages after the 128th entry');
   });
 
+  it("given an interrupt's dma_unmap_sg and iommu:unmap on the same CPU between the list's iommu:map lines (seen in a real 6.12 capture), then the list still gets all its maps", async () => {
+    const irq = (us: number, event: string) => `              dd-190     [001] d.h4.     6.${String(us).padStart(6, '0')}: ${event}`;
+    const { rows, summary } = await ingestLines(
+      [
+        iommuMap(1, 1, 0xfff40000, 0x6360000, 4096),
+        mapSg(1, 2, NVME, 'FROM_DEVICE', [0xfff40000], [4096], [0x6360000]),
+        iommuMap(1, 3, 0xffe20000, 0x6340000, 8192),
+        irq(4, `dma_unmap_sg: ${NVME} dir=FROM_DEVICE phys_addrs={0x6360000} attrs=`),
+        irq(4, 'unmap: IOMMU: iova=0x00000000fff40000 - 0x00000000fff41000 size=4096 unmapped_size=4096'),
+        iommuMap(1, 5, 0xffe22000, 0x6321000, 4096),
+        mapSg(1, 6, NVME, 'FROM_DEVICE', [0xffe20000], [0x3000], [0x6340000, 0x6321000]),
+      ],
+      { devices: disk },
+    );
+    expect(rows).toEqual([
+      '0,0,nvme0,disk,map,from_device,0x6360000,4096,0xfff40000,',
+      '2000,0,nvme0,disk,unmap,,,,0xfff40000,',
+      '4000,0,nvme0,disk,map,from_device,0x6340000,8192,0xffe20000,',
+      '4000,0,nvme0,disk,map,from_device,0x6321000,4096,0xffe20000,',
+    ]);
+    expect(summary.notes.some((n) => n.includes('guessed'))).toBe(false);
+  });
+
   it("given iommu:map lines of another CPU or of other DMAs, when a list is mapped, then only its own CPU's maps at its IOVAs give its lengths", async () => {
     const { rows, summary } = await ingestLines(
       [
