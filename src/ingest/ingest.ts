@@ -244,7 +244,7 @@ export async function* ingestToCsv(path: string, options: IngestOptions = {}, su
   const liveSg = new Map<string, LiveSg[]>();
   // dma: files: the iommu:map lines waiting for the dma_map_sg of their list.
   const stash = new IommuMapStash();
-  const sgHow = { iommu: 0, exact: 0, guessed: 0, missing: 0 };
+  const sgHow = { iommu: 0, exact: 0, guessed: 0, rounded: 0, missing: 0 };
   const out = new CsvOut();
   out.line(CANONICAL_HEADER);
   const guestText = `${guest}`;
@@ -443,6 +443,7 @@ export async function* ingestToCsv(path: string, options: IngestOptions = {}, su
     const { first, needEnd } = listRange(list);
     const segs = sgSegments(list, stash.claim(cpu, first, needEnd));
     sgHow[segs.how]++;
+    if (segs.rounded) sgHow.rounded++;
     if (segs.missing) sgHow.missing++;
     accept(tsNs, lineNo, { kind: 'sg-map', device: ev.device, dir: ev.dir, handle: ev.dmaAddrs[0], phys: ev.phys, addrs: segs.addrs, lens: segs.lens });
   };
@@ -586,7 +587,7 @@ export async function* ingestToCsv(path: string, options: IngestOptions = {}, su
 }
 
 /** The summary's notes: what the user should know about how the rows were made. */
-function notes(s: IngestSummary, options: IngestOptions, withDma: boolean, iommuDevice: string, groups: IovaGroups, stash: IommuMapStash, sg: { iommu: number; exact: number; guessed: number; missing: number }): void {
+function notes(s: IngestSummary, options: IngestOptions, withDma: boolean, iommuDevice: string, groups: IovaGroups, stash: IommuMapStash, sg: { iommu: number; exact: number; guessed: number; rounded: number; missing: number }): void {
   const n = (v: number) => v.toLocaleString('en-US');
   if (!withDma && s.maps > 0) {
     s.notes.push(`iommu: events name no device: all of them were attributed to '${iommuDevice}' (--device); with several devices behind the IOMMU the attribution is ambiguous (KERNEL-TRACES.md)`);
@@ -614,6 +615,7 @@ function notes(s: IngestSummary, options: IngestOptions, withDma: boolean, iommu
         'each entry runs to the end of its page and the last makes up the list total (record with -e iommu too for exact lengths)',
     );
   }
+  if (sg.rounded > 0) s.notes.push(`${n(sg.rounded)} dma_map_sg lists had more than 128 DMA segments, which the kernel does not show: their entries past the 128th segment have whole-page lengths (from the iommu:map lines)`);
   if (sg.missing > 0) s.notes.push(`${n(sg.missing)} dma_map_sg lists were cut at 128 entries by the kernel and the file has no iommu:map lines for the rest: those DMAs lack the pages after the 128th entry`);
 }
 

@@ -122,6 +122,8 @@ export interface SgSegments {
   lens: number[];
   /** Where the lengths came from: the list's iommu:map lines, the event alone (exact), or a guess. */
   how: 'iommu' | 'exact' | 'guessed';
+  /** From iommu:map lines, but past the DMA segments the kernel showed (cut at 128): whole pages. */
+  rounded: boolean;
   /** The kernel cut the list and nothing gave the rest: the DMA lacks some pages. */
   missing: boolean;
 }
@@ -190,12 +192,12 @@ function fromRuns(list: SgList, runs: IovaRun[]): SgSegments | null {
   const ranges = dmaRanges(list);
   const addrs: string[] = [];
   const lens: number[] = [];
-  let guessed = false;
+  let rounded = false;
   const add = (addr: string, start: bigint, end: bigint): boolean => {
     const segEnd = segmentEnd(ranges, start);
     if (segEnd < 0n) {
       if (list.dmaComplete) return false;
-      guessed = true; // past the DMA segments shown: the page-rounded length
+      rounded = true; // past the DMA segments shown: the page-rounded length
     } else if (segEnd < end) end = segEnd;
     if (end > start) {
       addrs.push(addr);
@@ -216,7 +218,7 @@ function fromRuns(list: SgList, runs: IovaRun[]): SgSegments | null {
     }
   }
   if (list.dmaComplete && lens.reduce((a, b) => a + b, 0) !== list.sizes.reduce((a, b) => a + b, 0)) return null;
-  return { addrs, lens, how: guessed ? 'guessed' : 'iommu', missing: false };
+  return { addrs, lens, how: 'iommu', rounded, missing: false };
 }
 
 /** Segments from the event alone: exact when nothing was merged, else each entry to the end of its page. */
@@ -226,7 +228,7 @@ function fromEvent(list: SgList): SgSegments {
   const complete = list.physComplete && list.dmaComplete;
   if (complete && list.dmaAddrs.length === n && list.sizes.length === n) {
     // As many DMA segments as entries: nothing was merged, each size is its entry's length.
-    return { addrs: list.phys.slice(), lens: list.sizes.slice(), how: 'exact', missing: false };
+    return { addrs: list.phys.slice(), lens: list.sizes.slice(), how: 'exact', rounded: false, missing: false };
   }
   const lens = list.phys.map((p) => Number(PAGE - (BigInt(p) & 0xfffn)));
   if (complete) {
@@ -247,5 +249,5 @@ function fromEvent(list: SgList): SgSegments {
     addrs.push(list.phys[k]);
     kept.push(lens[k]);
   }
-  return { addrs, lens: kept, how: 'guessed', missing: !list.physComplete };
+  return { addrs, lens: kept, how: 'guessed', rounded: false, missing: !list.physComplete };
 }

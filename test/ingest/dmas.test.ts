@@ -128,6 +128,17 @@ describe('Linux >= 6.12: a dma_map_sg list is one DMA of its physical entries', 
     expect(without.summary.notes).toContain('1 dma_map_sg lists were cut at 128 entries by the kernel and the file has no iommu:map lines for the rest: those DMAs lack the pages after the 128th entry');
   });
 
+  it('given 130 unmerged entries of 2 KiB (both arrays cut at 128) and their iommu:map lines, then the 128 shown get their sizes and the last two whole pages, and the summary says so', async () => {
+    const pages = Array.from({ length: 130 }, (_, i) => 0x10000000 + i * 0x3000);
+    const iovas = pages.map((_, i) => 0xff000000 + i * 4096);
+    const { rows, summary } = await ingestLines(
+      [...pages.map((p, i) => iommuMap(1, 5, iovas[i], p, 4096)), mapSg(1, 6, NVME, 'TO_DEVICE', iovas, iovas.map(() => 2048), pages)],
+      { devices: disk },
+    );
+    expect(rows).toEqual(pages.map((p, i) => `0,0,nvme0,disk,map,to_device,0x${p.toString(16)},${i < 128 ? 2048 : 4096},0xff000000,`));
+    expect(summary.notes).toContain('1 dma_map_sg lists had more than 128 DMA segments, which the kernel does not show: their entries past the 128th segment have whole-page lengths (from the iommu:map lines)');
+  });
+
   it("given an interrupt's dma_unmap_sg and iommu:unmap on the same CPU between the list's iommu:map lines (seen in a real 6.12 capture), then the list still gets all its maps", async () => {
     const irq = (us: number, event: string) => `              dd-190     [001] d.h4.     6.${String(us).padStart(6, '0')}: ${event}`;
     const { rows, summary } = await ingestLines(
