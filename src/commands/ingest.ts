@@ -13,21 +13,41 @@ import { writeArrowTrace } from '../trace/arrow-trace.js';
 
 export default class Ingest extends DmaCommand {
   static override summary = 'Turn a Linux kernel DMA trace (ftrace, trace-cmd, perf script) into canonical CSV';
-  static override description = prose`Reads the iommu:map / iommu:unmap events (all kernels) and dma:dma_map_page / dma_unmap_page /
-dma_map_sg / dma_unmap_sg / dma_map_resource events (Linux 6.12+; they name the device), as printed by
+  static override description = prose`Reads the iommu:map / iommu:unmap events (all kernels) and dma:dma_map_page /
+dma_unmap_page / dma_map_sg / dma_unmap_sg / dma_map_resource events (Linux 6.12+; they name the device), as printed by
 /sys/kernel/tracing/trace, \`trace-cmd report\` or \`perf script\` (auto-detected; .gz read transparently).
-Unmaps are paired with maps by device and DMA address (or IOVA range, splitting an unmap that covers
-several maps), events of several CPUs are put back in time order, unrelated events are counted and
-skipped, and unmaps of maps made before the trace started are counted, not emitted. When a file has
-both groups, the iommu: events are the same DMAs again and are skipped.
+Events of several CPUs are put back in time order, unrelated events are counted and skipped, and unmaps
+of maps made before the trace started are counted, not emitted.
 
-iommu: events name no device: they are attributed to --device (default iommu0). Classes come from
---devices FILE (lines: kernel-name,net|disk[,canonical-name]), else --class, else the device name.
+A DMA is one DMA API call. A scatter-gather DMA is written as several map rows, one per segment,
+consecutive, with one handle and one time; one unmap row ends it.
+
+dma_map_sg (6.12+) is one DMA whose segments are the list's physical addresses (phys_addrs), handle = its
+first DMA address. Their lengths come from the list's iommu:map lines when the file has them (record with
+-e iommu -e dma), else from the event: exact when the IOMMU merged nothing, else guessed (each entry to the
+end of its page; the summary says so). dma_unmap_sg ends it (paired by device and physical addresses).
+
+With iommu: events only (Linux < 6.12), maps at contiguous IOVAs issued one after another on one CPU and
+released by one iommu:unmap are one DMA (handle = first IOVA); maps that only look contiguous but are
+released by separate unmaps stay separate. Rows wait until the unmaps decide (at most 65,536 events or 10 s
+of trace time; then the run is taken as one DMA and the summary says so).
+
+When a file has both groups, the other iommu: events are the same DMAs again and are skipped.
+
+iommu: events carry no direction and page-rounded sizes: their rows are bidirectional with whole-page
+lengths (the summary says what that does to the shadow strategy and the attack matrix). They name no device
+either: they are attributed to --device (default iommu0).
+
+Classes come from --devices FILE, else --class, else the device name. FILE is either the capture's sysfs
+device list (CSV with the header device,driver,pci_class, e.g. 0000:00:04.0,nvme,0x010802: PCI class 0x01xxxx
+is disk, 0x02xxxx net, others get none here; device names stay the kernel's PCI addresses) or a mapping with
+lines kernel-name,net|disk[,canonical-name].
 
 Record a trace with: trace-cmd record -e iommu -e dma -- <workload>; trace-cmd report > t.txt`;
   static override examples = [
     { description: 'A trace-cmd report to canonical CSV', command: '<%= config.bin %> ingest trace.txt -o trace.csv' },
     { description: 'An older kernel (iommu: events only) behind one NIC', command: '<%= config.bin %> ingest trace.txt --device eth0 --class net -o trace.csv' },
+    { description: "A 6.12+ capture with the guest's device list (PCI class gives net or disk)", command: '<%= config.bin %> ingest capture.txt.gz --devices devices.csv -o capture.csv' },
     { description: 'A binary Arrow trace (the fast input path), from raw text or from canonical CSV', command: '<%= config.bin %> ingest traces/netperf-rx.csv -o netperf-rx.arrow' },
     { description: 'Several captures at once, one CSV each in a directory', command: '<%= config.bin %> ingest traces/capture/*.txt.gz -o out/ingested' },
     { description: 'Several captures at once, one Arrow trace each', command: '<%= config.bin %> ingest traces/capture/*.txt.gz -o out/ingested --to arrow' },
@@ -41,7 +61,7 @@ Record a trace with: trace-cmd record -e iommu -e dma -- <workload>; trace-cmd r
     format: Flags.string({ description: 'input format (default: detected)', options: ['auto', 'ftrace', 'perf'], default: 'auto' }),
     device: Flags.string({ description: 'device name for iommu: events (they name none)' }),
     class: Flags.string({ description: 'class of devices the --devices file does not name', options: ['net', 'disk'] }),
-    devices: Flags.string({ description: 'mapping file: kernel-name,net|disk[,canonical-name] per line' }),
+    devices: Flags.string({ description: "device classes: the capture's sysfs list (header device,driver,pci_class) or lines kernel-name,net|disk[,canonical-name]" }),
     guest: Flags.integer({ description: 'guest id for every row', default: 0, min: 0 }),
     strict: Flags.boolean({ description: 'stop with exit code 1 at the first bad line' }),
   };
@@ -102,7 +122,7 @@ Record a trace with: trace-cmd record -e iommu -e dma -- <workload>; trace-cmd r
       const reader = canonical ? new CanonicalCsvReader(raw, diagnostics, { onProgress: (b) => progress.update(b) }) : new CanonicalCsvReader(raw, diagnostics, { source: ingestToCsv(raw, { ...options, onProgress: (b) => progress.update(b) }, summary) });
       const rows = await writing(target, () => writeArrowTrace(target, reader.batches(), reader.devices));
       progress.done();
-      if (canonical) Object.assign(summary, { file: raw, format: 'canonical', lines: reader.rowsRead + 1, events: reader.rowsRead, rows, maps: 0, unmaps: 0, skipped: {}, devices: reader.devices.names, unmatched_unmaps: 0, live_maps: 0, reordered: 0, notes: [] });
+      if (canonical) Object.assign(summary, { file: raw, format: 'canonical', lines: reader.rowsRead + 1, events: reader.rowsRead, rows, dmas: 0, maps: 0, unmaps: 0, skipped: {}, devices: reader.devices.names, unmatched_unmaps: 0, live_maps: 0, reordered: 0, notes: [] });
       process.stderr.write(`${raw}: ${rows} rows -> ${target} (Arrow)\n`);
       return summary;
     }
@@ -124,9 +144,9 @@ Record a trace with: trace-cmd record -e iommu -e dma -- <workload>; trace-cmd r
     const skipped = Object.entries(summary.skipped).map(([k, v]) => `${v} ${k}`).join(', ') || 'none';
     process.stderr.write(
       [
-        `${raw} (${summary.format}): ${summary.lines} lines, ${summary.events} DMA events -> ${summary.rows} rows (${summary.maps} maps, ${summary.unmaps} unmaps)${target ? ` in ${target}` : ''}`,
+        `${raw} (${summary.format}): ${summary.lines} lines, ${summary.events} DMA events -> ${summary.dmas} DMAs, ${summary.rows} rows (${summary.maps} map rows, one per segment; ${summary.unmaps} unmaps)${target ? ` in ${target}` : ''}`,
         `devices: ${summary.devices.join(', ') || 'none'}; skipped: ${skipped}`,
-        `unmatched unmaps (maps before the trace began): ${summary.unmatched_unmaps}; maps live at the end: ${summary.live_maps}; events reordered beyond the window: ${summary.reordered}`,
+        `unmatched unmaps (maps before the trace began): ${summary.unmatched_unmaps}; DMAs live at the end: ${summary.live_maps}; events reordered beyond the window: ${summary.reordered}`,
         ...(options.diagnostics && options.diagnostics.total > 0 ? [options.diagnostics.summary()] : []),
         ...summary.notes.map((n) => `note: ${n}`),
       ].join('\n') + '\n',

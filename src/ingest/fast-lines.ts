@@ -29,8 +29,9 @@ export type FastDir = ReturnType<typeof canonicalDir>;
 
 /** Results of the scanners, written into one reused object (no allocation per line). */
 export interface FastFields {
-  /** Line prefix: time stamp in ns (as `scanLine` computes it), and where the payload starts. */
+  /** Line prefix: time stamp in ns (as `scanLine` computes it), the CPU (`[001]`), and where the payload starts. */
   tsNs: number;
+  cpu: number;
   payload: number;
   /**
    * iommu: payload: addresses as numbers (exact: at most 2^52), `page` = the IOVA's 4 KiB page
@@ -51,12 +52,12 @@ export interface FastFields {
 }
 
 export function newFastFields(): FastFields {
-  return { tsNs: 0, payload: 0, iova: 0, page: 0, paddr: 0, size: 0, unmapped: 0, device: '', dir: null, dmaAddr: 0, phys: 0, names: new NameCache() };
+  return { tsNs: 0, cpu: 0, payload: 0, iova: 0, page: 0, paddr: 0, size: 0, unmapped: 0, device: '', dir: null, dmaAddr: 0, phys: 0, names: new NameCache() };
 }
 
 /**
  * The ASCII line `b[start, end)` (no line end in it) as one of the events above: its code with
- * `f.tsNs` and `f.payload` set, or UNSURE. This is `scanLine` (kernel-events.ts) step for step,
+ * `f.tsNs`, `f.cpu` and `f.payload` set, or UNSURE. This is `scanLine` (kernel-events.ts) step for step,
  * on bytes (for ASCII, byte k is character k): whenever that function answers for a line, this
  * one gives the same time stamp and payload start, and it answers only for events of the group
  * they belong to (`iommu` for map/unmap, `dma` for the dma_ ones) or of none. Lines starting
@@ -68,9 +69,11 @@ export function scanEventLine(b: Uint8Array, start: number, end: number, f: Fast
   // [cpu]: the first '[' followed by digits and ']' and a space, with a space before it.
   let i = byteAt(b, 91 /* [ */, start, n);
   let bracket = -1;
+  let cpu = 0;
   while (i >= 0) {
     let j = i + 1;
-    while (j < n && isDigit(b[j])) j++;
+    cpu = 0;
+    while (j < n && isDigit(b[j])) cpu = cpu * 10 + b[j++] - 48;
     if (j > i + 1 && j < n - 1 && b[j] === 93 && b[j + 1] === 32 && i > start && b[i - 1] === 32) {
       bracket = i;
       i = j + 1;
@@ -148,6 +151,7 @@ export function scanEventLine(b: Uint8Array, start: number, end: number, f: Fast
       // An event in its own group only (`dma:map` is no iommu map; the reference path decides about it).
       if (kind === UNSURE || (groupStart >= 0 && !isGroupOf(kind, b, groupStart, groupEnd))) return UNSURE;
       f.tsNs = tsNs;
+      f.cpu = cpu;
       f.payload = k;
       return kind;
     }

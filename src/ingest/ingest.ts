@@ -1,27 +1,34 @@
 /**
  * `ingest`: Linux trace text (ftrace's trace file, `trace-cmd report`, `perf script`) with
- * `iommu:` and `dma:` events -> canonical CSV rows, streamed.
+ * `iommu:` and `dma:` events -> canonical CSV rows, streamed. A DMA is one DMA API call: a
+ * scatter-gather list is ONE DMA of several segments (consecutive `map` rows with one handle and
+ * time), ended by one `unmap` row.
  *
  *   raw text (.gz read transparently)
- *     1. pre-scan: does the file have dma: events? (then iommu: events are the same DMAs again)
- *     2. each line -> (ts, event, payload); unrelated events counted and skipped; bad lines
+ *     1. pre-scan: does the file have dma: events? (then iommu: events are the same DMAs again,
+ *        except that the iommu:map lines of a dma_map_sg list give its segments' lengths)
+ *     2. each line -> (ts, cpu, event, payload); unrelated events counted and skipped; bad lines
  *        reported as file:line. Lines are read in large runs of bytes (line-reader.ts); iommu:
  *        map/unmap lines and dma: single-buffer map/unmap lines, nearly all of a real trace, are
  *        parsed in place (fast-lines.ts); any other line, or one the fast path is unsure of,
- *        goes to the reference parsers (kernel-events.ts), so both give the same rows
+ *        goes to the reference parsers (kernel-events.ts), so both give the same rows. A
+ *        dma_map_sg line takes the iommu:map lines of its list from the same CPU (sg-lists.ts)
  *     3. a reorder window puts events from several CPUs back in time order
- *     4. pair unmaps with maps by device + DMA address (dma:) or IOVA range (iommu:), in time
- *        order; an unmap covering several maps is split; unmaps of maps not in the file (a trace
- *        cut out of a longer run) are counted, not emitted
- *     5. canonical rows: addr = physical (guest-physical) address, handle = DMA address / IOVA
+ *     4. dma: files: pair unmaps with maps by device + DMA address; dma_unmap_sg (which names
+ *        physical addresses only) by device + the list's physical addresses. iommu:-only files:
+ *        contiguous maps of one CPU released by one unmap are one DMA (iova-groups.ts). Unmaps of
+ *        maps not in the file (a trace cut out of a longer run) are counted, not emitted
+ *     5. canonical rows: addr = physical (guest-physical) address, handle = DMA address / first IOVA
  */
 import { createInterface } from 'node:readline';
-import { parseLine, parsePayload, canonicalDir, KNOWN_EVENTS, type KernelEvent } from './kernel-events.js';
+import { parseLine, parsePayload, canonicalDir, KNOWN_EVENTS, type DmaMap, type DmaMapSg, type DmaUnmap, type DmaUnmapSg } from './kernel-events.js';
 import { scanEventLine, parseIommuMapAt, parseIommuUnmapAt, parseDmaMapAt, parseDmaUnmapAt, newFastFields, IOMMU_MAP, IOMMU_UNMAP, DMA_MAP, DMA_UNMAP, UNSURE, type FastDir } from './fast-lines.js';
 import { openBytes, lineRuns, lineText } from './line-reader.js';
 import { isAscii } from 'node:buffer';
 import { ReorderQueue } from './reorder.js';
 import { CsvOut } from './csv-out.js';
+import { IovaGroups } from './iova-groups.js';
+import { IommuMapStash, listRange, sgSegments } from './sg-lists.js';
 import { Diagnostics } from '../trace/diagnostics.js';
 import { CANONICAL_HEADER } from '../trace/canonical.js';
 import { InputError, UsageError } from '../util/errors.js';
@@ -30,9 +37,13 @@ import { checkReadable } from '../trace/csv-reader.js';
 export type TraceFormat = 'canonical' | 'ftrace' | 'perf';
 
 export interface DeviceInfo {
-  class: 'net' | 'disk';
+  /** Class; none when the devices file does not say (then --class, the name, net). */
+  class?: 'net' | 'disk';
   /** Name to use in canonical rows (default: the kernel's). */
   name?: string;
+  /** From a sysfs device list: the bound driver and the PCI class code (`0x030000`), for the summary. */
+  driver?: string;
+  pciClass?: string;
 }
 
 export interface IngestOptions {
@@ -47,6 +58,12 @@ export interface IngestOptions {
   diagnostics?: Diagnostics;
   /** How far (ns) events may be out of order across CPUs before they are clamped. */
   reorderWindowNs?: number;
+  /**
+   * iommu:-only files: how long contiguous maps whose unmaps have not come yet are held back
+   * before they are taken as one DMA (events, and ns of trace time; defaults 65,536 and 10 s).
+   */
+  groupHoldEvents?: number;
+  groupHoldNs?: number;
   /** Called as the file is read, with the bytes read so far (compressed bytes for .gz). */
   onProgress?: (bytesRead: number) => void;
   /**
@@ -64,12 +81,14 @@ export interface IngestSummary {
   lines: number;
   events: number;
   rows: number;
+  /** DMAs (map operations); `maps` counts their rows (one per scatter-gather segment). */
+  dmas: number;
   maps: number;
   unmaps: number;
   skipped: Record<string, number>;
   devices: string[];
   unmatched_unmaps: number;
-  /** Maps still live at the end of the file (normal for a window cut out of a longer run). */
+  /** DMAs still live at the end of the file (normal for a window cut out of a longer run). */
   live_maps: number;
   reordered: number;
   notes: string[];
@@ -132,20 +151,29 @@ type Addr = string | number;
 
 interface Live {
   handle: Addr;
-  device: string;
   cls: string;
 }
 
-/** iommu: events as the fast path reads them: addresses as numbers, the IOVA's page worked out. */
-interface FastIommuMap {
-  kind: 'fast-map';
-  iova: number;
+/** A live dma_map_sg DMA, found again by the physical addresses of its dma_unmap_sg. */
+interface LiveSg {
+  live: Live;
+  key: Addr;
+  phys: string[];
+}
+
+/** iommu:map, from either path: addresses as read (numbers from the fast path), the IOVA's page and exact value worked out. */
+interface IommuMapEvent {
+  kind: 'imap';
+  cpu: number;
+  iova: Addr;
+  /** The IOVA as a number, NaN when not exact as a double. */
+  iovaNum: number;
   page: number;
-  paddr: number;
+  paddr: Addr;
   size: number;
 }
-interface FastIommuUnmap {
-  kind: 'fast-unmap';
+interface IommuUnmapEvent {
+  kind: 'iunmap';
   page: number;
   size: number;
 }
@@ -163,7 +191,17 @@ interface FastDmaUnmap {
   device: string;
   dmaAddr: number;
 }
-type QueuedEvent = KernelEvent | FastIommuMap | FastIommuUnmap | FastDmaMap | FastDmaUnmap;
+/** dma_map_sg with its segments worked out (sg-lists.ts). */
+interface SgMapEvent {
+  kind: 'sg-map';
+  device: string;
+  dir: string;
+  handle: string;
+  phys: string[];
+  addrs: string[];
+  lens: number[];
+}
+type QueuedEvent = DmaMap | DmaUnmap | DmaUnmapSg | IommuMapEvent | IommuUnmapEvent | FastDmaMap | FastDmaUnmap | SgMapEvent;
 
 /**
  * A DMA address as the key of a device's live maps: the number the fast path reads when it is
@@ -173,6 +211,9 @@ type QueuedEvent = KernelEvent | FastIommuMap | FastIommuUnmap | FastDmaMap | Fa
 function dmaKey(hex: string): Addr {
   return hex.length <= 15 ? Number(hex) : hex;
 }
+
+/** The IOVA page of an address's text, as the fast path works it out (all hex digits but the last 3). */
+const pageOf = (hex: string) => parseInt(hex.length > 5 ? hex.slice(2, -3) : '0', 16);
 
 /**
  * Converts a raw kernel trace to canonical CSV text, yielded in chunks, and fills `summary`.
@@ -184,8 +225,10 @@ export async function* ingestToCsv(path: string, options: IngestOptions = {}, su
   if (detected === 'canonical') throw new UsageError(`${path}: already canonical CSV; nothing to ingest`);
   const diag = options.diagnostics ?? new Diagnostics();
   const s: IngestSummary = summary ?? ({} as IngestSummary);
-  Object.assign(s, { file: path, format: detected, lines: 0, events: 0, rows: 0, maps: 0, unmaps: 0, skipped: {}, devices: [], unmatched_unmaps: 0, live_maps: 0, reordered: 0, notes: [] });
-  const skip = (why: string) => (s.skipped[why] = (s.skipped[why] ?? 0) + 1);
+  Object.assign(s, { file: path, format: detected, lines: 0, events: 0, rows: 0, dmas: 0, maps: 0, unmaps: 0, skipped: {}, devices: [], unmatched_unmaps: 0, live_maps: 0, reordered: 0, notes: [] });
+  const skip = (why: string, n = 1) => {
+    if (n > 0) s.skipped[why] = (s.skipped[why] ?? 0) + n;
+  };
   const withDma = await hasDmaEvents(path, options.chunkBytes);
   const guest = options.guest ?? 0;
   const iommuDevice = options.device ?? 'iommu0';
@@ -195,12 +238,13 @@ export async function* ingestToCsv(path: string, options: IngestOptions = {}, su
   let newest = 0;
   let lastEmitted = -1;
   let t0 = -1;
-  let sgCounter = 0;
-  // Live maps: dma: per device (canonical name) by DMA address (`dmaKey`); sg entries also by
-  // device + physical address; iommu: by IOVA page of the map's start.
+  // Live DMAs: dma: per device (canonical name) by DMA address (`dmaKey`); dma_map_sg lists also
+  // by device + first physical address. iommu:-only files: in `groups`.
   const liveDma = new Map<string, Map<Addr, Live>>();
-  const liveSg = new Map<string, string[]>();
-  const liveIova = new Map<number, Live>();
+  const liveSg = new Map<string, LiveSg[]>();
+  // dma: files: the iommu:map lines waiting for the dma_map_sg of their list.
+  const stash = new IommuMapStash();
+  const sgHow = { iommu: 0, exact: 0, guessed: 0, rounded: 0, missing: 0 };
   const out = new CsvOut();
   out.line(CANONICAL_HEADER);
   const guestText = `${guest}`;
@@ -218,7 +262,8 @@ export async function* ingestToCsv(path: string, options: IngestOptions = {}, su
     let cls: string | null = info?.class ?? options.cls ?? guessClass(kernelName);
     if (cls === null) {
       cls = 'net';
-      if (!s.notes.some((n) => n.includes(`'${kernelName}'`))) s.notes.push(`device '${kernelName}': class unknown, taken as net (give --class or a --devices file)`);
+      const known = info?.pciClass ? ` (driver ${info.driver ?? 'none'}, PCI class ${info.pciClass}: neither storage nor network)` : '';
+      if (!s.notes.some((n) => n.includes(`'${kernelName}'`))) s.notes.push(`device '${kernelName}'${known}: class unknown, taken as net (give --class or a --devices file)`);
     }
     let live = liveDma.get(name);
     if (!live) liveDma.set(name, (live = new Map()));
@@ -227,8 +272,8 @@ export async function* ingestToCsv(path: string, options: IngestOptions = {}, su
     return d;
   };
   const addr = (a: Addr) => (typeof a === 'number' ? out.hex(a) : out.str(a));
-  const row = (ts: number, device: string, cls: string, op: string, dir: string, phys: Addr, len: number | '', handle: Addr, unit = '') => {
-    // ts,guest,device,class,op,dir,addr,len,handle,unit
+  const row = (ts: number, device: string, cls: string, op: string, dir: string, phys: Addr, len: number | '', handle: Addr) => {
+    // ts,guest,device,class,op,dir,addr,len,handle,unit (no unit: a DMA is its own request)
     out.num(ts);
     out.comma();
     out.str(guestText);
@@ -247,48 +292,37 @@ export async function* ingestToCsv(path: string, options: IngestOptions = {}, su
     out.comma();
     addr(handle);
     out.comma();
-    out.str(unit);
     out.endLine();
     s.rows++;
     if (op === 'map') s.maps++;
     else s.unmaps++;
   };
-  const pageOf = (hex: string) => parseInt(hex.length > 5 ? hex.slice(2, -3) : '0', 16);
 
-  const iommuMap = (ts: number, page: number, iova: Addr, paddr: Addr, size: number) => {
-    const d = deviceOf(iommuDevice);
-    const old = liveIova.get(page);
-    if (old) {
-      row(ts, d.name, old.cls, 'unmap', '', '', '', old.handle);
-      skip('remapped-without-unmap');
-    }
-    liveIova.set(page, { handle: iova, device: d.name, cls: d.cls });
-    row(ts, d.name, d.cls, 'map', 'bidirectional', paddr, size, iova);
-  };
-  const iommuUnmap = (ts: number, first: number, size: number) => {
-    // One unmap may cover several maps (a scatter-gather list): split it.
-    const pages = Math.max(1, Math.ceil(size / 4096));
-    let found = 0;
-    const release = (p: number) => {
-      const live = liveIova.get(p);
-      if (!live) return;
-      liveIova.delete(p);
-      row(ts, live.device, live.cls, 'unmap', '', '', '', live.handle);
-      found++;
-    };
-    if (pages <= liveIova.size) for (let p = first; p < first + pages; p++) release(p);
-    else {
-      // A range wider than the live maps (a whole-domain unmap, a bogus size): visit the live
-      // maps in it instead of every page, in the same ascending order.
-      const inRange = [...liveIova.keys()].filter((p) => p >= first && p < first + pages).sort((a, b) => a - b);
-      for (const p of inRange) release(p);
-    }
-    if (found === 0) s.unmatched_unmaps++;
-  };
+  // iommu:-only files: DMAs made of contiguous maps (iova-groups.ts), rows on the --device.
+  let iommuDev: Device | null = null;
+  const groups = new IovaGroups(
+    {
+      map: (ts, paddr, len, handle, segment) => {
+        const d = (iommuDev ??= deviceOf(iommuDevice));
+        if (segment === 0) s.dmas++;
+        row(ts, d.name, d.cls, 'map', 'bidirectional', paddr, len, handle);
+      },
+      unmap: (ts, handle) => {
+        const d = (iommuDev ??= deviceOf(iommuDevice));
+        row(ts, d.name, d.cls, 'unmap', '', '', '', handle);
+      },
+    },
+    options.groupHoldEvents,
+    options.groupHoldNs,
+  );
 
-  // dma: single-buffer maps and unmaps, paired by device + DMA address (`key`: see dmaKey).
-  const dmaMap = (ts: number, kernelName: string, dir: FastDir, phys: Addr, size: number, handle: Addr, key: Addr, unit = '') => {
-    if (dir === null) return skip('dir-none');
+  // dma: maps and unmaps, paired by device + DMA address (`key`: see dmaKey). A map is one DMA:
+  // one row per segment (`phys`/`size` one each, or arrays of them), all with the DMA's handle.
+  const dmaMap = (ts: number, kernelName: string, dir: FastDir, phys: Addr | string[], size: number | number[], handle: Addr, key: Addr): Live | null => {
+    if (dir === null) {
+      skip('dir-none');
+      return null;
+    }
     const d = deviceOf(kernelName);
     const old = d.live.get(key);
     if (old) {
@@ -296,8 +330,12 @@ export async function* ingestToCsv(path: string, options: IngestOptions = {}, su
       row(ts, d.name, old.cls, 'unmap', '', '', '', old.handle);
       skip('remapped-without-unmap');
     }
-    d.live.set(key, { handle, device: d.name, cls: d.cls });
-    row(ts, d.name, d.cls, 'map', dir, phys, size, handle, unit);
+    const live = { handle, cls: d.cls };
+    d.live.set(key, live);
+    s.dmas++;
+    if (typeof size === 'number') row(ts, d.name, d.cls, 'map', dir, phys as Addr, size, handle);
+    else for (let i = 0; i < size.length; i++) row(ts, d.name, d.cls, 'map', dir, (phys as string[])[i], size[i], handle);
+    return live;
   };
   const dmaUnmap = (ts: number, kernelName: string, key: Addr) => {
     const d = deviceOf(kernelName);
@@ -309,58 +347,56 @@ export async function* ingestToCsv(path: string, options: IngestOptions = {}, su
     d.live.delete(key);
     row(ts, d.name, live.cls, 'unmap', '', '', '', live.handle);
   };
+  // A dma_unmap_sg names the list's physical addresses: the live list of the device with the same
+  // first one (and, when several are live, the same addresses as far as both lists go).
+  const sgUnmap = (ts: number, kernelName: string, phys: string[]) => {
+    const d = deviceOf(kernelName);
+    const pk = `${d.name}|${phys[0]}`;
+    const lists = phys.length > 0 ? liveSg.get(pk) : undefined;
+    // (lists whose DMA was closed since, by a remap or a dma_unmap_page of its handle, are dropped)
+    const valid = lists?.filter((l) => d.live.get(l.key) === l.live) ?? [];
+    const sameList = (l: LiveSg) => l.phys.every((p, i) => i >= phys.length || p === phys[i]);
+    const found = valid.find(sameList) ?? valid[0];
+    if (valid.length !== (lists?.length ?? 0) || found) {
+      const left = valid.filter((l) => l !== found);
+      if (left.length > 0) liveSg.set(pk, left);
+      else liveSg.delete(pk);
+    }
+    if (!found) {
+      s.unmatched_unmaps++;
+      return;
+    }
+    dmaUnmap(ts, kernelName, found.key);
+  };
 
-  const convert = (tsAbs: number, line: number, ev: QueuedEvent) => {
+  const convert = (tsAbs: number, ev: QueuedEvent) => {
     if (t0 < 0) t0 = tsAbs;
     const ts = tsAbs - t0;
     switch (ev.kind) {
       case 'dma-map':
-        return dmaMap(ts, ev.device, canonicalDir(ev.dir), ev.phys, ev.size, ev.dmaAddr, dmaKey(ev.dmaAddr));
+        return void dmaMap(ts, ev.device, canonicalDir(ev.dir), ev.phys, ev.size, ev.dmaAddr, dmaKey(ev.dmaAddr));
       case 'fast-dma-map':
-        return dmaMap(ts, ev.device, ev.dir, ev.phys, ev.size, ev.dmaAddr, ev.dmaAddr);
+        return void dmaMap(ts, ev.device, ev.dir, ev.phys, ev.size, ev.dmaAddr, ev.dmaAddr);
       case 'dma-unmap':
         return dmaUnmap(ts, ev.device, dmaKey(ev.dmaAddr));
       case 'fast-dma-unmap':
         return dmaUnmap(ts, ev.device, ev.dmaAddr);
-      case 'dma-map-sg': {
-        const dir = canonicalDir(ev.dir);
-        if (dir === null) return skip('dir-none');
-        const d = deviceOf(ev.device);
-        if (ev.truncated) skip('sg-truncated');
-        const unit = `sg${++sgCounter}`;
-        const n = Math.min(ev.dmaAddrs.length, ev.sizes.length, ev.phys.length);
-        for (let i = 0; i < n; i++) {
-          if (ev.sizes[i] === 0) {
-            diag.report(path, line, 'zero-size', `dma_map_sg entry ${i} of size 0`);
-            continue;
-          }
-          dmaMap(ts, ev.device, dir, ev.phys[i], ev.sizes[i], ev.dmaAddrs[i], dmaKey(ev.dmaAddrs[i]), unit);
-          // dma_unmap_sg names physical addresses only: remember which DMA address each maps.
-          const pk = `${d.name}|${ev.phys[i]}`;
-          liveSg.set(pk, [...(liveSg.get(pk) ?? []), ev.dmaAddrs[i]]);
-        }
+      case 'sg-map': {
+        const key = dmaKey(ev.handle);
+        const live = dmaMap(ts, ev.device, canonicalDir(ev.dir), ev.addrs, ev.lens, ev.handle, key);
+        if (live === null || ev.phys.length === 0) return;
+        const pk = `${deviceOf(ev.device).name}|${ev.phys[0]}`;
+        const lists = liveSg.get(pk);
+        if (lists) lists.push({ live, key, phys: ev.phys });
+        else liveSg.set(pk, [{ live, key, phys: ev.phys }]);
         return;
       }
-      case 'dma-unmap-sg': {
-        const d = deviceOf(ev.device);
-        for (const phys of ev.phys) {
-          const pk = `${d.name}|${phys}`;
-          const handles = liveSg.get(pk);
-          const handle = handles?.shift();
-          if (handles && handles.length === 0) liveSg.delete(pk);
-          if (handle === undefined) s.unmatched_unmaps++;
-          else dmaUnmap(ts, ev.device, dmaKey(handle));
-        }
-        return;
-      }
-      case 'iommu-map':
-        return iommuMap(ts, pageOf(ev.iova), ev.iova, ev.paddr, ev.size);
-      case 'fast-map':
-        return iommuMap(ts, ev.page, ev.iova, ev.paddr, ev.size);
-      case 'iommu-unmap':
-        return iommuUnmap(ts, pageOf(ev.iova), ev.size);
-      case 'fast-unmap':
-        return iommuUnmap(ts, ev.page, ev.size);
+      case 'dma-unmap-sg':
+        return sgUnmap(ts, ev.device, ev.phys);
+      case 'imap':
+        return groups.map(ts, ev.cpu, ev.iova, ev.iovaNum, ev.page, ev.paddr, ev.size);
+      case 'iunmap':
+        return groups.unmap(ts, ev.page, ev.size);
     }
   };
 
@@ -373,7 +409,7 @@ export async function* ingestToCsv(path: string, options: IngestOptions = {}, su
         ts = lastEmitted;
       }
       lastEmitted = ts;
-      convert(ts, queue.line, ev);
+      convert(ts, ev);
     }
   };
 
@@ -382,6 +418,40 @@ export async function* ingestToCsv(path: string, options: IngestOptions = {}, su
     queue.push(tsNs, line, ev);
     if (tsNs > newest) newest = tsNs;
     emitUpTo(newest - window);
+  };
+
+  /**
+   * A dma_map_sg line: its segments from the event and the iommu:map lines of its list (taken
+   * from the CPU's stash), then queued as one DMA.
+   */
+  const sgLine = (tsNs: number, cpu: number, lineNo: number, ev: DmaMapSg) => {
+    const n = Math.min(ev.dmaAddrs.length, ev.sizes.length);
+    if (n === 0 || ev.phys.length === 0) {
+      diag.report(path, lineNo, 'bad-payload', 'dma:dma_map_sg with an empty list');
+      return;
+    }
+    ev.sizes.forEach((size, i) => {
+      if (size === 0) diag.report(path, lineNo, 'zero-size', `dma_map_sg entry ${i} of size 0`);
+    });
+    const list = {
+      phys: ev.phys,
+      dmaAddrs: ev.dmaAddrs.slice(0, n),
+      sizes: ev.sizes.slice(0, n),
+      physComplete: ev.fullNents !== null ? ev.phys.length >= ev.fullNents : !ev.truncated,
+      dmaComplete: ev.fullEnts !== null ? n >= ev.fullEnts : !ev.truncated,
+    };
+    const { first, needEnd } = listRange(list);
+    const segs = sgSegments(list, stash.claim(cpu, first, needEnd));
+    sgHow[segs.how]++;
+    if (segs.rounded) sgHow.rounded++;
+    if (segs.missing) sgHow.missing++;
+    accept(tsNs, lineNo, { kind: 'sg-map', device: ev.device, dir: ev.dir, handle: ev.dmaAddrs[0], phys: ev.phys, addrs: segs.addrs, lens: segs.lens });
+  };
+
+  /** An iommu:map line read by either path. In a file with dma: events it waits for a dma_map_sg of its CPU (or is a duplicate). */
+  const iommuMapLine = (tsNs: number, cpu: number, lineNo: number, iova: Addr, iovaNum: number, page: number, paddr: Addr, size: number) => {
+    if (withDma) stash.push(cpu, iovaNum, paddr, size);
+    else accept(tsNs, lineNo, { kind: 'imap', cpu, iova, iovaNum, page, paddr, size });
   };
 
   /** One line through the reference parsers (kernel-events.ts). */
@@ -398,11 +468,16 @@ export async function* ingestToCsv(path: string, options: IngestOptions = {}, su
       skip('other-event');
       return;
     }
-    if (withDma && (parts.event === 'map' || parts.event === 'unmap')) {
+    if (withDma && parts.event === 'unmap') {
       skip('iommu-event-duplicating-dma-event');
       return;
     }
     const ev = parsePayload(parts.event, parts.payload);
+    if (withDma && parts.event === 'map' && (typeof ev === 'string' || ev.kind !== 'iommu-map' || ev.size === 0)) {
+      // (as the dma: events' duplicate, an iommu:map line is not checked further)
+      skip('iommu-event-duplicating-dma-event');
+      return;
+    }
     if (typeof ev === 'string') {
       diag.report(path, lineNo, 'bad-payload', ev);
       return;
@@ -412,7 +487,16 @@ export async function* ingestToCsv(path: string, options: IngestOptions = {}, su
       diag.report(path, lineNo, 'zero-size', ev.kind === 'iommu-map' ? `iommu map of size 0 (iova=${ev.iova})` : `dma map of size 0 (${ev.device} dma_addr=${ev.dmaAddr})`);
       return;
     }
-    accept(parts.tsNs, lineNo, ev);
+    switch (ev.kind) {
+      case 'iommu-map':
+        return iommuMapLine(parts.tsNs, parts.cpu, lineNo, ev.iova, ev.iova.length <= 15 ? Number(ev.iova) : NaN, pageOf(ev.iova), ev.paddr, ev.size);
+      case 'iommu-unmap':
+        return accept(parts.tsNs, lineNo, { kind: 'iunmap', page: pageOf(ev.iova), size: ev.size });
+      case 'dma-map-sg':
+        return sgLine(parts.tsNs, parts.cpu, lineNo, ev);
+      default:
+        return accept(parts.tsNs, lineNo, ev);
+    }
   };
 
   const fast = newFastFields();
@@ -430,7 +514,7 @@ export async function* ingestToCsv(path: string, options: IngestOptions = {}, su
    */
   const fastLine = (kind: number, run: Buffer, end: number, lineNo: number): boolean => {
     const f = fast;
-    if (withDma && (kind === IOMMU_MAP || kind === IOMMU_UNMAP)) {
+    if (withDma && kind === IOMMU_UNMAP) {
       // The same DMAs as the dma: events (slowLine skips these before reading the payload too).
       skip('iommu-event-duplicating-dma-event');
       return true;
@@ -438,11 +522,11 @@ export async function* ingestToCsv(path: string, options: IngestOptions = {}, su
     switch (kind) {
       case IOMMU_MAP:
         if (!parseIommuMapAt(run, f.payload, end, f)) return false;
-        accept(f.tsNs, lineNo, { kind: 'fast-map', iova: f.iova, page: f.page, paddr: f.paddr, size: f.size });
+        iommuMapLine(f.tsNs, f.cpu, lineNo, f.iova, f.iova, f.page, f.paddr, f.size);
         return true;
       case IOMMU_UNMAP:
         if (!parseIommuUnmapAt(run, f.payload, end, f)) return false;
-        accept(f.tsNs, lineNo, { kind: 'fast-unmap', page: f.page, size: f.size });
+        accept(f.tsNs, lineNo, { kind: 'iunmap', page: f.page, size: f.size });
         return true;
       case DMA_MAP:
         if (!parseDmaMapAt(run, f.payload, end, f)) return false;
@@ -490,18 +574,49 @@ export async function* ingestToCsv(path: string, options: IngestOptions = {}, su
     }
   }
   emitUpTo(Infinity);
-  s.live_maps = liveIova.size;
+  groups.finish();
+  stash.finish();
+  s.unmatched_unmaps += groups.unmatched;
+  skip('remapped-without-unmap', groups.remapped);
+  s.live_maps = groups.liveDmas();
   for (const live of liveDma.values()) s.live_maps += live.size;
   s.devices = [...devices].sort();
-  if (!withDma && s.maps > 0) s.notes.push(`iommu: events name no device: all of them were attributed to '${iommuDevice}' (--device); with several devices behind the IOMMU the attribution is ambiguous (KERNEL-TRACES.md)`);
+  skip('iommu-event-duplicating-dma-event', stash.duplicates);
+  notes(s, options, withDma, iommuDevice, groups, stash, sgHow);
+  yield out.take();
+}
+
+/** The summary's notes: what the user should know about how the rows were made. */
+function notes(s: IngestSummary, options: IngestOptions, withDma: boolean, iommuDevice: string, groups: IovaGroups, stash: IommuMapStash, sg: { iommu: number; exact: number; guessed: number; rounded: number; missing: number }): void {
+  const n = (v: number) => v.toLocaleString('en-US');
+  if (!withDma && s.maps > 0) {
+    s.notes.push(`iommu: events name no device: all of them were attributed to '${iommuDevice}' (--device); with several devices behind the IOMMU the attribution is ambiguous (KERNEL-TRACES.md)`);
+    s.notes.push(
+      'direction and byte length are unknown (no dma: events, Linux < 6.12), so rows are bidirectional with whole-page lengths: ' +
+        "the 'shadow' strategy then copies whole pages both ways (overstating its copy cost) and the attack matrix's wrong-direction scenario has nothing to test",
+    );
+  }
+  if (groups.forcedGroups > 0) {
+    s.notes.push(
+      `${n(groups.forcedGroups)} runs of contiguous iommu:map events were still waiting for their unmaps after ${n(options.groupHoldEvents ?? 65_536)} events or ${(options.groupHoldNs ?? 10e9) / 1e9} s of trace time and were taken as one DMA each` +
+        (groups.forcedSplits > 0 ? `; ${n(groups.forcedSplits)} later unmaps released only part of such a DMA and were taken to unmap all of it` : ''),
+    );
+  }
   const duplicates = s.skipped['iommu-event-duplicating-dma-event'] ?? 0;
   if (withDma && duplicates > 0) {
     // Every iommu: event is dropped once the file has dma: events, matched or not: say so, since
     // mappings made without the DMA API (VFIO, some GPU drivers) have iommu: events only.
     s.notes.push(`the file has dma: events, so its ${duplicates} iommu: events were taken as the same DMAs again and skipped${options.device ? ` (--device ${options.device} applies to iommu: events only, so it was not used)` : ''}; if some devices were traced without dma: events, split those lines into a file of their own`);
   }
-  if (s.skipped['sg-truncated']) s.notes.push('some dma_map_sg events were truncated to 128 entries by the kernel; the rest of those lists is missing');
-  yield out.take();
+  if (sg.iommu > 0) s.notes.push(`${n(stash.used)} iommu:map events gave the segment lengths of ${n(sg.iommu)} dma_map_sg lists`);
+  if (sg.guessed > 0) {
+    s.notes.push(
+      `${n(sg.guessed)} dma_map_sg lists merged entries and the file has no iommu:map lines for them, so their entries' byte lengths were guessed: ` +
+        'each entry runs to the end of its page and the last makes up the list total (record with -e iommu too for exact lengths)',
+    );
+  }
+  if (sg.rounded > 0) s.notes.push(`${n(sg.rounded)} dma_map_sg lists had more than 128 DMA segments, which the kernel does not show: their entries past the 128th segment have whole-page lengths (from the iommu:map lines)`);
+  if (sg.missing > 0) s.notes.push(`${n(sg.missing)} dma_map_sg lists were cut at 128 entries by the kernel and the file has no iommu:map lines for the rest: those DMAs lack the pages after the 128th entry`);
 }
 
 /** Guesses a device's class from its kernel name (network drivers name their devices so). */
@@ -511,14 +626,34 @@ export function guessClass(name: string): 'net' | 'disk' | null {
   return null;
 }
 
-/** Reads a `--devices` mapping file: lines `kernel-name,class[,name]` (# comments allowed). */
+/**
+ * Reads a `--devices` file, in either of two formats:
+ *   - a mapping, lines `kernel-name,net|disk[,canonical-name]` (# comments allowed);
+ *   - the capture's device list from the guest's sysfs: CSV with the header
+ *     `device,driver,pci_class`, one row per PCI device (`0000:00:04.0,nvme,0x010802`). PCI base
+ *     class 0x01 (mass storage) is disk, 0x02 (network) net; other devices get no class here (then
+ *     --class or the name decide). Names stay the kernel's (the PCI address).
+ */
 export function parseDeviceMap(text: string, file: string): Record<string, DeviceInfo> {
   const out: Record<string, DeviceInfo> = {};
+  let sysfs: boolean | null = null;
   text.split('\n').forEach((raw, i) => {
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) return;
-    const [kernel, cls, name] = line.split(',').map((x) => x.trim());
-    if (!kernel || (cls !== 'net' && cls !== 'disk')) throw new InputError(`${file}:${i + 1}: expected 'kernel-device-name,net|disk[,canonical-name]'`);
+    const fields = line.split(',').map((x) => x.trim());
+    if (sysfs === null) {
+      sysfs = fields.length >= 3 && fields.slice(0, 3).join(',').toLowerCase() === 'device,driver,pci_class';
+      if (sysfs) return;
+    }
+    if (sysfs) {
+      const [device, driver, pciClass] = fields;
+      if (!device || pciClass === undefined || !/^(0x)?[0-9a-f]{1,6}$/i.test(pciClass)) throw new InputError(`${file}:${i + 1}: expected 'device,driver,pci_class' with a hex PCI class such as 0x010802`);
+      const base = parseInt(pciClass.replace(/^0x/i, ''), 16) >> 16;
+      out[device] = { class: base === 0x01 ? 'disk' : base === 0x02 ? 'net' : undefined, driver: driver || undefined, pciClass: pciClass.toLowerCase() };
+      return;
+    }
+    const [kernel, cls, name] = fields;
+    if (!kernel || (cls !== 'net' && cls !== 'disk')) throw new InputError(`${file}:${i + 1}: expected 'kernel-device-name,net|disk[,canonical-name]' (or a sysfs device list with the header 'device,driver,pci_class')`);
     out[kernel] = { class: cls, name: name || undefined };
   });
   return out;

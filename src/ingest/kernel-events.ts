@@ -82,6 +82,12 @@ export interface DmaMapSg {
   sizes: number[];
   phys: string[];
   truncated: boolean;
+  /**
+   * The list's full lengths, from `nents=shown/full ents=shown/full` (kernels that truncate the
+   * arrays at 128 entries print them); null when the line has no counts.
+   */
+  fullNents: number | null;
+  fullEnts: number | null;
 }
 export interface DmaUnmapSg {
   kind: 'dma-unmap-sg';
@@ -98,7 +104,9 @@ const IOMMU_MAP = /^IOMMU: iova=(0x[0-9a-fA-F]+)(?: - 0x[0-9a-fA-F]+)? paddr=(0x
 const IOMMU_UNMAP = /^IOMMU: iova=(0x[0-9a-fA-F]+)(?: - 0x[0-9a-fA-F]+)? size=(\d+) unmapped_size=(\d+)/;
 const DMA_MAP = /^(\S+) dir=(\w+) dma_addr=([0-9a-fA-Fx]+) size=(\d+) phys_addr=([0-9a-fA-Fx]+)/;
 const DMA_UNMAP = /^(\S+) dir=(\w+) dma_addr=([0-9a-fA-Fx]+) size=(\d+)/;
-const DMA_MAP_SG = /^(\S+) dir=(\w+)(?: nents=\d+\/\d+ ents=\d+\/\d+)? dma_addrs=\{([^}]*)\} sizes=\{([^}]*)\} phys_addrs=\{([^}]*)\}/;
+// `nents=%d/%d ents=%d/%d%s` (shown/full counts, then ` [TRUNCATED]` when an array was cut at 128)
+// is printed by the kernels that truncate; the first 6.12 releases print neither.
+const DMA_MAP_SG = /^(\S+) dir=(\w+)(?: nents=\d+\/(\d+) ents=\d+\/(\d+))?( \[TRUNCATED\])? dma_addrs=\{([^}]*)\} sizes=\{([^}]*)\} phys_addrs=\{([^}]*)\}/;
 const DMA_UNMAP_SG = /^(\S+) dir=(\w+) phys_addrs=\{([^}]*)\}/;
 
 const list = (s: string) => (s.trim() === '' ? [] : s.split(',').map((x) => x.trim()));
@@ -139,11 +147,12 @@ export function parsePayload(event: string, payload: string): KernelEvent | stri
   if (event === 'dma_map_sg') {
     const m = DMA_MAP_SG.exec(payload);
     if (!m) return 'dma:dma_map_sg payload not understood';
-    const dmaAddrs = list(m[3]).map(hexText);
-    const phys = list(m[5]).map(hexText);
-    const sizes = list(m[4]).map(Number);
-    if (dmaAddrs.some((x) => !x) || phys.some((x) => !x) || sizes.some((x) => !Number.isInteger(x))) return 'dma:dma_map_sg arrays not understood';
-    return { kind: 'dma-map-sg', device: m[1], dir: m[2], dmaAddrs: dmaAddrs as string[], sizes, phys: phys as string[], truncated: payload.includes('[TRUNCATED]') };
+    const dmaAddrs = list(m[6]).map(hexText);
+    const phys = list(m[8]).map(hexText);
+    const sizes = list(m[7]).map(Number);
+    if (dmaAddrs.some((x) => !x) || phys.some((x) => !x) || sizes.some((x) => !Number.isInteger(x) || x < 0)) return 'dma:dma_map_sg arrays not understood';
+    const count = (c: string | undefined) => (c === undefined ? null : Number(c));
+    return { kind: 'dma-map-sg', device: m[1], dir: m[2], dmaAddrs: dmaAddrs as string[], sizes, phys: phys as string[], truncated: m[5] !== undefined || payload.includes('[TRUNCATED]'), fullNents: count(m[3]), fullEnts: count(m[4]) };
   }
   if (event === 'dma_unmap_sg') {
     const m = DMA_UNMAP_SG.exec(payload);

@@ -29,39 +29,38 @@ describe('ingest', () => {
     expect(await detectFormat('traces/scenario-disk-sg.csv')).toBe('canonical');
   });
 
-  it('ftrace text with iommu: events: reordered across CPUs, a 2-page unmap split, mid-run unmaps counted', async () => {
+  it('ftrace text with iommu: events: reordered across CPUs, two contiguous maps of CPU 0 released by one 2-page unmap are one DMA, mid-run unmaps counted', async () => {
     const { rows, summary, problems } = await ingest(`${F}/ftrace-iommu.txt`, { device: 'eth0', cls: 'net' });
     expect(rows).toEqual([
       'ts_ns,guest,device,class,op,dir,addr,len,handle,unit',
+      // CPU 0's maps at 0xffefc000 and 0xffefd000 (CPU 1 mapped 0xffffb000 between them): one DMA, at its first map's time
       '3914000,0,eth0,net,map,bidirectional,0x2329000,4096,0xffefc000,',
+      '3914000,0,eth0,net,map,bidirectional,0x7a11000,4096,0xffefc000,',
       '3918000,0,eth0,net,map,bidirectional,0x1000000,4096,0xffffb000,',
-      '3919000,0,eth0,net,map,bidirectional,0x7a11000,4096,0xffefd000,',
       '4726000,0,eth0,net,unmap,,,,0xffefc000,',
-      '4726000,0,eth0,net,unmap,,,,0xffefd000,',
       '4799000,0,eth0,net,unmap,,,,0xffffb000,',
       '4999000,0,eth0,net,map,bidirectional,0x4000000,4096,0xffffb000,',
     ]);
-    expect(summary).toMatchObject({ format: 'ftrace', events: 7, rows: 7, maps: 4, unmaps: 3, unmatched_unmaps: 1, live_maps: 1, skipped: { 'other-event': 1 }, devices: ['eth0'] });
+    expect(summary).toMatchObject({ format: 'ftrace', events: 7, rows: 6, dmas: 3, maps: 4, unmaps: 2, unmatched_unmaps: 1, live_maps: 1, skipped: { 'other-event': 1 }, devices: ['eth0'] });
     expect(problems).toEqual([`${F}/ftrace-iommu.txt:21: not a trace event line: '          wget-435     [000] b..1.  8.36'`]);
     expect(summary.notes[0]).toMatch(/attributed to 'eth0'/);
   });
 
-  it('trace-cmd report with dma: events: device names, sg lists, iommu: duplicates skipped, NONE and bad payloads', async () => {
+  it('trace-cmd report with dma: events: device names, an sg list as one DMA, iommu: duplicates skipped, NONE and bad payloads', async () => {
     const { rows, summary, problems } = await ingest(`${F}/trace-cmd-dma.txt`, { devices: parseDeviceMap('0000:00:03.0,disk,nvme0\n0000:00:04.0,net,nic0\n', 'map') });
     expect(rows).toEqual([
       'ts_ns,guest,device,class,op,dir,addr,len,handle,unit',
       '0,0,nvme0,disk,map,from_device,0x6f9a000,131072,0xfff80000,',
-      '88000,0,nic0,net,map,to_device,0x2329000,4096,0xffefc000,sg1',
-      '88000,0,nic0,net,map,to_device,0x7a11000,4096,0xffefd000,sg1',
-      '88000,0,nic0,net,map,to_device,0x3000f00,1500,0xffefe000,sg1',
+      // the 3-entry list (3 DMA segments: nothing merged, so `sizes` are the entries' lengths), its unmap, and a 1-entry list
+      '88000,0,nic0,net,map,to_device,0x2329000,4096,0xffefc000,',
+      '88000,0,nic0,net,map,to_device,0x7a11000,4096,0xffefc000,',
+      '88000,0,nic0,net,map,to_device,0x3000f00,1500,0xffefc000,',
       '138000,0,nvme0,disk,unmap,,,,0xfff80000,',
       '188000,0,nic0,net,map,bidirectional,0x8000040,64,0xffeff000,',
       '488000,0,nic0,net,unmap,,,,0xffefc000,',
-      '488000,0,nic0,net,unmap,,,,0xffefd000,',
-      '488000,0,nic0,net,unmap,,,,0xffefe000,',
-      '788000,0,nic0,net,map,to_device,0x2329000,1500,0xffefc000,sg2',
+      '788000,0,nic0,net,map,to_device,0x2329000,1500,0xffefc000,',
     ]);
-    expect(summary).toMatchObject({ unmatched_unmaps: 1, live_maps: 2, skipped: { 'iommu-event-duplicating-dma-event': 1, 'dir-none': 1 }, devices: ['nic0', 'nvme0'] });
+    expect(summary).toMatchObject({ dmas: 4, maps: 6, unmaps: 2, unmatched_unmaps: 1, live_maps: 2, skipped: { 'iommu-event-duplicating-dma-event': 1, 'dir-none': 1 }, devices: ['nic0', 'nvme0'] });
     expect(problems).toEqual([`${F}/trace-cmd-dma.txt:11: dma:dma_map_page payload not understood`]);
     expect(summary.notes).toContain('the file has dma: events, so its 1 iommu: events were taken as the same DMAs again and skipped; if some devices were traced without dma: events, split those lines into a file of their own');
   });
@@ -120,14 +119,13 @@ describe('ingest', () => {
     expect(await ingest(path, { devices, fastPath: false })).toEqual(fast);
   });
 
-  it('perf script output, old-format iommu: events without the end of range', async () => {
+  it('perf script output, old-format iommu: events without the end of range (two contiguous maps, one unmap: one DMA)', async () => {
     const { rows, summary } = await ingest(`${F}/perf-script.txt`, { device: 'eth0' });
     expect(rows).toEqual([
       'ts_ns,guest,device,class,op,dir,addr,len,handle,unit',
       '0,0,eth0,net,map,bidirectional,0x2329000,4096,0xffefc000,',
-      '5000,0,eth0,net,map,bidirectional,0x7a11000,4096,0xffefd000,',
+      '0,0,eth0,net,map,bidirectional,0x7a11000,4096,0xffefc000,',
       '812000,0,eth0,net,unmap,,,,0xffefc000,',
-      '812000,0,eth0,net,unmap,,,,0xffefd000,',
     ]);
     expect(summary.format).toBe('perf');
     expect(summary.skipped).toEqual({ 'other-event': 1 });
@@ -138,9 +136,10 @@ describe('ingest', () => {
     const gz = join(dir, 'perf.txt.gz');
     const { readFileSync } = await import('node:fs');
     writeFileSync(gz, gzipSync(readFileSync(`${F}/perf-script.txt`)));
-    expect((await ingest(gz, { device: 'eth0' })).rows).toHaveLength(5);
+    expect((await ingest(gz, { device: 'eth0' })).rows).toHaveLength(4);
     const run = await replay([`${F}/trace-cmd-dma.txt`], { strategies: 'single-use' });
-    expect(run.results[0].dmas).toBe(6);
+    // (the 3-entry sg list is one DMA: 4 DMAs from 6 map rows)
+    expect(run.results[0].dmas).toBe(4);
     expect(run.results[0].live_at_end).toBe(2);
   });
 
