@@ -159,6 +159,15 @@ describe('the bundled real captures', () => {
         expect(rows, `${dev}-${mode}`).toEqual(bundled);
       }
     }
+    // Linux 6.12 captures: devices and classes from the capture's own sysfs devices file.
+    const devices = parseDeviceMap(readFileSync('traces/capture/qemu612-devices.csv', 'utf8'), 'qemu612-devices.csv');
+    for (const dev of ['e1000', 'nvme', 'both']) {
+      for (const mode of ['strict', 'lazy']) {
+        const { rows } = await ingest(`traces/capture/qemu612-${dev}-${mode}.txt.gz`, { devices });
+        const bundled = gunzipSync(readFileSync(`traces/qemu612-${dev}-${mode}.csv.gz`)).toString().trim().split('\n');
+        expect(rows, `612 ${dev}-${mode}`).toEqual(bundled);
+      }
+    }
   });
 });
 

@@ -108,6 +108,25 @@ describe('synth', () => {
     expect(unmapOrder).not.toEqual([...unmapOrder].sort((a, b) => a - b));
   });
 
+  it('given a disk workload, then each request is one scatter-gather DMA: DMAs equal requests, and linux-strict allocates one IOVA range per request', async () => {
+    for (const w of ['disk-seq-read', 'disk-rand-write']) {
+      const csv = await text(w, { dmas: 40, seed: 3 });
+      const rows = csv.trim().split('\n').slice(1).map((l) => l.split(','));
+      const unmaps = rows.filter((r) => r[4] === 'unmap');
+      // one unmap per request; every map row of a request shares its handle and time
+      expect(new Set(unmaps.map((r) => r[9])).size).toBe(40);
+      expect(unmaps.length).toBe(40);
+      const { by } = await replayText(csv, 'linux-strict,single-use');
+      const strict = by['linux-strict'];
+      expect([strict.dmas, strict.units, strict.counters.iova_allocs, strict.iotlb.waits]).toEqual([40, 40, 40, 40]);
+      expect(strict.segments).toBeGreaterThan(40);
+      expect(by['single-use'].hypercalls).toBeLessThanOrEqual(80);
+    }
+    // disk-seq-read: 128 KiB readahead = 32 scattered pages per request
+    const seq = [...synthesize('disk-seq-read', { dmas: 3, seed: 1 })].filter((e) => e.op === 'map');
+    expect(seq.reduce((n, e) => n + e.len, 0)).toBe(3 * 128 * 1024);
+  });
+
   it('rejects unknown workloads and knobs, and a trace without a length', () => {
     expect(() => [...synthesize('netperf', { dmas: 1 })]).toThrow(/unknown workload 'netperf'.*valid: netperf-tx/);
     expect(() => [...synthesize('netperf-rx', { dmas: 1, knobs: { rign: 3 } })]).toThrow(/no knob 'rign' \(did you mean 'ring'\?\)/);
