@@ -15,7 +15,11 @@ import { writeSynth, synthesize } from '../dist/synth/index.js';
 const N = Number(process.env.BENCH_EVENTS ?? 2_000_000);
 const STREAMS = (process.env.BENCH_STREAM ?? '10000000,100000000').split(',').map(Number);
 const ALL = ['direct-map', 'single-use', 'shared', 'persistent', 'software', 'linux-strict', 'linux-lazy', 'shadow'];
-const dir = join(tmpdir(), 'dmareplay-bench');
+// v2: since disk requests became one scatter-gather DMA each, traces are sized by rows (events).
+const dir = join(tmpdir(), 'dmareplay-bench-v2');
+/** Rows per DMA of each workload's bundled trace (a disk request is one DMA of many segment rows). */
+const ROWS_PER_DMA = { 'netperf-rx': 2, 'netperf-tx': 2, 'disk-seq-read': 33, 'disk-rand-write': 7.05, mixed: 2.066 };
+const dmasFor = (workload, events) => Math.ceil(events / ROWS_PER_DMA[workload]);
 mkdirSync(dir, { recursive: true });
 const trace = join(dir, `mixed-${N}.csv`);
 const arrow = join(dir, `mixed-${N}.arrow`);
@@ -26,7 +30,7 @@ async function ensureTrace() {
   if (existsSync(trace)) return;
   process.stderr.write(`making ${trace} ...\n`);
   const out = createWriteStream(trace);
-  await writeSynth(out, 'mixed', { dmas: Math.ceil(N / 2), guests: 2, seed: 1 });
+  await writeSynth(out, 'mixed', { dmas: dmasFor('mixed', N), guests: 2, seed: 1 });
   await new Promise((r) => out.end(r));
 }
 
@@ -186,7 +190,7 @@ console.log(`\nsweep of 4 grid points: --jobs 1 ${fmt(one, 2)} s, --jobs 2 ${fmt
     if (!existsSync(p)) {
       process.stderr.write(`making ${p} ...\n`);
       const out = createWriteStream(p);
-      await synth(out, w, { dmas: Math.ceil(N / 8), seed: 1 + k });
+      await synth(out, w, { dmas: dmasFor(w, N / 4), seed: 1 + k });
       await new Promise((r) => out.end(r));
     }
     traces.push(p);

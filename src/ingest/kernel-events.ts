@@ -1,5 +1,5 @@
 /**
- * Parsers for the Linux DMA trace events (see ../shared/KERNEL-TRACES.md): one function per
+ * Parsers for the Linux DMA trace events (formats: the TP_printk of include/trace/events/iommu.h and dma.h, in every variant Linux has printed): one function per
  * payload format, each taking the text after `event: ` and returning a plain record, or null
  * when the payload does not parse. Hex numbers are kept as BigInt-free text halves: addresses go
  * to canonical rows as `0x...` text, so 64-bit values are never rounded.
