@@ -1,6 +1,6 @@
 /**
  * A Linux >= 6.12 `dma:dma_map_sg` event as ONE DMA whose segments are the list's physical
- * entries (../shared/KERNEL-TRACES.md):
+ * entries (include/trace/events/dma.h; real examples in traces/capture/qemu612-*.txt.gz):
  *
  *   dma_map_sg: 0000:00:04.0 dir=FROM_DEVICE nents=32/32 ents=1/1 dma_addrs={0xfffa0000}
  *               sizes={0x20000} phys_addrs={0xbd3e000,0x1dc6000,...32 entries...}

@@ -1,6 +1,6 @@
 /**
  * ingest: fixture excerpts of each kernel trace format (written from the kernel's documented
- * event formats, ../shared/KERNEL-TRACES.md) and the exact canonical rows expected.
+ * event formats, include/trace/events/iommu.h and dma.h) and the exact canonical rows expected.
  */
 import { describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
