@@ -46,32 +46,25 @@ export async function resultsByTrace(traces: readonly string[], profile: string,
 const name = (path: string) => path.replace(/^.*\//, '').replace(/\.csv(\.gz)?$/, '');
 const int = (x: number) => Math.round(x).toLocaleString('en-US');
 
-/** A markdown table of CPU cycles per DMA: strategies down, traces across. */
-export function cpuTable(results: Record<string, ByStrategy>): string {
+/** A markdown table: strategies down, traces across, `cell` of each result. */
+function table(results: Record<string, ByStrategy>, strategies: readonly string[], cell: (r: RunResult) => string): string {
   const traces = Object.keys(results);
-  const strategies = Object.keys(results[traces[0]]);
   const lines = [`| strategy | ${traces.map(name).join(' | ')} |`, `|---|${traces.map(() => '---:').join('|')}|`];
-  for (const s of strategies) lines.push(`| ${s} | ${traces.map((t) => int(cpuPerDma(results[t], s))).join(' | ')} |`);
-  return lines.join('\n');
-}
-
-/** A markdown table of all cycles per DMA (walk time included), with the mapping reuse rate. */
-export function allCyclesTable(results: Record<string, ByStrategy>): string {
-  const traces = Object.keys(results);
-  const strategies = Object.keys(results[traces[0]]);
-  const lines = [`| strategy | ${traces.map(name).join(' | ')} |`, `|---|${traces.map(() => '---:').join('|')}|`];
-  const cell = (r: RunResult) => `${int(r.cycles.total / r.dmas)}${r.reuse_rate === null ? '' : ` (${(r.reuse_rate * 100).toFixed(1)}%)`}`;
   for (const s of strategies) lines.push(`| ${s} | ${traces.map((t) => cell(results[t][s])).join(' | ')} |`);
   return lines.join('\n');
 }
 
-/** A markdown table of hypercalls per DMA for the strategies that make them. */
-export function hypercallTable(results: Record<string, ByStrategy>): string {
-  const traces = Object.keys(results);
-  const lines = [`| strategy | ${traces.map(name).join(' | ')} |`, `|---|${traces.map(() => '---:').join('|')}|`];
-  for (const s of ['single-use', 'shared', 'persistent', 'software']) lines.push(`| ${s} | ${traces.map((t) => (results[t][s].hypercalls / results[t][s].dmas).toFixed(2)).join(' | ')} |`);
-  return lines.join('\n');
-}
+const allStrategies = (results: Record<string, ByStrategy>) => Object.keys(Object.values(results)[0]);
+
+/** CPU cycles per DMA. */
+export const cpuTable = (results: Record<string, ByStrategy>): string => table(results, allStrategies(results), (r) => int(r.cycles.cpu / r.dmas));
+
+/** All cycles per DMA (walk time included), with the mapping reuse rate. */
+export const allCyclesTable = (results: Record<string, ByStrategy>): string =>
+  table(results, allStrategies(results), (r) => `${int(r.cycles.total / r.dmas)}${r.reuse_rate === null ? '' : ` (${(r.reuse_rate * 100).toFixed(1)}%)`}`);
+
+/** Hypercalls per DMA for the strategies that make them. */
+export const hypercallTable = (results: Record<string, ByStrategy>): string => table(results, ['single-use', 'shared', 'persistent', 'software'], (r) => (r.hypercalls / r.dmas).toFixed(2));
 
 /** Which finding holds on which trace, batching on and off: one row per trace and setting. */
 export function verdictTable(on: Record<string, ByStrategy>, off: Record<string, ByStrategy>): string {

@@ -20,6 +20,7 @@ import { formatId } from '../trace/fields.js';
 import type { Diagnostics } from '../trace/diagnostics.js';
 import { DeviceQueues, queueOf, type QueueCapacities } from '../model/device/queues.js';
 import { type SgList } from '../model/device/sg-list.js';
+import { growFloat64, growInt32, growUint32, growUint8 } from '../util/grow.js';
 
 export class BufferTracker {
   /** Current size of the slot arrays; strategies size their per-slot state to it. */
@@ -284,46 +285,20 @@ export class BufferTracker {
     if (this.segFree.length > 0) return this.segFree.pop()!;
     if (this.segUsed === this.segPage.length) {
       const n = this.segUsed * 2;
-      const f = (a: Float64Array) => {
-        const c = new Float64Array(n);
-        c.set(a);
-        return c;
-      };
-      const i32 = (a: Int32Array) => {
-        const c = new Int32Array(n);
-        c.set(a);
-        return c;
-      };
-      this.segPage = f(this.segPage);
-      this.segLen = f(this.segLen);
-      this.segOffset = i32(this.segOffset);
-      this.segNext = i32(this.segNext);
+      this.segPage = growFloat64(this.segPage, n);
+      this.segLen = growFloat64(this.segLen, n);
+      this.segOffset = growInt32(this.segOffset, n);
+      this.segNext = growInt32(this.segNext, n);
     }
     return this.segUsed++;
   }
 
   private growSlots(): void {
     const n = this.slotCapacity * 2;
-    const f64 = (a: Float64Array) => {
-      const c = new Float64Array(n);
-      c.set(a);
-      return c;
-    };
-    const i32 = (a: Int32Array) => {
-      const c = new Int32Array(n);
-      c.set(a);
-      return c;
-    };
-    const u8 = (a: Uint8Array) => {
-      const c = new Uint8Array(n);
-      c.set(a);
-      return c;
-    };
-    const u32 = (a: Uint32Array) => {
-      const c = new Uint32Array(n);
-      c.set(a);
-      return c;
-    };
+    const f64 = (a: Float64Array) => growFloat64(a, n);
+    const i32 = (a: Int32Array) => growInt32(a, n);
+    const u8 = (a: Uint8Array) => growUint8(a, n);
+    const u32 = (a: Uint32Array) => growUint32(a, n);
     this.slotPage = f64(this.slotPage);
     this.slotOffset = i32(this.slotOffset);
     this.slotLen = f64(this.slotLen);

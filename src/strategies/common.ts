@@ -69,24 +69,7 @@ export function guestPageOfSlot(refused: () => Uint8Array, slots: StrategyContex
   return (slot) => (refused()[slot] === 1 ? -1 : slots.pageOfSlot(slot));
 }
 
-export function growFloat64(a: Float64Array, n: number): Float64Array<ArrayBuffer> {
-  const b = new Float64Array(n);
-  b.set(a);
-  return b;
-}
-
-export function growInt32(a: Int32Array, n: number, fill = 0): Int32Array<ArrayBuffer> {
-  const b = new Int32Array(n);
-  if (fill !== 0) b.fill(fill);
-  b.set(a);
-  return b;
-}
-
-export function growUint8(a: Uint8Array, n: number): Uint8Array<ArrayBuffer> {
-  const b = new Uint8Array(n);
-  b.set(a);
-  return b;
-}
+export { growFloat64, growInt32, growUint8 } from '../util/grow.js';
 
 /**
  * The IOVA page an explicit access to guest page `gpn` of the live DMA in `slot` goes to, when

@@ -11,6 +11,7 @@
  * Cost charged: none; the DMA accesses themselves go through dma-engine.ts.
  */
 import { DeviceClass, Dir } from '../../types/event.js';
+import { growInt32, growUint8 } from '../../util/grow.js';
 
 export interface QueueCapacities {
   txRing: number;
@@ -69,16 +70,9 @@ export class DeviceQueues {
   private grow(queue: number): void {
     let n = this.occupancy.length;
     while (n <= queue) n *= 2;
-    const grow = (a: Int32Array) => {
-      const b = new Int32Array(n);
-      b.set(a);
-      return b;
-    };
-    this.occupancy = grow(this.occupancy);
-    this.peakOccupancy = grow(this.peakOccupancy);
-    this.capacityOf = grow(this.capacityOf);
-    const warned = new Uint8Array(n);
-    warned.set(this.warned);
-    this.warned = warned;
+    this.occupancy = growInt32(this.occupancy, n);
+    this.peakOccupancy = growInt32(this.peakOccupancy, n);
+    this.capacityOf = growInt32(this.capacityOf, n);
+    this.warned = growUint8(this.warned, n);
   }
 }

@@ -9,6 +9,7 @@
  * appears twice in the packed list (Linux maps it at two IOVA pages).
  */
 import { pagesSpanned, type EventBatch } from '../../types/event.js';
+import { growFloat64, growInt32 } from '../../util/grow.js';
 
 /** Where a DMA's segments come from when it has more than one: the replay's buffer tracker. */
 export interface SegmentSource {
@@ -91,25 +92,13 @@ export class SgList {
 
   private growSegments(): void {
     const n = this.page.length * 2;
-    const f = (a: Float64Array) => {
-      const b = new Float64Array(n);
-      b.set(a);
-      return b;
-    };
-    const i32 = (a: Int32Array) => {
-      const b = new Int32Array(n);
-      b.set(a);
-      return b;
-    };
-    this.page = f(this.page);
-    this.len = f(this.len);
-    this.offset = i32(this.offset);
-    this.firstPage = i32(this.firstPage);
+    this.page = growFloat64(this.page, n);
+    this.len = growFloat64(this.len, n);
+    this.offset = growInt32(this.offset, n);
+    this.firstPage = growInt32(this.firstPage, n);
   }
 
   private growPages(): void {
-    const b = new Float64Array(this.gpn.length * 2);
-    b.set(this.gpn);
-    this.gpn = b;
+    this.gpn = growFloat64(this.gpn, this.gpn.length * 2);
   }
 }
