@@ -139,7 +139,7 @@ export async function runReplayTask(t: ReplayTask, onProgress?: (bytesRead: numb
 function mergeDiagnostics(into: Diagnostics, from: DiagnosticsRecord): void {
   const kept = new Map<string, number>();
   for (const p of from.problems) {
-    into.report(p.file, p.line, p.kind, p.message);
+    into.report(p.file, p.line, p.kind, p.message, p.unit);
     kept.set(p.kind, (kept.get(p.kind) ?? 0) + 1);
   }
   // Problems past the worker's `keep` were only counted there: count them here too.

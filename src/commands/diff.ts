@@ -1,5 +1,4 @@
 import { Args, Flags } from '@oclif/core';
-import { readFile } from 'node:fs/promises';
 import { DmaCommand } from '../cli/base-command.js';
 import { prose } from '../cli/prose.js';
 import { diffResults, regressions, DIFF_METRICS, DIFF_METRIC_NAMES, type DiffReport } from '../analysis/diff.js';
@@ -7,7 +6,8 @@ import { replay } from '../pipeline.js';
 import { STRATEGY_IDS } from '../strategies/index.js';
 import { DEFAULT_PROFILE } from '../cost/profile.js';
 import { textTable } from '../analysis/text-table.js';
-import { InputError, UsageError } from '../util/errors.js';
+import { readResultsFile } from '../analysis/results-io.js';
+import { UsageError } from '../util/errors.js';
 import { closestName } from '../util/closest.js';
 import type { RunResult } from '../types/result.js';
 
@@ -54,7 +54,7 @@ Metrics: ${DIFF_METRICS.map((m) => `${m.name} (${m.doc})`).join('; ')}.`;
     let report: DiffReport;
     if (files) {
       if (flags.trace) throw new UsageError('--trace goes with two strategies, not with two result files');
-      const [a, b] = await Promise.all([readResults(args.a), readResults(args.b)]);
+      const [a, b] = [readResultsFile(args.a), readResultsFile(args.b)];
       report = diffResults(args.a, a, args.b, b, metrics, (r) => `${r.trace} ${r.strategy} ${r.profile}`);
     } else {
       if (args.a.endsWith('.json') || args.b.endsWith('.json')) throw new UsageError('give two strategies or two result files (.json), not one of each');
@@ -98,19 +98,3 @@ function checkStrategy(id: string): void {
   throw new UsageError(`unknown strategy '${id}'${why}; valid: ${STRATEGY_IDS.join(', ')}`);
 }
 
-async function readResults(path: string): Promise<RunResult[]> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    throw new InputError(`${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
-  let parsed: { results?: RunResult[] };
-  try {
-    parsed = JSON.parse(text);
-  } catch (e) {
-    throw new InputError(`${path}: not valid JSON (${(e as Error).message})`);
-  }
-  if (!parsed || !Array.isArray(parsed.results)) throw new InputError(`${path}: not a results file (expected {"results": [...]} as written by replay -o x.json)`);
-  return parsed.results;
-}

@@ -1,10 +1,10 @@
 import { Args, Flags } from '@oclif/core';
-import { writeFile, mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { DmaCommand } from '../cli/base-command.js';
 import { prose } from '../cli/prose.js';
 import { mergeShards, mergedOutput, mergeFormatOf, type Merged } from '../analysis/merge.js';
 import { UsageError } from '../util/errors.js';
+import { writeOutput } from '../cli/output-file.js';
+import { checkNotInput, protectInputs } from '../util/atomic-file.js';
 
 export default class Merge extends DmaCommand {
   static override summary = 'Combine the outputs of sharded sweeps or replays into one file';
@@ -35,10 +35,11 @@ or an output format the inputs cannot give, is a usage error (exit 2).`;
     const out = flags.output;
     const format = mergeFormatOf(out);
     if (format === null) throw new UsageError(`--output '${out}': use a .arrow, .csv or .json file name`);
+    protectInputs(argv as string[]);
+    checkNotInput(out);
     const merged: Merged = await mergeShards(argv as string[]);
     const bytes = mergedOutput(merged, format);
-    await mkdir(dirname(out), { recursive: true });
-    await writeFile(out, bytes);
+    await writeOutput(out, bytes, { makeParents: true });
     if (merged.missingTasks.length > 0) {
       process.stderr.write(`warning: tasks missing from the inputs (a shard's output?): ${merged.missingTasks.join(', ')}\n`);
       process.exitCode = 1;

@@ -1,9 +1,9 @@
 import { Args, Flags } from '@oclif/core';
-import { writeFile } from 'node:fs/promises';
 import { DmaCommand } from '../cli/base-command.js';
 import { prose } from '../cli/prose.js';
 import { Progress, fileSize } from '../cli/progress.js';
-import { writing } from '../cli/output-file.js';
+import { writeOutput } from '../cli/output-file.js';
+import { checkNotInput, protectInputs } from '../util/atomic-file.js';
 import { CORES, parseJobs } from '../cli/jobs.js';
 import { replay } from '../pipeline.js';
 import { formatTraceTable } from '../analysis/results-table.js';
@@ -64,6 +64,8 @@ Profiles: ${listProfileIds().join(', ')} (see \`dmareplay profiles\`).`;
     const jobs = parseJobs(flags.jobs);
     const shard = parseShard(flags.shard);
     const all = argv as string[];
+    protectInputs([...all, flags.profile]);
+    if (flags.output) checkNotInput(flags.output);
     const taskOf = new Map<string, number>();
     all.forEach((p, i) => taskOf.set(p, i));
     const paths = all.filter((_, i) => inShard(i, shard));
@@ -100,7 +102,7 @@ Profiles: ${listProfileIds().join(', ')} (see \`dmareplay profiles\`).`;
     if (flags.output) {
       const out = flags.output;
       const content = out.endsWith('.csv') ? toResultsCsv(run.results) : out.endsWith('.arrow') ? sweepToArrow(run.results.map((r) => ({ ...r, grid: {}, task: taskOf.get(r.trace)! })), []) : toResultsJson(report);
-      await writing(out, () => writeFile(out, content));
+      await writeOutput(out, content);
       stderrLine(`wrote ${flags.output}`);
     }
     if (!json && flags.format !== 'text') {

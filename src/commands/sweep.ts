@@ -1,11 +1,10 @@
 import { Args, Flags } from '@oclif/core';
-import { writeFile, mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { DmaCommand } from '../cli/base-command.js';
 import { prose } from '../cli/prose.js';
 import { CORES, parseJobs } from '../cli/jobs.js';
 import { Progress } from '../cli/progress.js';
-import { writing } from '../cli/output-file.js';
+import { writeOutput, writing } from '../cli/output-file.js';
+import { checkNotInput, protectInputs } from '../util/atomic-file.js';
 import { sweep, type SweepRow, type GridAxis } from '../analysis/sweep.js';
 import { sweepTable, sweepToArrow, sweepToCsv, sweepToJson } from '../analysis/sweep-io.js';
 import { sweepFigureSpec } from '../figures/sweep-lines.js';
@@ -46,6 +45,8 @@ N-1 worker threads); the output is identical for any N.`;
   async run(): Promise<{ grid: GridAxis[]; rows: SweepRow[]; failures: string[]; problems: { trace: string; shown: string[]; total: number }[] }> {
     const { argv, flags } = await this.parse(Sweep);
     if (flags.output && !/\.(csv|json|arrow)$/.test(flags.output)) throw new UsageError(`--output '${flags.output}': use a .csv, .json or .arrow file name`);
+    protectInputs([...(argv as string[]), flags.profile]);
+    if (flags.output) checkNotInput(flags.output);
     const shard = parseShard(flags.shard);
     if (shard) process.stderr.write(`shard ${shard.index}/${shard.count} (${shard.source})\n`);
     const progress = new Progress();
@@ -69,10 +70,7 @@ N-1 worker threads); the output is identical for any N.`;
     if (flags.output) {
       const out = flags.output;
       const content = out.endsWith('.csv') ? sweepToCsv(run.rows, run.axes) : out.endsWith('.json') ? sweepToJson(run.rows, run.axes) : sweepToArrow(run.rows, run.axes);
-      await writing(out, async () => {
-        await mkdir(dirname(out), { recursive: true });
-        await writeFile(out, content);
-      });
+      await writeOutput(out, content, { makeParents: true });
       process.stderr.write(`wrote ${out} (${run.rows.length} rows)\n`);
     }
     if (flags.figures && run.rows.length > 0) {

@@ -5,7 +5,8 @@
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../util/atomic-file.js';
+import { makeDirs } from '../util/make-dirs.js';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { parse, View, logger, Error as VegaErrorLevel } from 'vega';
 import { Resvg } from '@resvg/resvg-js';
@@ -41,13 +42,13 @@ export interface WrittenFigure {
   files: string[];
 }
 
-/** Writes `<dir>/<name>.vl.json`, `.svg` and `.png`. */
+/** Writes `<dir>/<name>.vl.json`, `.svg` and `.png`, each replaced whole (util/atomic-file.ts). */
 export async function writeFigure(dir: string, name: string, spec: TopLevelSpec): Promise<WrittenFigure> {
-  await mkdir(dir, { recursive: true });
+  await makeDirs(dir);
   const svg = await toSvg(spec);
   const files = [join(dir, `${name}.vl.json`), join(dir, `${name}.svg`), join(dir, `${name}.png`)];
-  await writeFile(files[0], JSON.stringify(spec, null, 2) + '\n');
-  await writeFile(files[1], svg);
-  await writeFile(files[2], svgToPng(svg));
+  await writeFileAtomic(files[0], JSON.stringify(spec, null, 2) + '\n');
+  await writeFileAtomic(files[1], svg);
+  await writeFileAtomic(files[2], svgToPng(svg));
   return { name, files };
 }
