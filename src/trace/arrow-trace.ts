@@ -39,7 +39,8 @@ import { AtomicFile, type AtomicOptions } from '../util/atomic-file.js';
 
 const DEVICE_TYPE = new Dictionary(new Utf8(), new Int32(), 0, false);
 
-const COLUMNS: [string, DataType][] = [
+/** The columns of an Arrow trace, in order, with their types. */
+export const COLUMNS: [string, DataType][] = [
   ['ts_ns', new Float64()],
   ['guest', new Int32()],
   ['device', DEVICE_TYPE],
