@@ -28,7 +28,7 @@ import { resolveProfileByName, type ResolvedProfile } from './cost/profile.js';
 import { parseStrategyList } from './strategies/index.js';
 import type { StrategyDefinition } from './types/strategy.js';
 import type { ReplayReport, RunResult } from './types/result.js';
-import { InputError, StrictInputError } from './util/errors.js';
+import { InputError, StrictInputError, notAnArray } from './util/errors.js';
 import { largestFirst, runPool } from './analysis/worker-pool.js';
 import type { Problem } from './trace/diagnostics.js';
 
@@ -66,6 +66,7 @@ export interface ReplayRun extends ReplayReport {
  * @example const run = await replay(['traces/scenario-rx-recycle.csv'], { strategies: 'native,persistent' });
  */
 export async function replay(paths: readonly string[], options: ReplayOptions = {}): Promise<ReplayRun> {
+  if (typeof paths === 'string') throw notAnArray('replay', paths);
   const strategies = parseStrategyList(options.strategies ?? 'all');
   const profile = resolveProfileByName(options.profile, options.set ?? []);
   const diagnostics = options.diagnostics ?? new Diagnostics(options.strict ?? false);

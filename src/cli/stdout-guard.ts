@@ -1,10 +1,14 @@
 /**
- * A stdout that cannot be written (`> /dev/full`, a closed pipe): oclif rethrows any stdout
- * error but EPIPE from an 'error' listener, which ends the process with a stack trace. Here the
- * first error is kept instead, and the command reports it as one line when it ends
- * (`error: stdout: cannot write (no space left on device)`, exit 1). EPIPE stays silent: the
- * reader went away (`| head`), which is not a failure of ours.
+ * A stdout that cannot be written (`> /dev/full`, a full disk): oclif rethrows any stdout error
+ * but EPIPE from an 'error' listener, which ends the process with a stack trace. Here the first
+ * such error is reported at once as one line (`error: stdout: cannot write (no space left on
+ * device)`) and the exit code becomes 1; later writes fail quietly. It is reported when it
+ * happens, not when the command ends, because the error arrives a tick after the write (and
+ * --json output is written after the command's own end). EPIPE stays silent: the reader went
+ * away (`| head`), which is not a failure of ours.
  */
+import { ioReason } from './output-file.js';
+
 let failure: NodeJS.ErrnoException | null = null;
 let installed = false;
 
@@ -13,11 +17,14 @@ export function guardStdout(): void {
   installed = true;
   process.stdout.removeAllListeners('error');
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-    failure ??= e;
+    if (failure || e.code === 'EPIPE') return;
+    failure = e;
+    process.stderr.write(`error: stdout: cannot write (${ioReason(e)})\n`);
+    process.exitCode = 1;
   });
 }
 
-/** The first error writing stdout met, unless it was EPIPE; null when none. */
-export function stdoutFailure(): NodeJS.ErrnoException | null {
-  return failure && failure.code !== 'EPIPE' ? failure : null;
+/** Whether writing stdout has failed (then nothing more is worth writing there). */
+export function stdoutFailed(): boolean {
+  return failure !== null;
 }

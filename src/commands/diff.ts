@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { DmaCommand } from '../cli/base-command.js';
+import { stderrLine } from '../cli/terminal-text.js';
 import { prose } from '../cli/prose.js';
 import { diffResults, regressions, DIFF_METRICS, DIFF_METRIC_NAMES, type DiffReport } from '../analysis/diff.js';
 import { replay } from '../pipeline.js';
@@ -62,7 +63,7 @@ Metrics: ${DIFF_METRICS.map((m) => `${m.name} (${m.doc})`).join('; ')}.`;
       checkStrategy(args.b);
       if (!flags.trace || flags.trace.length === 0) throw new UsageError('comparing two strategies needs at least one --trace');
       const run = await replay(flags.trace, { strategies: [args.a, args.b], profile: flags.profile, set: flags.set ?? [] });
-      for (const f of run.failures) process.stderr.write(`error: ${f}\n`);
+      for (const f of run.failures) stderrLine(`error: ${f}`);
       if (run.failures.length > 0) process.exitCode = 1;
       report = diffResults(args.a, run.results.filter((r) => r.strategy === args.a), args.b, run.results.filter((r) => r.strategy === args.b), metrics, (r) => r.trace);
     }
@@ -84,7 +85,7 @@ Metrics: ${DIFF_METRICS.map((m) => `${m.name} (${m.doc})`).join('; ')}.`;
       for (const k of report.only_b) this.log(`only in B: ${k}`);
     }
     if (bad.length > 0) {
-      for (const r of bad) process.stderr.write(`regression: ${r.trace} ${r.metric} is ${r.worse_pct!.toFixed(1)}% worse in B (${r.a} -> ${r.b}), above --fail-above ${failAbove}\n`);
+      for (const r of bad) stderrLine(`regression: ${r.trace} ${r.metric} is ${r.worse_pct!.toFixed(1)}% worse in B (${r.a} -> ${r.b}), above --fail-above ${failAbove}`);
       process.exitCode = 1;
     }
     return { ...report, regressions: bad };

@@ -2,6 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { DmaCommand } from '../cli/base-command.js';
+import { stderrLine } from '../cli/terminal-text.js';
 import { prose } from '../cli/prose.js';
 import { CORES, parseJobs } from '../cli/jobs.js';
 import { Progress } from '../cli/progress.js';
@@ -29,7 +30,7 @@ Given traces (.csv) and/or saved results (.json from replay -o), it plots those 
     output: Flags.string({ char: 'o', description: 'output directory', default: 'out/figures' }),
     profile: Flags.string({ char: 'p', description: 'cost profile', default: DEFAULT_PROFILE }),
     set: Flags.string({ description: 'override a profile parameter, key=value (repeatable)', multiple: true, multipleNonGreedy: true }),
-    jobs: Flags.string({ char: 'j', description: `sweep passes run at a time, on this thread and N-1 worker threads (this machine has ${CORES} cores)`, default: '1', helpValue: 'N' }),
+    jobs: Flags.string({ char: 'j', description: `sweep passes run at a time, on this thread and N-1 worker threads (at most one per core: this machine has ${CORES})`, default: '1', helpValue: 'N' }),
   };
 
   async run(): Promise<FiguresOutput> {
@@ -61,9 +62,9 @@ Given traces (.csv) and/or saved results (.json from replay -o), it plots those 
     } finally {
       progress.done();
     }
-    for (const p of out.problems) process.stderr.write(`${p}\n`);
-    if (out.problemSummary) process.stderr.write(`${out.problemSummary}\n`);
-    for (const f of out.failures) process.stderr.write(`error: ${f}\n`);
+    for (const p of out.problems) stderrLine(`${p}`);
+    if (out.problemSummary) stderrLine(`${out.problemSummary}`);
+    for (const f of out.failures) stderrLine(`error: ${f}`);
     if (out.failures.length > 0) process.exitCode = 1;
     if (!this.jsonEnabled()) {
       for (const f of out.figures) this.log(`${f.name}: ${f.files.join(', ')}`);

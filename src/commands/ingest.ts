@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { basename, join } from 'node:path';
 import { DmaCommand } from '../cli/base-command.js';
+import { stderrLine } from '../cli/terminal-text.js';
 import { prose } from '../cli/prose.js';
 import { ingestToCsv, parseDeviceMap, type IngestOptions, type IngestSummary, type TraceFormat } from '../ingest/ingest.js';
 import { Diagnostics, formatProblem } from '../trace/diagnostics.js';
@@ -85,7 +86,7 @@ Record a trace with: trace-cmd record -e iommu -e dma -- <workload>; trace-cmd r
     if (flags.devices) devices = parseDeviceMap(readSmallFile(flags.devices, 'device list'), flags.devices);
     let shown = 0;
     const diagnostics = new Diagnostics(flags.strict, 1000, (p) => {
-      if (shown++ < 20) process.stderr.write(formatProblem(p) + '\n');
+      if (shown++ < 20) stderrLine(formatProblem(p));
     });
     // Several inputs: create the output directory once, so a bad -o fails once, before any work.
     if (inputs.length > 1) await writing(flags.output!, () => makeDirs(flags.output!));
@@ -99,7 +100,7 @@ Record a trace with: trace-cmd record -e iommu -e dma -- <workload>; trace-cmd r
         summaries.push(await this.ingestOne(raw, target, toArrow, { format: flags.format as TraceFormat | 'auto', device: flags.device, cls: flags.class as 'net' | 'disk' | undefined, devices, guest: flags.guest, diagnostics }));
       } catch (e) {
         if (!(e instanceof InputError) || e instanceof StrictInputError || inputs.length === 1) throw e;
-        process.stderr.write(`error: ${e.message}\n`);
+        stderrLine(`error: ${e.message}`);
         failed = true;
       }
     }
@@ -119,7 +120,7 @@ Record a trace with: trace-cmd record -e iommu -e dma -- <workload>; trace-cmd r
       const rows = await writing(target, () => writeArrowTrace(target, reader.batches(), reader.devices, { makeParents: true }));
       progress.done();
       if (canonical) Object.assign(summary, { file: raw, format: 'canonical', lines: reader.rowsRead + 1, events: reader.rowsRead, rows, dmas: 0, maps: 0, unmaps: 0, skipped: {}, devices: reader.devices.names, unmatched_unmaps: 0, live_maps: 0, reordered: 0, notes: [] });
-      process.stderr.write(`${raw}: ${rows} rows -> ${target} (Arrow)\n`);
+      stderrLine(`${raw}: ${rows} rows -> ${target} (Arrow)`);
       return summary;
     }
     const chunks = ingestToCsv(raw, { ...options, onProgress: (b) => progress.update(b) }, summary);
@@ -144,14 +145,14 @@ Record a trace with: trace-cmd record -e iommu -e dma -- <workload>; trace-cmd r
     }
     progress.done();
     const skipped = Object.entries(summary.skipped).map(([k, v]) => `${v} ${k}`).join(', ') || 'none';
-    process.stderr.write(
+    stderrLine(
       [
         `${raw} (${summary.format}): ${summary.lines} lines, ${summary.events} DMA events -> ${summary.dmas} DMAs, ${summary.rows} rows (${summary.maps} map rows, one per segment; ${summary.unmaps} unmaps)${target ? ` in ${target}` : ''}`,
         `devices: ${summary.devices.join(', ') || 'none'}; skipped: ${skipped}`,
         `unmatched unmaps (maps before the trace began): ${summary.unmatched_unmaps}; DMAs live at the end: ${summary.live_maps}; events reordered beyond the window: ${summary.reordered}`,
         ...(options.diagnostics && options.diagnostics.total > 0 ? [options.diagnostics.summary()] : []),
         ...summary.notes.map((n) => `note: ${n}`),
-      ].join('\n') + '\n',
+      ].join('\n'),
     );
     return summary;
   }

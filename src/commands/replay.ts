@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { DmaCommand } from '../cli/base-command.js';
+import { stderrLine } from '../cli/terminal-text.js';
 import { prose } from '../cli/prose.js';
 import { Progress, fileSize } from '../cli/progress.js';
 import { writeOutput } from '../cli/output-file.js';
@@ -53,7 +54,7 @@ Profiles: ${listProfileIds().join(', ')} (see \`dmareplay profiles\`).`;
     set: Flags.string({ description: 'override a profile parameter, e.g. iotlb.entries=128 (repeatable; `dmareplay profiles xen-2008` lists keys)', multiple: true, multipleNonGreedy: true }),
     output: Flags.string({ char: 'o', description: 'also write results to this file: .json, .csv, or .arrow (flat rows with a task column, for merge)' }),
     shard: Flags.string({ description: 'replay only shard i of N of the traces (i/N, from 0); default: from Slurm or Kubernetes indexed-Job variables when set (docs/cluster.md)' }),
-    jobs: Flags.string({ char: 'j', description: `traces replayed at a time, on this thread and N-1 worker threads (this machine has ${CORES} cores); output is the same for any N`, default: '1', helpValue: 'N' }),
+    jobs: Flags.string({ char: 'j', description: `traces replayed at a time, on this thread and N-1 worker threads (at most one per core: this machine has ${CORES}); output is the same for any N`, default: '1', helpValue: 'N' }),
     strict: Flags.boolean({ description: 'stop with exit code 1 at the first rejected input line' }),
     format: Flags.string({ char: 'f', description: 'stdout format: text (one aligned table per trace), or the full results table as csv, json or markdown', options: [...TABLE_FORMATS], default: 'text' }),
   };
@@ -69,7 +70,7 @@ Profiles: ${listProfileIds().join(', ')} (see \`dmareplay profiles\`).`;
     const taskOf = new Map<string, number>();
     all.forEach((p, i) => taskOf.set(p, i));
     const paths = all.filter((_, i) => inShard(i, shard));
-    if (shard) process.stderr.write(`shard ${shard.index}/${shard.count} (${shard.source}): ${paths.length} of ${all.length} traces\n`);
+    if (shard) stderrLine(`shard ${shard.index}/${shard.count} (${shard.source}): ${paths.length} of ${all.length} traces`);
     const json = this.jsonEnabled();
     let shown = 0;
     const diagnostics = new Diagnostics(flags.strict, 1000, (p) => {
@@ -119,8 +120,3 @@ Profiles: ${listProfileIds().join(', ')} (see \`dmareplay profiles\`).`;
   }
 }
 
-
-/** Diagnostics go to stderr even with --json (oclif silences logToStderr then): stdout stays JSON. */
-function stderrLine(text: string): void {
-  process.stderr.write(text + '\n');
-}

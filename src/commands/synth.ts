@@ -1,5 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { DmaCommand } from '../cli/base-command.js';
+import { stderrLine } from '../cli/terminal-text.js';
 import { prose } from '../cli/prose.js';
 import { commitOutput, openOutput } from '../cli/output-file.js';
 import { WORKLOADS, WORKLOAD_IDS, getWorkload, writeSynth, type SynthSummary } from '../synth/index.js';
@@ -53,7 +54,7 @@ ${knobHelp}`;
       } finally {
         await out.abort();
       }
-      process.stderr.write(`wrote ${flags.output}: ${summary.events} events (${summary.dmas} DMAs), ${(summary.duration_ns / 1e6).toFixed(3)} ms, devices ${summary.devices.join(', ')}\n`);
+      stderrLine(`wrote ${flags.output}: ${summary.events} events (${summary.dmas} DMAs), ${(summary.duration_ns / 1e6).toFixed(3)} ms, devices ${summary.devices.join(', ')}`);
     } else {
       summary = await writeSynth(process.stdout, args.workload, options);
     }

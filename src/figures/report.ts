@@ -3,7 +3,6 @@
  * every figure, a caption under each saying what it shows, and the main tables. Deterministic:
  * no timestamps, so the same inputs give the same bytes.
  */
-import * as aq from 'arquero';
 import type { RunResult } from '../types/result.js';
 import { workloadOf } from './paper.js';
 
@@ -21,16 +20,26 @@ export interface ReportInput {
   results: readonly RunResult[];
 }
 
+/** Text from input (file names, strategy and profile ids) as HTML text or attribute value. */
 function esc(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 
-/** A strategies x workloads table of one value, as HTML. */
+/**
+ * A strategies x workloads table of one value, as HTML. Built here rather than by arquero's
+ * toHTML, which writes column names (workloads: file names, from input) unescaped: every text
+ * from input goes through esc().
+ */
 function pivotHtml(results: readonly RunResult[], value: (r: RunResult) => number | null, digits: number, suffix = ''): string {
-  const rows = results.map((r) => ({ strategy: r.strategy, workload: workloadOf(r.trace), v: value(r) }));
-  const t = aq.from(rows).groupby('strategy').pivot('workload', { v: (d: any) => aq.op.any(d.v) });
-  const fmt = (v: unknown) => (typeof v === 'number' ? v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) + suffix : v === null || v === undefined ? '–' : esc(String(v)));
-  return t.toHTML({ format: Object.fromEntries(t.columnNames().map((c) => [c, fmt])) });
+  const strategies = [...new Set(results.map((r) => r.strategy))];
+  const workloads = [...new Set(results.map((r) => workloadOf(r.trace)))];
+  const cell = new Map(results.map((r) => [`${r.strategy}\0${workloadOf(r.trace)}`, value(r)]));
+  const fmt = (v: number | null | undefined) => (typeof v === 'number' ? v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) + suffix : '–');
+  const th = (text: string, align: string) => `<th style="text-align: ${align};">${esc(text)}</th>`;
+  const td = (text: string, align: string) => `<td style="text-align: ${align};">${text}</td>`;
+  const head = `<tr>${th('strategy', 'left')}${workloads.map((w) => th(w, 'right')).join('')}</tr>`;
+  const body = strategies.map((s) => `<tr>${td(esc(s), 'left')}${workloads.map((w) => td(esc(fmt(cell.get(`${s}\0${w}`))), 'right')).join('')}</tr>`).join('');
+  return `<table><thead>${head}</thead><tbody>${body}</tbody></table>`;
 }
 
 export function buildReport(input: ReportInput): string {

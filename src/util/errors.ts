@@ -36,3 +36,9 @@ function leadingFile(message: string): string | null {
   const m = /^(.+?)(?::(?:row )?\d+)?: /.exec(message);
   return m ? m[1] : null;
 }
+
+/** The library's answer to `replay('t.csv')`: a string where a list of paths belongs would be
+ * read as a list of one-letter paths. */
+export function notAnArray(fn: string, given: string): UsageError {
+  return new UsageError(`${fn}(paths): expected an array of trace paths, got the string '${given}' (write ${fn}(['${given}']))`);
+}

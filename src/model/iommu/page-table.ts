@@ -15,10 +15,19 @@
  * are never freed, so a cached leaf table stays the one the tree links to until a superpage leaf
  * is written over it; any superpage map empties the cache.
  *
+ * Identity regions (`mapIdentity`, direct-map's set-up of guest RAM) are built lazily: the
+ * region's tables exist from the start as far as every count goes (leaves, tables, PTE writes),
+ * but a table is only filled in when a walk, map or unmap first passes through it, so memory and
+ * time follow the pages a trace touches, not the RAM a guest has. Every result is the one the
+ * full layout gives (identity-region.ts has its arithmetic).
+ *
  * Encoding, in one Float64Array of 512-entry tables (table 0 is unused so 0 means empty):
- * an interior entry holds a child table index (> 0); a leaf holds -(hostPage * 4 + perms),
- * perms in 1..3 (R = 1, W = 2), so every present leaf is negative.
+ * an interior entry holds a child table index (> 0), or LAZY for a region table not built yet;
+ * a leaf holds -(hostPage * 4 + perms), perms in 1..3 (R = 1, W = 2), so every present leaf is
+ * negative.
  */
+import { ENTRY_PAGES, IdentityRegion } from './identity-region.js';
+
 const ENTRIES = 512;
 export const LEVELS = 4;
 /** Pages of a 4-level table's 48-bit address space: 2^36. */
@@ -53,6 +62,9 @@ function indexAt(page: number, level: number): number {
 /** Entries of the leaf-table cache (a power of two). */
 const LEAF_CACHE = 256;
 
+/** An interior entry of an identity region whose table is not built yet (never a table index). */
+const LAZY = Number.MAX_SAFE_INTEGER;
+
 export class PageTables {
   private tables = new Float64Array(ENTRIES * 64);
   /** Leaf-table cache, indexed by hash of (domain, 2 MiB block): domain (-1 = empty), block,
@@ -62,7 +74,9 @@ export class PageTables {
   private readonly cacheTable = new Int32Array(LEAF_CACHE);
   private tableCount = 1; // table 0 reserved
   private roots = new Int32Array(16);
-  /** Leaves present (of any size). */
+  /** The identity region of each domain that has one (see mapIdentity). */
+  private readonly regions: (IdentityRegion | undefined)[] = [];
+  /** Leaves present (of any size), those of identity regions included. */
   leaves = 0;
   /** Tables allocated by the last map (0..4, the root included). */
   lastTablesAllocated = 0;
@@ -101,7 +115,8 @@ export class PageTables {
     for (let l = LEVELS - 1; l > level; l--) {
       const slot = table * ENTRIES + indexAt(page, l);
       let next = this.tables[slot];
-      if (next <= 0) {
+      if (next === LAZY) next = this.build(domain, slot, l, page);
+      else if (next <= 0) {
         // Empty (or a superpage leaf being split, which this model does not do: replace it).
         if (next < 0) this.leaves--;
         next = this.newTable();
@@ -114,7 +129,7 @@ export class PageTables {
     if (level === 0) this.cacheLeafTable(domain, page, table);
     const slot = table * ENTRIES + indexAt(page, level);
     const old = this.tables[slot];
-    if (old > 0) this.leaves -= this.leavesBelow(old); // a table replaced by a superpage leaf
+    if (old > 0) this.leaves -= this.leavesBelow(domain, old, level, page); // a table replaced by a superpage leaf
     if (old >= 0) this.leaves++;
     this.tables[slot] = encodeLeaf(hostPage, perms);
     this.lastTablesAllocated = allocated;
@@ -145,7 +160,7 @@ export class PageTables {
         this.leaves--;
         return 1;
       }
-      table = e;
+      table = e === LAZY ? this.build(domain, slot, l, page) : e;
     }
     return 0;
   }
@@ -168,27 +183,69 @@ export class PageTables {
     }
     for (let l = LEVELS - 1; l >= 0; l--) {
       if (l === 0) this.cacheLeafTable(domain, page, table);
-      const e = this.tables[table * ENTRIES + indexAt(page, l)];
+      const slot = table * ENTRIES + indexAt(page, l);
+      const e = this.tables[slot];
       this.lastWalkRefs++;
       if (e === 0) return 0;
       if (e < 0) {
         this.lastWalkLevel = l;
         return e;
       }
-      table = e;
+      table = e === LAZY ? this.build(domain, slot, l, page) : e;
     }
     return 0;
   }
 
-  /** Leaves reachable from a table (the table itself is left allocated, as Linux leaves it). */
-  private leavesBelow(table: number): number {
+  /**
+   * Leaves reachable from the table (or LAZY region table) `entry` that a level-`level` entry
+   * covering `page` points to (the table itself is left allocated, as Linux leaves it).
+   */
+  private leavesBelow(domain: number, entry: number, level: number, page: number): number {
+    const base = Math.floor(page / ENTRY_PAGES[level]) * ENTRY_PAGES[level];
+    if (entry === LAZY) return this.regions[domain]!.leavesIn(base, base + ENTRY_PAGES[level]);
     let n = 0;
-    for (let k = table * ENTRIES; k < (table + 1) * ENTRIES; k++) {
-      const e = this.tables[k];
+    for (let k = 0; k < ENTRIES; k++) {
+      const e = this.tables[entry * ENTRIES + k];
       if (e < 0) n++;
-      else if (e > 0) n += this.leavesBelow(e);
+      else if (e > 0) n += this.leavesBelow(domain, e, level - 1, base + k * ENTRY_PAGES[level - 1]);
     }
     return n;
+  }
+
+  /**
+   * Maps pages [0, pages) of a domain with no tables yet to host pages hostBase + page, as
+   * map() calls of `level` leaves (then smaller ones for the tail) would, but builds only the
+   * root now: the other tables when first reached. Counts (leaves) are the full layout's at once.
+   * @returns the layout (its PTE writes and tables, for the caller's counters), or null when the
+   * domain already has tables (then map page by page).
+   */
+  mapIdentity(domain: number, pages: number, hostBase: number, perms: number, level: number): IdentityRegion | null {
+    if (this.root(domain) >= 0) return null;
+    const region = new IdentityRegion(Math.min(pages, MAX_IOVA_PAGES), hostBase, perms, level);
+    if (region.tables === 0) return region;
+    this.regions[domain] = region;
+    this.fill(this.newRoot(domain), LEVELS - 1, 0, region);
+    this.leaves += region.leaves;
+    this.cacheDomain.fill(-1);
+    return region;
+  }
+
+  /** Builds the region table a LAZY entry (at `slot`, level `level`, covering `page`) stands for. */
+  private build(domain: number, slot: number, level: number, page: number): number {
+    const child = this.newTable();
+    this.fill(child, level - 1, Math.floor(page / ENTRY_PAGES[level]) * ENTRY_PAGES[level], this.regions[domain]!);
+    this.tables[slot] = child;
+    return child;
+  }
+
+  /** Writes a region table's entries: its leaves, LAZY for the tables below it, empty past the region. */
+  private fill(table: number, level: number, base: number, region: IdentityRegion): void {
+    for (let k = 0; k < ENTRIES; k++) {
+      const first = base + k * ENTRY_PAGES[level];
+      const leafLevel = region.leafLevelAt(first);
+      if (leafLevel < 0) break; // the region is a prefix: nothing further is in it
+      this.tables[table * ENTRIES + k] = leafLevel === level ? encodeLeaf(region.hostBase + first, region.perms) : LAZY;
+    }
   }
 
   /** The cached leaf table holding `page` (below MAX_IOVA_PAGES) of `domain`, or 0. */
