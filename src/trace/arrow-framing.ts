@@ -7,23 +7,30 @@
  * Format (Arrow columnar spec, "Encapsulated message format"): each message is a 0xFFFFFFFF
  * continuation word (absent before Arrow 0.15), an int32 metadata length, that many bytes of a
  * flatbuffer `Message` (whose field 3, `bodyLength`, is an int64), then the body. A length of 0
- * ends the stream. (An Arrow IPC *file* instead ends with its magic bytes, after a footer.)
+ * ends the stream. (An Arrow IPC *file* instead ends with its magic bytes, after a footer.) Each
+ * message's metadata is checked as it completes, before the reader sees it (`damaged`).
  */
 
 /** Metadata longer than this is not followed (a writer's is a few hundred bytes): the stream is
  * then left to the reader to reject. */
 const MAX_METADATA = 16 << 20;
 
+import { fileProblem, metadataProblem } from './arrow-metadata-check.js';
+
 const FILE_MAGIC = Buffer.from('ARROW1');
 
 export class ArrowFraming {
   /** The end-of-stream marker was seen. */
   ended = false;
-  /** An Arrow IPC *file* (ARROW1 ... footer ... ARROW1): complete when it ends with its magic. */
+  /** An Arrow IPC *file* (ARROW1 ... footer ... ARROW1): kept whole (apache-arrow's file reader
+   * does so too), complete when it ends with its footer and magic, checked then. */
   fileFormat = false;
-  private tail = Buffer.alloc(0);
+  private file: Buffer[] = [];
+  private fileChecked = false;
   /** The bytes stopped making sense as messages (the reader says why). */
   lost = false;
+  /** Why a message's metadata is not safe to decode (arrow-metadata-check.ts), or null. */
+  damaged: string | null = null;
   /** Bytes seen. */
   bytes = 0;
   private state: 'prefix' | 'metadata' | 'body' = 'prefix';
@@ -35,7 +42,7 @@ export class ArrowFraming {
 
   /** Whether the bytes so far are a whole stream (or file). */
   get complete(): boolean {
-    return this.fileFormat ? this.tail.length === FILE_MAGIC.length && this.tail.equals(FILE_MAGIC) && this.bytes > 2 * FILE_MAGIC.length : this.ended;
+    return this.fileFormat ? this.fileChecked : this.ended;
   }
 
   /** Follows one more chunk of the stream. */
@@ -44,7 +51,16 @@ export class ArrowFraming {
     if (this.bytes === 0 && b.length >= FILE_MAGIC.length && b.subarray(0, FILE_MAGIC.length).equals(FILE_MAGIC)) this.fileFormat = true;
     this.bytes += b.length;
     if (this.fileFormat) {
-      this.tail = Buffer.concat([this.tail, b.subarray(Math.max(0, b.length - FILE_MAGIC.length))]).subarray(-FILE_MAGIC.length);
+      this.file.push(b);
+      this.fileChecked = false;
+      // Complete once it ends with the magic after its footer: checked before the reader sees it.
+      const tail = b.length >= FILE_MAGIC.length ? b.subarray(-FILE_MAGIC.length) : Buffer.concat(this.file).subarray(-FILE_MAGIC.length);
+      if (this.bytes > 18 && tail.equals(FILE_MAGIC)) {
+        const whole = Buffer.concat(this.file);
+        this.file = [whole];
+        this.damaged = fileProblem(whole);
+        this.fileChecked = this.damaged === null;
+      }
       return;
     }
     while (b.length > 0 && !this.ended && !this.lost) {
@@ -83,7 +99,8 @@ export class ArrowFraming {
 
   private metadata(meta: Buffer): void {
     const body = bodyLength(meta);
-    if (body === null) this.lost = true;
+    if (body !== null) this.damaged = metadataProblem(meta, body);
+    if (body === null || this.damaged !== null) this.lost = true;
     else if (body === 0) this.next('prefix', 4);
     else this.next('body', body);
   }

@@ -137,7 +137,7 @@ export async function* readArrowTrace(path: string, devices: DeviceTable, diagno
   diagnostics.countInRows(path);
   const framing = new ArrowFraming();
   // Large reads: the default 64 KiB chunks cost more in syscalls and re-joining than the decode.
-  const bytes = followed(createReadStream(path, { highWaterMark: 1 << 22 }), framing);
+  const bytes = followed(path, createReadStream(path, { highWaterMark: 1 << 22 }), framing);
   const broken = (e: unknown) => (e instanceof InputError ? e : new InputError(`${path}: not an Arrow IPC stream (${readError(path, e).message.replace(`${path}: `, '')})`));
   let reader;
   try {
@@ -176,10 +176,12 @@ export async function* readArrowTrace(path: string, devices: DeviceTable, diagno
   if (!framing.complete) throw new InputError(`${path}: truncated Arrow stream (no end-of-stream marker: the writer did not finish)`);
 }
 
-/** The chunks of `source`, each shown to `framing` on the way. */
-async function* followed(source: AsyncIterable<Buffer>, framing: ArrowFraming): AsyncGenerator<Buffer> {
+/** The chunks of `source`, each shown to `framing` on the way; a chunk that completes a message
+ * whose metadata is unsafe to decode is not handed on: the read ends there, with why. */
+async function* followed(path: string, source: AsyncIterable<Buffer>, framing: ArrowFraming): AsyncGenerator<Buffer> {
   for await (const chunk of source) {
     framing.feed(chunk);
+    if (framing.damaged !== null) throw new InputError(`${path}: damaged Arrow stream (${framing.damaged})`);
     yield chunk;
   }
 }
