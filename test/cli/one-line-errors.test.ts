@@ -4,7 +4,7 @@
  * message kept. Each case once printed a stack, a raw exception or `{"error": {}}`, or hung.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { createWriteStream, openSync, closeSync, readFileSync, symlinkSync } from 'node:fs';
+import { createWriteStream, mkdirSync, openSync, closeSync, readFileSync, symlinkSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -73,6 +73,14 @@ describe('gzip input that ingest cannot read', () => {
 });
 
 describe('outputs that fail while written', () => {
+  it('given an Arrow output that is a directory, then one line naming it, exit 1 (it was an unhandled rejection)', async () => {
+    const d = join(dir, 'is-a-dir.arrow');
+    mkdirSync(d);
+    const r = await run(['ingest', csv, '-o', d]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.split('\n').filter((l) => l.startsWith('error'))).toEqual([`error: ${d}: cannot write (it is a directory)`]);
+  });
+
   it('given an Arrow output that is a link to /dev/full, then one line naming it, exit 1', async () => {
     const full = join(dir, 'full.arrow');
     symlinkSync('/dev/full', full);
