@@ -45,6 +45,8 @@ export class LinuxDmaApi {
   private readonly reachable: ReachablePages;
   /** The segments of the DMA being mapped or unmapped (read by the caller after unmapPages). */
   readonly sg = new SgList();
+  /** Page-table pages the last unmapPages freed (its invalidation must then clear IH). */
+  lastTablesFreed = 0;
 
   constructor(
     private readonly c: Float64Array,
@@ -127,7 +129,8 @@ export class LinuxDmaApi {
     chargeUnmap(c, this.driver, b.len[i], iova < 0);
     if (iova < 0) return -1;
     const pages = sg.totalPages;
-    for (let p = 0; p < pages; p++) this.iommu.unmapPage(domain, iova + p);
+    // One iommu_unmap of the DMA's whole IOVA range (it frees page-table pages it covers whole).
+    this.lastTablesFreed = this.iommu.unmapRange(domain, iova, pages);
     if (!reachableUntilFlush) this.releaseReachable(b.guest[i], sg.gpn, 0, pages);
     return iova;
   }

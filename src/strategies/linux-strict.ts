@@ -39,7 +39,7 @@ class LinuxStrictRun implements StrategyRun {
         const iova = api.unmapPages(b, i);
         if (iova < 0) continue;
         const pages = api.sg.totalPages;
-        api.iommu.invalidateRange(b.device[i], iova, pages);
+        api.iommu.invalidateRange(b.device[i], iova, pages, api.lastTablesFreed > 0);
         api.iommu.waitForInvalidations();
         api.freeIova(b.device[i], iova, pages);
       } else api.access(b, i);

@@ -4,16 +4,20 @@
  *
  * Models: table allocation on first use, leaf writes and clears, a walk that reads one entry
  * per level (so a 4 KiB translation costs 4 memory references, a 2 MiB one 3, a 1 GiB one 2),
- * the 48-bit input address width of 4-level tables (pages at or above 2^36 fault).
- * Does not model: freeing empty tables (Linux also keeps them until the range is torn down),
- * paging-structure caches, the root/context tables (one lookup per domain, not per DMA).
+ * the 48-bit input address width of 4-level tables (pages at or above 2^36 fault), and freeing
+ * tables as Linux's VT-d driver does (dma_pte_clear_level, drivers/iommu/intel/iommu.c): an
+ * unmap of a range frees every table whose whole span lies inside it (one write clears its
+ * parent entry), while a table that merely becomes empty is kept (`unmapRange`); a single-page
+ * clear (`unmap`) never frees anything.
+ * Does not model: paging-structure caches (walk-cache.ts), the root/context tables (one lookup
+ * per domain, not per DMA).
  * Cost charged: none here; the IOMMU facade turns the writes it reports into cycles.
  *
  * Speed: a small direct-mapped cache remembers the leaf table (level 0) of recently used 2 MiB
  * blocks, so most maps, unmaps and walks read one entry instead of four. It changes no result: a
- * walk that finds its leaf table there still counts the four references the IOMMU makes. Tables
- * are never freed, so a cached leaf table stays the one the tree links to until a superpage leaf
- * is written over it; any superpage map empties the cache.
+ * walk that finds its leaf table there still counts the four references the IOMMU makes. A
+ * cached leaf table stays the one the tree links to until a superpage leaf is written over it or
+ * tables are freed; either empties the cache.
  *
  * Encoding, in one Float64Array of 512-entry tables (table 0 is unused so 0 means empty):
  * an interior entry holds a child table index (> 0); a leaf holds -(hostPage * 4 + perms),
@@ -28,6 +32,8 @@ export const MAX_IOVA_PAGES = 2 ** 36;
 export const PageSize = { small: 0, large: 1, huge: 2 } as const;
 /** 4 KiB pages per leaf of each level. */
 export const PAGES_PER_LEAF = [1, 512, 512 * 512] as const;
+/** 4 KiB pages one entry of a table at each level spans (level 0: a PTE .. level 3: a PML4E). */
+const ENTRY_SPAN = [1, 512, 512 * 512, 512 * 512 * 512] as const;
 
 export function encodeLeaf(hostPage: number, perms: number): number {
   return -(hostPage * 4 + perms);
@@ -61,11 +67,17 @@ export class PageTables {
   private readonly cacheBlock = new Int32Array(LEAF_CACHE);
   private readonly cacheTable = new Int32Array(LEAF_CACHE);
   private tableCount = 1; // table 0 reserved
+  /** Freed tables (zeroed), reused before new ones are cut. */
+  private freeTables: number[] = [];
   private roots = new Int32Array(16);
   /** Leaves present (of any size). */
   leaves = 0;
+  /** Tables allocated and not freed, all domains (the roots included). */
+  liveTables = 0;
   /** Tables allocated by the last map (0..4, the root included). */
   lastTablesAllocated = 0;
+  /** Tables freed by the last unmapRange. */
+  lastTablesFreed = 0;
   /** Memory references made by the last walk. */
   lastWalkRefs = 0;
   /** Level of the leaf found by the last walk. */
@@ -151,6 +163,59 @@ export class PageTables {
   }
 
   /**
+   * Unmaps the pages [first, first + pages) of `domain` as Linux's dma_pte_clear_level does: an
+   * entry whose whole span lies in the range is cleared with one write (a table below it is freed
+   * with every table under it); a table only partly in the range is entered and its entries in
+   * the range cleared one write each; a superpage leaf partly in the range is cleared whole
+   * (Linux rounds such an unmap up to the superpage).
+   * @returns PTE writes made. Sets lastTablesFreed.
+   */
+  unmapRange(domain: number, first: number, pages: number): number {
+    this.lastTablesFreed = 0;
+    const root = this.root(domain);
+    if (root < 0 || pages <= 0 || first >= MAX_IOVA_PAGES) return 0;
+    const last = Math.min(first + pages, MAX_IOVA_PAGES) - 1;
+    const writes = this.clearLevel(root, LEVELS - 1, 0, first, last);
+    if (this.lastTablesFreed > 0) this.cacheDomain.fill(-1);
+    return writes;
+  }
+
+  /** clearLevel over the entries of `table` (at `level`, spanning pages from `base`) in [first, last]. */
+  private clearLevel(table: number, level: number, base: number, first: number, last: number): number {
+    const span = ENTRY_SPAN[level];
+    const lo = Math.max(0, Math.floor((first - base) / span));
+    const hi = Math.min(ENTRIES - 1, Math.floor((last - base) / span));
+    let writes = 0;
+    for (let k = lo; k <= hi; k++) {
+      const slot = table * ENTRIES + k;
+      const e = this.tables[slot];
+      if (e === 0) continue;
+      const entryBase = base + k * span;
+      const whole = first <= entryBase && last >= entryBase + span - 1;
+      if (e < 0) {
+        this.leaves--;
+        this.tables[slot] = 0;
+        writes++;
+      } else if (whole) {
+        this.leaves -= this.leavesBelow(e);
+        this.freeSubtree(e);
+        this.tables[slot] = 0;
+        writes++;
+      } else writes += this.clearLevel(e, level - 1, entryBase, first, last);
+    }
+    return writes;
+  }
+
+  /** Frees `table` and every table below it. */
+  private freeSubtree(table: number): void {
+    for (let k = table * ENTRIES; k < (table + 1) * ENTRIES; k++) if (this.tables[k] > 0) this.freeSubtree(this.tables[k]);
+    this.tables.fill(0, table * ENTRIES, (table + 1) * ENTRIES);
+    this.freeTables.push(table);
+    this.liveTables--;
+    this.lastTablesFreed++;
+  }
+
+  /**
    * Walks the tables for `page`: one memory reference per level read.
    * @returns the leaf (negative) or 0 when not present. Sets lastWalkRefs and lastWalkLevel.
    */
@@ -229,6 +294,8 @@ export class PageTables {
   }
 
   private newTable(): number {
+    this.liveTables++;
+    if (this.freeTables.length > 0) return this.freeTables.pop()!;
     if ((this.tableCount + 1) * ENTRIES > this.tables.length) {
       const t = new Float64Array(this.tables.length * 2);
       t.set(this.tables);
