@@ -22,6 +22,8 @@ export const C = {
   unmaps: counter('unmaps', 'DMAs', 'unmap requests replayed'),
   deviceAccesses: counter('device_accesses', 'accesses', 'buffer accesses issued by devices (one per buffer access, explicit or implicit; one per segment of a scatter-gather DMA)'),
   pageAccesses: counter('page_accesses', 'pages', 'page-sized pieces of device accesses (each needs a translation when an IOMMU is used)'),
+  ringAccesses: counter('ring_accesses', 'accesses', 'descriptor (or queue entry) reads and write-backs the device made in its rings, one per DMA posted and one per DMA completed'),
+  bytesAccessed: counter('bytes_accessed', 'bytes', 'bytes of data the device moved to or from buffers (accesses not blocked; the per-page metrics divide by this / 4 KiB)'),
   hypercalls: counter('hypercalls', 'calls', 'guest -> VMM calls'),
   validations: counter('validations', 'pages', 'VMM ownership checks of guest pages'),
   refcountUpdates: counter('refcount_updates', 'updates', 'page reference-count updates (pins, unpins, guest-side mapping refcounts)'),

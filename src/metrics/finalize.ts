@@ -3,7 +3,7 @@
  * figures, rates, and time averages. Stats are derived here and nowhere else.
  */
 import { C, CATEGORIES, COUNTER_SPECS } from './counters.js';
-import type { RunResult } from '../types/result.js';
+import type { PerPage, RunResult } from '../types/result.js';
 import type { StrategyDefinition } from '../types/strategy.js';
 
 export interface TraceFacts {
@@ -100,6 +100,24 @@ export function finalizeRun(def: StrategyDefinition, c: Float64Array, facts: Tra
     },
     setup: { cycles: c[C.setupCycles], pt_updates: c[C.setupPtUpdates] },
     live_at_end: facts.liveAtEnd,
+    per_page: perPage(c),
     counters,
+  };
+}
+
+/** IOMMU work per 4 KiB of data moved; null when no data moved. */
+function perPage(c: Float64Array): PerPage | null {
+  const pages = c[C.bytesAccessed] / 4096;
+  if (pages === 0) return null;
+  const per = (x: number) => round(x / pages);
+  return {
+    pages_moved: round(pages, 3),
+    iotlb_lookups: per(c[C.iotlbHits] + c[C.iotlbMisses]),
+    iotlb_misses: per(c[C.iotlbMisses]),
+    walk_misses: { pde: per(c[C.walkCacheMissesPde]), pdpte: per(c[C.walkCacheMissesPdpte]), pml4e: per(c[C.walkCacheMissesPml4e]) },
+    walk_hits: { pde: per(c[C.walkCacheHitsPde]), pdpte: per(c[C.walkCacheHitsPdpte]), pml4e: per(c[C.walkCacheHitsPml4e]) },
+    iommu_reads: per(c[C.walkRefs]),
+    invalidations: per(c[C.iotlbInvalidations]),
+    pt_pages_freed: per(c[C.ptTablesFreed]),
   };
 }

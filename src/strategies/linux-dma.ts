@@ -28,6 +28,7 @@ import { permForDir, type EventBatch } from '../types/event.js';
 import type { AttackProbe, StrategyContext } from '../types/strategy.js';
 import { TripleKeyMap, hiOf } from '../util/triple-key-map.js';
 import { ReachablePages } from './reachable-pages.js';
+import { RingTraffic } from './ring-traffic.js';
 import { chargeMap, chargeUnmap, refuseMap, driverCosts, growFloat64, iovaOfAccess, type DriverCosts } from './common.js';
 
 export class LinuxDmaApi {
@@ -43,6 +44,7 @@ export class LinuxDmaApi {
   /** Per in-flight DMA: first IOVA page (-1 when refused). */
   slotIova = new Float64Array(0);
   private readonly reachable: ReachablePages;
+  private readonly rings: RingTraffic;
   /** The segments of the DMA being mapped or unmapped (read by the caller after unmapPages). */
   readonly sg = new SgList();
   /** Page-table pages the last unmapPages freed (its invalidation must then clear IH). */
@@ -61,6 +63,7 @@ export class LinuxDmaApi {
     this.vmm = new Vmm(c, ctx.params);
     this.iommu = new Iommu(c, ctx.params);
     this.reachable = new ReachablePages(c);
+    this.rings = new RingTraffic(c, ctx.params, this.iommu, this.vmm, 'device-domain');
   }
 
   /** Grows per-slot state to the tracker's slot capacity; call once per batch. */
@@ -108,6 +111,7 @@ export class LinuxDmaApi {
     }
     c[C.pagesMappedNew] += pages;
     this.slotIova[slot] = iova;
+    this.rings.posted(b, i);
   }
 
   /**
@@ -126,6 +130,7 @@ export class LinuxDmaApi {
       if (iova < 0) sgRefused(c, sg);
       else sgThroughIova(this.iommu, c, domain, iova, sg, permForDir(b.dir[i]));
     }
+    if (iova >= 0) this.rings.completed(b, i);
     chargeUnmap(c, this.driver, b.len[i], iova < 0);
     if (iova < 0) return -1;
     const pages = sg.totalPages;
