@@ -63,8 +63,11 @@ export const PARAMS: readonly ParamSpec[] = [
   { key: 'iova.cached_max_pages', unit: 'pages', kind: 'model', integer: true, min: 1, powerOfTwo: true, doc: 'linux-*: largest range size (pages) the IOVA caches hold; smaller sizes are rounded up to a power of two' },
   { key: 'persistent.capacity', unit: 'pages', kind: 'strategy', integer: true, min: 0, doc: 'persistent: most pages kept mapped (LRU eviction past it); 0 = unbounded' },
   { key: 'direct-map.page_kib', unit: 'KiB', kind: 'strategy', integer: true, min: 4, doc: 'direct-map: IOMMU page size used to map guest memory: 4, 2048 (2 MiB) or 1048576 (1 GiB)' },
-  { key: 'linux.fq_size', unit: 'entries', kind: 'strategy', integer: true, min: 1, doc: 'linux-lazy: unmaps queued before a forced IOTLB flush' },
-  { key: 'linux.fq_timeout_ns', unit: 'ns', kind: 'strategy', integer: true, min: 1, doc: 'linux-lazy: trace time after the first queued unmap at which the flush timer fires' },
+  { key: 'linux.fq_size', unit: 'entries', kind: 'strategy', integer: true, min: 1, doc: 'linux-lazy: unmapped ranges one flush queue holds; queuing on a full queue flushes the domain first' },
+  { key: 'linux.fq_per_cpu', unit: 'flag', kind: 'strategy', integer: true, min: 0, flag: true, doc: 'linux-lazy: one flush queue per CPU (1) or one for all CPUs (0)' },
+  { key: 'linux.fq_timeout_ms', unit: 'ms', kind: 'strategy', integer: true, min: 1, doc: 'linux-lazy: flush timer timeout, turned into whole jiffies as msecs_to_jiffies does (rounding up) at linux.hz' },
+  { key: 'linux.timer_latency_ns', unit: 'ns', kind: 'model', integer: true, min: 0, doc: 'delay from a kernel timer\'s expiry tick to its handler running (softirq latency): the flush timer fires this much after its jiffy' },
+  { key: 'linux.hz', unit: 'Hz', kind: 'model', integer: true, min: 1, doc: 'the kernel\'s timer tick (CONFIG_HZ): the flush timer fires at a jiffy boundary' },
   { key: 'hypercall.batch', unit: 'DMAs', kind: 'strategy', integer: true, min: 1, doc: 'single-use, shared, persistent, software: most DMAs posted together (same device and unit, or same timestamp) whose VMM work one hypercall carries; 1 = no batching' },
 ];
 
@@ -78,6 +81,7 @@ export const PARAM_KEYS: readonly string[] = PARAMS.map((p) => p.key);
 /** Keys that were renamed, with what they are now (an old key is an error that says so). */
 export const RENAMED_KEYS: Readonly<Record<string, string>> = {
   'software.batch': 'hypercall.batch (it applies to every strategy that makes hypercalls)',
+  'linux.fq_timeout_ns': 'linux.fq_timeout_ms (in whole milliseconds, rounded up to jiffies at linux.hz, as Linux does)',
 };
 
 export function paramSpec(key: string): ParamSpec | undefined {

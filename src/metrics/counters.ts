@@ -56,6 +56,7 @@ export const C = {
   pagesMappedNew: counter('pages_mapped_new', 'pages', 'pages that needed a new (or upgraded) IOMMU mapping at map time'),
   iovaAllocs: counter('iova_allocs', 'ranges', 'IOVA ranges allocated'),
   iovaFrees: counter('iova_frees', 'ranges', 'IOVA ranges freed'),
+  iovaDistinct: counter('iova_distinct', 'ranges', 'linux-lazy: distinct IOVA ranges (first pages) handed out over the trace'),
   iovaSlowAllocs: counter('iova_slow_allocs', 'ranges', 'IOVA allocations that missed the per-CPU caches'),
   iovaSlowFrees: counter('iova_slow_frees', 'ranges', 'IOVA frees that overflowed the caches back to the rbtree'),
   flushQueueFlushes: counter('fq_flushes', 'flushes', 'linux-lazy: flush-queue flushes (queue full or timer)'),

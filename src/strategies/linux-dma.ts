@@ -49,6 +49,9 @@ export class LinuxDmaApi {
   readonly sg = new SgList();
   /** Page-table pages the last unmapPages freed (its invalidation must then clear IH). */
   lastTablesFreed = 0;
+  /** Count distinct IOVA ranges handed out (`iova_distinct`), per domain. */
+  countDistinctIovas = false;
+  private readonly seenIovas = new TripleKeyMap(64);
 
   constructor(
     private readonly c: Float64Array,
@@ -98,7 +101,11 @@ export class LinuxDmaApi {
       }
     }
     const alloc = this.allocator(domain);
-    const iova = alloc.alloc(pages);
+    const iova = alloc.alloc(pages, b.cpu[i]);
+    if (this.countDistinctIovas && this.seenIovas.get(domain, hiOf(iova), iova >>> 0) < 0) {
+      this.seenIovas.set(domain, hiOf(iova), iova >>> 0, 1);
+      c[C.iovaDistinct]++;
+    }
     c[C.iovaAllocs]++;
     if (alloc.lastAllocSlow) {
       c[C.iovaSlowAllocs]++;
@@ -145,13 +152,13 @@ export class LinuxDmaApi {
     for (let p = 0; p < pages; p++) this.reachable.note(guest, gpn[from + p], -1);
   }
 
-  /** Returns an IOVA range to its device's allocator: the cache push, or the rbtree erase when
+  /** Returns an IOVA range to its device's allocator, on `cpu`: the cache push, or the rbtree erase when
    * the range does not go to the caches (as alloc charges one path or the other), plus one erase
    * per range of a magazine pushed back to the tree. */
-  freeIova(domain: number, iova: number, pages: number): void {
+  freeIova(domain: number, iova: number, pages: number, cpu: number): void {
     const c = this.c;
     const alloc = this.allocator(domain);
-    alloc.free(iova, pages);
+    alloc.free(iova, pages, cpu);
     c[C.iovaFrees]++;
     if (alloc.lastFreeCached) c[C.cycIovaAlloc] += this.freeCycles;
     if (alloc.lastFreeSlow > 0) {

@@ -41,7 +41,7 @@ class LinuxStrictRun implements StrategyRun {
         const pages = api.sg.totalPages;
         api.iommu.invalidateRange(b.device[i], iova, pages, api.lastTablesFreed > 0);
         api.iommu.waitForInvalidations();
-        api.freeIova(b.device[i], iova, pages);
+        api.freeIova(b.device[i], iova, pages, b.cpu[i]);
       } else api.access(b, i);
     }
   }

@@ -6,7 +6,8 @@
  *
  * Columns: ts_ns f64, guest i32, device dict<utf8,i32>, class u8 (net 0, disk 1), op u8 (map 0,
  * unmap 1, access 2), dir u8, page f64, offset i32, len f64, has_handle u8, handle_hi u32,
- * handle_lo u32, has_unit u8, unit_hi u32, unit_lo u32.
+ * handle_lo u32, has_unit u8, unit_hi u32, unit_lo u32, cpu i32 (files written before the `cpu`
+ * column read as CPU 0).
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import {
@@ -49,6 +50,7 @@ const COLUMNS: [string, DataType][] = [
   ['has_unit', new Uint8()],
   ['unit_hi', new Uint32()],
   ['unit_lo', new Uint32()],
+  ['cpu', new Int32()],
 ];
 const SCHEMA = new Schema(COLUMNS.map(([name, type]) => new Field(name, type, false)));
 
@@ -76,7 +78,7 @@ export class ArrowTraceWriter {
     for (let i = 0; i < n; i++) hasHandle[i] = b.handleHi[i] === NO_HANDLE && b.handleLo[i] === NO_HANDLE ? 0 : 1;
     const names = vectorFromArray(devices.names.slice(), new Utf8());
     const device = makeData({ type: DEVICE_TYPE, length: n, nullCount: 0, data: Int32Array.from(b.device.subarray(0, n)), dictionary: names });
-    const arrays: ArrayLike<number>[] = [slice(b.ts), slice(b.guest), new Int32Array(0), slice(b.cls), slice(b.op), slice(b.dir), slice(b.page), slice(b.offset), slice(b.len), hasHandle, slice(b.handleHi), slice(b.handleLo), slice(b.hasUnit), slice(b.unitHi), slice(b.unitLo)];
+    const arrays: ArrayLike<number>[] = [slice(b.ts), slice(b.guest), new Int32Array(0), slice(b.cls), slice(b.op), slice(b.dir), slice(b.page), slice(b.offset), slice(b.len), hasHandle, slice(b.handleHi), slice(b.handleLo), slice(b.hasUnit), slice(b.unitHi), slice(b.unitLo), slice(b.cpu)];
     const children = COLUMNS.map(([, type], k) => (k === 2 ? device : makeData({ type: type as never, length: n, nullCount: 0, data: arrays[k] as never }))) as Data[];
     this.writer.write(new RecordBatch(SCHEMA, makeData({ type: new Struct(SCHEMA.fields), length: n, nullCount: 0, children })));
   }
@@ -136,6 +138,8 @@ export async function* readArrowTrace(path: string, devices: DeviceTable, diagno
     const hasUnit = col('has_unit').values as Uint8Array;
     const uHi = col('unit_hi').values as Uint32Array;
     const uLo = col('unit_lo').values as Uint32Array;
+    const cpuCol = rb.getChild('cpu');
+    const cpu = cpuCol ? (cpuCol.data[0].values as Int32Array) : null;
     let k = 0;
     for (let i = 0; i < n; i++) {
       row++;
@@ -166,7 +170,7 @@ export async function* readArrowTrace(path: string, devices: DeviceTable, diagno
       batch.hasUnit[k] = hasUnit[i];
       batch.unitHi[k] = uHi[i];
       batch.unitLo[k] = uLo[i];
-      batch.commitRow(k);
+      batch.commitRow(k, cpu !== null && cpu[i] >= 0 ? cpu[i] : 0);
       k++;
     }
     batch.length = k;

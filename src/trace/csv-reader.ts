@@ -13,7 +13,7 @@ import { parse as parseSync } from 'csv-parse/sync';
 import { CANONICAL_HEADER } from './canonical.js';
 import { readArrowTrace } from './arrow-trace.js';
 import { alignDmaGroups } from './dma-groups.js';
-import { CANONICAL_COLUMNS, REQUIRED_COLUMNS } from './canonical.js';
+import { CANONICAL_COLUMNS, CANONICAL_HEADER_WITH_CPU, MAX_CPU, OPTIONAL_COLUMNS, REQUIRED_COLUMNS } from './canonical.js';
 import { parseDecimal, parseHexAddress, parseId, type ParsedAddress, type ParsedId } from './fields.js';
 import { Diagnostics } from './diagnostics.js';
 import { DeviceClass, Dir, EventBatch, DeviceTable, MAX_GUESTS, Op } from '../types/event.js';
@@ -40,6 +40,8 @@ interface ColumnIndex {
   len: number;
   handle: number;
   unit: number;
+  /** The optional `cpu` column, -1 when absent. */
+  cpu: number;
   width: number;
 }
 
@@ -110,8 +112,9 @@ export class CanonicalCsvReader {
       throw gzipError(this.path, e);
     }
     const first = Buffer.concat(head);
-    if (this.options.fast !== false && isCanonicalHeader(first)) {
-      yield* this.fastBatches(first, it);
+    const fastHeader = this.options.fast === false ? null : canonicalHeaderOf(first);
+    if (fastHeader !== null) {
+      yield* this.fastBatches(first, it, fastHeader.withCpu);
     } else {
       yield* this.csvParseBatches(first, it);
     }
@@ -239,9 +242,9 @@ export class CanonicalCsvReader {
    * dir by their words; addr `0x` hex into page + offset; handle and unit decimal or hex into
    * hi/lo; device name interned, reusing the previous line's when the bytes are the same.
    */
-  private async *fastBatches(first: Buffer, it: AsyncIterator<Buffer | string>): AsyncGenerator<EventBatch> {
+  private async *fastBatches(first: Buffer, it: AsyncIterator<Buffer | string>, withCpu: boolean): AsyncGenerator<EventBatch> {
     const capacity = this.options.batchCapacity ?? undefined;
-    const columns = this.readHeader([...CANONICAL_COLUMNS]);
+    const columns = this.readHeader(withCpu ? [...CANONICAL_COLUMNS, 'cpu'] : [...CANONICAL_COLUMNS]);
     const current = new EventBatch(capacity);
     const addr: ParsedAddress = { page: 0, offset: 0 };
     const id: ParsedId = { hi: 0, lo: 0 };
@@ -250,7 +253,7 @@ export class CanonicalCsvReader {
     let lineNo = 0;
     let carry: Buffer | null = null;
     let headerDone = false;
-    const scan = new FastLine(this);
+    const scan = new FastLine(this, withCpu);
     let chunk: Buffer | null = first;
     try {
       while (chunk !== null) {
@@ -345,7 +348,8 @@ export class CanonicalCsvReader {
         .join(', ');
       throw new InputError(`${this.path}:1: missing column${missing.length > 1 ? 's' : ''} ${hints}; the header must be: ${CANONICAL_COLUMNS.join(',')}`);
     }
-    const extra = names.filter((n) => !(CANONICAL_COLUMNS as readonly string[]).includes(n));
+    const known: readonly string[] = [...CANONICAL_COLUMNS, ...OPTIONAL_COLUMNS];
+    const extra = names.filter((n) => !known.includes(n));
     if (extra.length > 0) this.diagnostics.warn(`${this.path}:1: extra column${extra.length > 1 ? 's' : ''} ignored: ${extra.join(', ')}`);
     return {
       ts: index('ts_ns'),
@@ -358,6 +362,7 @@ export class CanonicalCsvReader {
       len: index('len'),
       handle: index('handle'),
       unit: index('unit'),
+      cpu: index('cpu'),
       width: names.length,
     };
   }
@@ -465,7 +470,15 @@ export class CanonicalCsvReader {
     b.page[i] = page;
     b.offset[i] = offset;
     b.len[i] = len;
-    b.commitRow(i);
+    let cpu = 0;
+    if (c.cpu >= 0 && f[c.cpu] !== '') {
+      cpu = parseDecimal(f[c.cpu]);
+      if (cpu < 0 || cpu > MAX_CPU) {
+        diag.report(file, line, 'bad-cpu', `cpu '${f[c.cpu]}' is not an integer in 0..${MAX_CPU}`);
+        return false;
+      }
+    }
+    b.commitRow(i, cpu);
     return true;
   }
 }
@@ -485,13 +498,18 @@ export async function checkReadable(path: string): Promise<void> {
 }
 
 const CANONICAL_HEADER_BYTES = Buffer.from(CANONICAL_HEADER);
+const CANONICAL_HEADER_WITH_CPU_BYTES = Buffer.from(CANONICAL_HEADER_WITH_CPU);
 
-/** Whether the text starts with exactly the canonical header line (no BOM, no extra columns). */
-function isCanonicalHeader(text: Buffer): boolean {
+/** Whether the text starts with exactly the canonical header line, with or without the `cpu`
+ * column (no BOM, no other columns); null when it does not. */
+function canonicalHeaderOf(text: Buffer): { withCpu: boolean } | null {
   const nl = text.indexOf(10);
   let end = nl < 0 ? text.length : nl;
   if (end > 0 && text[end - 1] === 13) end--;
-  return end === CANONICAL_HEADER_BYTES.length && text.subarray(0, end).equals(CANONICAL_HEADER_BYTES);
+  const line = text.subarray(0, end);
+  if (line.equals(CANONICAL_HEADER_BYTES)) return { withCpu: false };
+  if (line.equals(CANONICAL_HEADER_WITH_CPU_BYTES)) return { withCpu: true };
+  return null;
 }
 
 function gzipError(file: string, e: unknown): Error {
@@ -512,8 +530,10 @@ const C_QUOTE = 34;
  */
 class FastLine {
   /** Field boundaries: start of field k at starts[k], end at ends[k]. */
-  private readonly starts = new Int32Array(10);
-  private readonly ends = new Int32Array(10);
+  private readonly starts = new Int32Array(11);
+  private readonly ends = new Int32Array(11);
+  /** Index of the last field: 9, or 10 with the `cpu` column. */
+  private readonly lastField: number;
   private lastDevice = Buffer.alloc(256);
   private lastDeviceLen = -1;
   private lastDeviceId = -1;
@@ -522,22 +542,28 @@ class FastLine {
   private hi = 0;
   private lo = 0;
 
-  constructor(private readonly reader: CanonicalCsvReader) {}
+  constructor(
+    private readonly reader: CanonicalCsvReader,
+    withCpu: boolean,
+  ) {
+    this.lastField = withCpu ? 10 : 9;
+  }
 
   parse(b: Buffer, s: number, e: number, batch: EventBatch, line: number): boolean {
-    // 1. Split at commas: exactly 10 fields, no quotes.
+    // 1. Split at commas: exactly 10 fields (11 with cpu), no quotes.
+    const last = this.lastField;
     let k = 0;
     this.starts[0] = s;
     for (let i = s; i < e; i++) {
       const ch = b[i];
       if (ch === C_COMMA) {
-        if (k === 9) return false;
+        if (k === last) return false;
         this.ends[k] = i;
         this.starts[++k] = i + 1;
       } else if (ch === C_QUOTE) return false;
     }
-    if (k !== 9) return false;
-    this.ends[9] = e;
+    if (k !== last) return false;
+    this.ends[last] = e;
     const st = this.starts;
     const en = this.ends;
     // 2. Fields.
@@ -624,7 +650,12 @@ class FastLine {
     batch.hasUnit[i] = hasUnit;
     batch.unitHi[i] = uHi;
     batch.unitLo[i] = uLo;
-    batch.commitRow(i);
+    let cpu = 0;
+    if (last === 10 && en[10] > st[10]) {
+      cpu = digits(b, st[10], en[10]);
+      if (cpu < 0 || cpu > MAX_CPU) return false;
+    }
+    batch.commitRow(i, cpu);
     return true;
   }
 

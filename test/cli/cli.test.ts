@@ -163,7 +163,7 @@ describe('dmareplay ingest', () => {
     const r = cli('ingest', 'test/fixtures/kernel/perf-script.txt', join(dir, 'missing.txt'), 'test/fixtures/kernel/ftrace-iommu.txt', '--device', 'eth0', '-o', out);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`error: ${join(dir, 'missing.txt')}: no such file`);
-    expect(readFileSync(join(out, 'perf-script.csv'), 'utf8').split('\n')[1]).toBe('0,0,eth0,net,map,bidirectional,0x2329000,4096,0xffefc000,');
+    expect(readFileSync(join(out, 'perf-script.csv'), 'utf8').split('\n')[1]).toBe('0,0,eth0,net,map,bidirectional,0x2329000,4096,0xffefc000,,0');
     expect(readFileSync(join(out, 'ftrace-iommu.csv'), 'utf8').trim().split('\n')).toHaveLength(7);
   });
 
