@@ -100,6 +100,7 @@ function checkValue(key: string, value: unknown): string | null {
   if (typeof value !== 'number' || !Number.isFinite(value)) return `'${key}' must be a number (${spec.unit})`;
   if (spec.integer && !Number.isInteger(value)) return `'${key}' must be a whole number (${spec.unit})`;
   if (spec.min !== undefined && value < spec.min) return `'${key}' must be >= ${spec.min} (${spec.unit})`;
+  if (spec.max !== undefined && value > spec.max) return `'${key}' must be <= ${spec.max} (${spec.unit})`;
   if (spec.powerOfTwo && !(value >= 1 && Number.isInteger(Math.log2(value)))) return `'${key}' must be a power of two`;
   if (key === 'direct-map.page_kib' && ![4, 2048, 1048576].includes(value)) return `'${key}' must be 4, 2048 or 1048576 (4 KiB, 2 MiB or 1 GiB IOMMU pages)`;
   if (spec.zeroOrPowerOfTwo && value !== 0 && !Number.isInteger(Math.log2(value))) return `'${key}' must be 0 (none) or a power of two`;

@@ -15,6 +15,7 @@ export interface ParamSpec {
   /** Only whole numbers are valid. */
   integer?: boolean;
   min?: number;
+  max?: number;
   /** Must be a power of two (sizes of set-associative structures). */
   powerOfTwo?: boolean;
   /** Must be 0 (the structure is absent) or a power of two. */
@@ -48,6 +49,7 @@ export const PARAMS: readonly ParamSpec[] = [
   { key: 'iommu.pwc_pdpte_entries', unit: 'entries', kind: 'model', integer: true, min: 0, zeroOrPowerOfTwo: true, doc: 'paging-structure cache of PDPT entries (one per 1 GiB: a hit leaves 2 reads); 0 = none' },
   { key: 'iommu.pwc_pml4e_entries', unit: 'entries', kind: 'model', integer: true, min: 0, zeroOrPowerOfTwo: true, doc: 'paging-structure cache of PML4 entries (one per 512 GiB: a hit leaves 3 reads); 0 = none' },
   { key: 'iommu.pwc_ways', unit: 'ways', kind: 'model', integer: true, min: 1, powerOfTwo: true, doc: 'associativity of each paging-structure cache (entries/ways sets, LRU within a set)' },
+  { key: 'iommu.psi_walk_levels', unit: 'levels', kind: 'model', integer: true, min: 1, max: 3, doc: 'walk-cache levels, deepest first, whose entries for its range an IH-clear page-selective invalidation drops: 1 = PDE cache only, 3 = PDE, PDPTE and PML4E caches' },
   { key: 'iommu.ih', unit: 'flag', kind: 'model', integer: true, min: 0, flag: true, doc: 'page-selective invalidations set the invalidation hint when no page-table page was freed (1), so the walk caches survive them, or always clear it (0)' },
   { key: 'guest.memory_mib', unit: 'MiB', kind: 'model', integer: true, min: 1, doc: 'RAM of each guest: what direct-map maps at guest start (IOVA = guest-physical address from 0) and what shadow takes its pools from; a guest owns any page of its 52-bit guest-physical space, whatever this is' },
   { key: 'host.memory_mib', unit: 'MiB', kind: 'model', integer: true, min: 1, doc: 'host memory: what a device reaches with no IOMMU (native, software), counted as their exposure' },

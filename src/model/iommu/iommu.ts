@@ -45,6 +45,8 @@ export class Iommu {
   /** Whether page-selective invalidations carry the invalidation hint when no non-leaf entry
    * changed (iommu.ih); a strategy may set it (fands honours IH whatever the profile says). */
   hint: boolean;
+  /** Walk-cache levels, deepest first, an IH-clear page-selective invalidation drops (1-3). */
+  private readonly psiWalkLevels: number;
 
   private readonly ptUpdateCycles: number;
   private readonly invalidateCycles: number;
@@ -69,6 +71,7 @@ export class Iommu {
     this.iotlb = new Iotlb(params['iotlb.entries'], params['iotlb.ways']);
     this.walkCaches = new WalkCaches([params['iommu.pwc_pde_entries'], params['iommu.pwc_pdpte_entries'], params['iommu.pwc_pml4e_entries']], params['iommu.pwc_ways']);
     this.hint = params['iommu.ih'] === 1;
+    this.psiWalkLevels = params['iommu.psi_walk_levels'];
     this.ptUpdateCycles = params['pt.update_cycles'];
     this.invalidateCycles = params['iotlb.invalidate_cycles'];
     this.waitCycles = params['iotlb.wait_cycles'];
@@ -130,7 +133,7 @@ export class Iommu {
     c[C.iotlbInvalidations]++;
     c[C.cycIotlbInvalidate] += this.invalidateCycles;
     c[C.iotlbInvalidatedEntries] += this.iotlb.invalidatePage(domain, page);
-    if (!this.hint || nonLeafChanged) c[C.walkCacheInvalidatedEntries] += this.walkCaches.invalidateRange(domain, page, 1);
+    if (!this.hint || nonLeafChanged) c[C.walkCacheInvalidatedEntries] += this.walkCaches.invalidateRange(domain, page, 1, this.psiWalkLevels);
   }
 
   /**
@@ -154,7 +157,7 @@ export class Iommu {
     const block = POW2[order];
     const start = Math.floor(firstPage / block) * block;
     for (let p = start; p < start + block; p++) c[C.iotlbInvalidatedEntries] += this.iotlb.invalidatePage(domain, p);
-    if (!this.hint || nonLeafChanged) c[C.walkCacheInvalidatedEntries] += this.walkCaches.invalidateRange(domain, start, block);
+    if (!this.hint || nonLeafChanged) c[C.walkCacheInvalidatedEntries] += this.walkCaches.invalidateRange(domain, start, block, this.psiWalkLevels);
   }
 
   /** Submits a domain-selective invalidation request. */

@@ -8,8 +8,11 @@
  * PML4E cache (per 512 GiB: 3 reads left); a walk tries the deepest first. Entries are tagged by
  * domain; a walk fills the levels it read. Invalidation as VT-d defines it: a page-selective
  * invalidation with the invalidation hint (IH) clear drops every cached entry whose span holds a
- * page of the range (its paging-structure entries may have changed); with IH set the caches are
- * kept; domain-selective and global invalidations drop the domain's or every entry.
+ * page of the range (its paging-structure entries may have changed), in every level or only the
+ * deepest ones (iommu.psi_walk_levels: the VT-d text names all non-leaf entries "corresponding to"
+ * the range, while F&S's counters on Cascade Lake show upper-level misses far rarer than PDE-level
+ * ones under strict mode); with IH set the caches are kept; domain-selective and global
+ * invalidations drop the domain's or every entry.
  * Does not model: caching of not-present entries, per-requester partitioning, prefetch.
  * Cost charged: none here; the IOMMU facade counts the memory reads a walk makes.
  */
@@ -143,10 +146,11 @@ export class WalkCaches {
   }
 
   /** A page-selective invalidation with IH clear: drops the entries spanning any page of the
-   * range. @returns entries dropped. */
-  invalidateRange(domain: number, first: number, pages: number): number {
+   * range, in the deepest `levels` caches (3: every level, as the VT-d text reads; 1: the PDE
+   * cache only). @returns entries dropped. */
+  invalidateRange(domain: number, first: number, pages: number, levels = 3): number {
     let n = 0;
-    for (let k = 0; k < 3; k++) {
+    for (let k = 0; k < levels; k++) {
       if (this.levels[k].entries === 0) continue;
       const lo = Math.floor(first / SPAN[k]);
       const hi = Math.floor((first + pages - 1) / SPAN[k]);

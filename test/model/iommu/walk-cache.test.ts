@@ -50,6 +50,17 @@ describe('walk caches', () => {
     expect(reads(c, m, 1)).toBe(4);
   });
 
+  it('given iommu.psi_walk_levels=1, then an IH-clear invalidation drops only the PDE entry: the next walk there reads PDE + PTE', () => {
+    const c = newCounters();
+    const m = new Iommu(c, resolveProfileByName('xen-2008', [...CACHES, 'iommu.ih=0', 'iommu.psi_walk_levels=1']).params);
+    m.mapPage(0, 0, 1000, Perm.readWrite);
+    m.mapPage(0, 1, 1001, Perm.readWrite);
+    reads(c, m, 0);
+    m.invalidatePage(0, 1);
+    expect(c[C.walkCacheInvalidatedEntries]).toBe(1);
+    expect(reads(c, m, 1)).toBe(2);
+  });
+
   it('given IH set (iommu.ih=1), then the walk caches survive a page-selective invalidation, unless page-table pages were freed', () => {
     const { c, m } = fresh(1);
     m.mapPage(0, 0, 1000, Perm.readWrite);
