@@ -70,6 +70,10 @@ export const PARAMS: readonly ParamSpec[] = [
   { key: 'linux.fq_timeout_ms', unit: 'ms', kind: 'strategy', integer: true, min: 1, doc: 'linux-lazy: flush timer timeout, turned into whole jiffies as msecs_to_jiffies does (rounding up) at linux.hz' },
   { key: 'linux.timer_latency_ns', unit: 'ns', kind: 'model', integer: true, min: 0, doc: 'delay from a kernel timer\'s expiry tick to its handler running (softirq latency): the flush timer fires this much after its jiffy' },
   { key: 'linux.hz', unit: 'Hz', kind: 'model', integer: true, min: 1, doc: 'the kernel\'s timer tick (CONFIG_HZ): the flush timer fires at a jiffy boundary' },
+  { key: 'fands.contiguous', unit: 'flag', kind: 'strategy', integer: true, min: 0, flag: true, doc: 'fands: the DMAs of one receive descriptor share one IOVA range, unmapped and invalidated once (1; 0 = ablation "Linux + A")' },
+  { key: 'fands.ih', unit: 'flag', kind: 'strategy', integer: true, min: 0, flag: true, doc: 'fands: invalidations set the invalidation hint unless page-table pages were freed (1; 0 = ablation "Linux + B")' },
+  { key: 'fands.batch_pages', unit: 'pages', kind: 'strategy', integer: true, min: 1, powerOfTwo: true, doc: 'fands: pages of one receive descriptor\'s IOVA range' },
+  { key: 'fands.cached_max_pages', unit: 'pages', kind: 'strategy', integer: true, min: 1, powerOfTwo: true, doc: 'fands: largest range the IOVA caches hold (the patch raises Linux\'s 32 to 64)' },
   { key: 'hypercall.batch', unit: 'DMAs', kind: 'strategy', integer: true, min: 1, doc: 'single-use, shared, persistent, software: most DMAs posted together (same device and unit, or same timestamp) whose VMM work one hypercall carries; 1 = no batching' },
 ];
 

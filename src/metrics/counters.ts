@@ -59,6 +59,7 @@ export const C = {
   iovaDistinct: counter('iova_distinct', 'ranges', 'linux-lazy: distinct IOVA ranges (first pages) handed out over the trace'),
   iovaSlowAllocs: counter('iova_slow_allocs', 'ranges', 'IOVA allocations that missed the per-CPU caches'),
   iovaSlowFrees: counter('iova_slow_frees', 'ranges', 'IOVA frees that overflowed the caches back to the rbtree'),
+  fandsRanges: counter('fands_ranges', 'ranges', 'fands: descriptor IOVA ranges unmapped whole (one invalidation each)'),
   flushQueueFlushes: counter('fq_flushes', 'flushes', 'linux-lazy: flush-queue flushes (queue full or timer)'),
   flushQueueTimeouts: counter('fq_timeouts', 'flushes', 'linux-lazy: flushes started by the timer'),
   staleBytes: counter('stale_bytes', 'bytes', 'bytes unmapped but not yet invalidated (gauge)'),

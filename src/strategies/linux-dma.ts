@@ -67,6 +67,12 @@ export class LinuxDmaApi {
     this.iommu = new Iommu(c, ctx.params);
     this.reachable = new ReachablePages(c);
     this.rings = new RingTraffic(c, ctx.params, this.iommu, this.vmm, 'device-domain');
+    this.cachedMaxPages = ctx.params['iova.cached_max_pages'];
+  }
+
+  /** The replay's buffer tracker (segments of scatter-gather DMAs). */
+  get ctxSlots(): StrategyContext['slots'] {
+    return this.ctx.slots;
   }
 
   /** Grows per-slot state to the tracker's slot capacity; call once per batch. */
@@ -75,10 +81,13 @@ export class LinuxDmaApi {
     if (n > this.slotIova.length) this.slotIova = growFloat64(this.slotIova, n);
   }
 
+  /** Largest range the IOVA caches hold (iova.cached_max_pages unless a strategy raises it). */
+  cachedMaxPages: number;
+
   allocator(domain: number): LinuxIovaAllocator {
     let a = this.allocators[domain];
     if (a === undefined) {
-      a = new LinuxIovaAllocator(this.params['iova.magazine_size'], this.params['iova.depot_magazines'], this.params['iova.cached_max_pages']);
+      a = new LinuxIovaAllocator(this.params['iova.magazine_size'], this.params['iova.depot_magazines'], this.cachedMaxPages);
       this.allocators[domain] = a;
     }
     return a;
@@ -86,6 +95,15 @@ export class LinuxDmaApi {
 
   /** dma_map_*: one IOVA range for the DMA's pages, then one PTE per page with its direction. */
   map(b: EventBatch, i: number): void {
+    this.mapAt(b, i, -1);
+  }
+
+  /**
+   * Maps the DMA at row i at IOVA page `at`, or at a range allocated for it when `at` < 0: the
+   * driver's work, the ownership check, one PTE per page with the DMA's direction, the descriptor
+   * read. @returns the DMA's first IOVA page, or -1 when the map was refused.
+   */
+  mapAt(b: EventBatch, i: number, at: number): number {
     const c = this.c;
     const guest = b.guest[i];
     const domain = b.device[i];
@@ -97,11 +115,26 @@ export class LinuxDmaApi {
       if (!this.vmm.owns(guest, sg.gpn[p])) {
         refuseMap(c, sg.totalLen, b.line[i]);
         this.slotIova[slot] = -1;
-        return;
+        return -1;
       }
     }
+    const iova = at >= 0 ? at : this.allocIova(domain, pages, b.cpu[i]);
+    const perms = permForDir(b.dir[i]);
+    for (let p = 0; p < pages; p++) {
+      this.iommu.mapPage(domain, iova + p, this.vmm.hostPage(guest, sg.gpn[p]), perms);
+      this.reachable.note(guest, sg.gpn[p], 1);
+    }
+    c[C.pagesMappedNew] += pages;
+    this.slotIova[slot] = iova;
+    this.rings.posted(b, i);
+    return iova;
+  }
+
+  /** alloc_iova_fast of `pages` on `cpu`, charged by path (cache or rbtree). */
+  allocIova(domain: number, pages: number, cpu: number): number {
+    const c = this.c;
     const alloc = this.allocator(domain);
-    const iova = alloc.alloc(pages, b.cpu[i]);
+    const iova = alloc.alloc(pages, cpu);
     if (this.countDistinctIovas && this.seenIovas.get(domain, hiOf(iova), iova >>> 0) < 0) {
       this.seenIovas.set(domain, hiOf(iova), iova >>> 0, 1);
       c[C.iovaDistinct]++;
@@ -111,14 +144,7 @@ export class LinuxDmaApi {
       c[C.iovaSlowAllocs]++;
       c[C.cycIovaAlloc] += this.slowAllocCycles;
     } else c[C.cycIovaAlloc] += this.allocCycles;
-    const perms = permForDir(b.dir[i]);
-    for (let p = 0; p < pages; p++) {
-      this.iommu.mapPage(domain, iova + p, this.vmm.hostPage(guest, sg.gpn[p]), perms);
-      this.reachable.note(guest, sg.gpn[p], 1);
-    }
-    c[C.pagesMappedNew] += pages;
-    this.slotIova[slot] = iova;
-    this.rings.posted(b, i);
+    return iova;
   }
 
   /**
@@ -126,9 +152,11 @@ export class LinuxDmaApi {
    * The pages stop counting as reachable now, unless `reachableUntilFlush` (lazy mode: stale IOTLB
    * entries can still reach them until the flush, which calls `releaseReachable`). Leaves the
    * DMA's segments in `sg`.
+   * With `keepMapped` the PTEs stay and the pages stay reachable (the caller unmaps a whole range
+   * later: fands).
    * @returns the DMA's first IOVA page, or -1 when its map was refused (nothing to undo).
    */
-  unmapPages(b: EventBatch, i: number, reachableUntilFlush = false): number {
+  unmapPages(b: EventBatch, i: number, reachableUntilFlush = false, keepMapped = false): number {
     const c = this.c;
     const domain = b.device[i];
     const iova = this.slotIova[b.slot[i]];
@@ -140,6 +168,7 @@ export class LinuxDmaApi {
     if (iova >= 0) this.rings.completed(b, i);
     chargeUnmap(c, this.driver, b.len[i], iova < 0);
     if (iova < 0) return -1;
+    if (keepMapped) return iova;
     const pages = sg.totalPages;
     // One iommu_unmap of the DMA's whole IOVA range (it frees page-table pages it covers whole).
     this.lastTablesFreed = this.iommu.unmapRange(domain, iova, pages);

@@ -83,7 +83,7 @@ describe('dmareplay replay', () => {
   it('usage errors exit 2 with one line naming the valid choices', () => {
     const s = cli('replay', good, '--strategy', 'singel-use');
     expect(s.code).toBe(2);
-    expect(s.stderr.trim()).toBe("error: unknown strategy 'singel-use' (did you mean 'single-use'?); valid: native, direct-map, single-use, shared, persistent, software, linux-strict, linux-lazy, shadow, all");
+    expect(s.stderr.trim()).toBe("error: unknown strategy 'singel-use' (did you mean 'single-use'?); valid: native, direct-map, single-use, shared, persistent, software, linux-strict, linux-lazy, shadow, fands, all");
     const p = cli('replay', good, '--profile', 'xen-2009');
     expect(p.code).toBe(2);
     expect(p.stderr.trim()).toBe("error: unknown profile 'xen-2009' (did you mean 'xen-2008'?); valid: modern-vtd, xen-2008");
