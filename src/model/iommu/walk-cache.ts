@@ -8,10 +8,9 @@
  * PML4E cache (per 512 GiB: 3 reads left); a walk tries the deepest first. Entries are tagged by
  * domain; a walk fills the levels it read. Invalidation as VT-d defines it: a page-selective
  * invalidation with the invalidation hint (IH) clear drops every cached entry whose span holds a
- * page of the range (its paging-structure entries may have changed), in every level or only the
- * deepest ones (iommu.psi_walk_levels: the VT-d text names all non-leaf entries "corresponding to"
- * the range, while F&S's counters on Cascade Lake show upper-level misses far rarer than PDE-level
- * ones under strict mode); with IH set the caches are kept; domain-selective and global
+ * page of the range (its paging-structure entries may have changed), in every level (the VT-d
+ * text: all non-leaf entries "corresponding to" the range) or only the deepest ones
+ * (iommu.psi_walk_levels); with IH set the caches are kept; domain-selective and global
  * invalidations drop the domain's or every entry.
  * Does not model: caching of not-present entries, per-requester partitioning, prefetch.
  * Cost charged: none here; the IOMMU facade counts the memory reads a walk makes.
