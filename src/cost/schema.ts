@@ -43,6 +43,8 @@ export const PARAMS: readonly ParamSpec[] = [
   { key: 'copy.call_cycles', unit: 'cycles', kind: 'cost', min: 0, doc: 'fixed cost of one memcpy call' },
   { key: 'shadow.alloc_cycles', unit: 'cycles', kind: 'cost', min: 0, doc: 'shadow: taking or returning one shadow buffer from its pool' },
   { key: 'linux.fq_push_cycles', unit: 'cycles', kind: 'cost', min: 0, doc: 'linux-lazy: queuing one unmapped IOVA range in the flush queue' },
+  { key: 'iommu.dma_latency_ns', unit: 'ns', kind: 'model', min: 0, doc: 'throughput projection: time per 4 KiB page of DMA with no IOMMU work (F&S\'s l0)' },
+  { key: 'iommu.read_latency_ns', unit: 'ns', kind: 'model', min: 0, doc: 'throughput projection: time each IOMMU memory read adds per page, parallelism included (F&S\'s lm)' },
   { key: 'iotlb.entries', unit: 'entries', kind: 'model', integer: true, min: 1, powerOfTwo: true, doc: 'IOTLB capacity, shared by all devices' },
   { key: 'iotlb.ways', unit: 'ways', kind: 'model', integer: true, min: 1, powerOfTwo: true, doc: 'IOTLB associativity (entries/ways sets, LRU within a set)' },
   { key: 'iommu.pwc_pde_entries', unit: 'entries', kind: 'model', integer: true, min: 0, zeroOrPowerOfTwo: true, doc: 'paging-structure cache of PD entries (one per 2 MiB: a hit leaves 1 memory read of a 4 KiB walk); 0 = none' },

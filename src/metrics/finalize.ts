@@ -17,6 +17,9 @@ export interface TraceFacts {
   bytesMapped: number;
   liveAtEnd: number;
   cpuHz: number;
+  /** Throughput projection constants (ns): per page with no IOMMU work, per IOMMU memory read. */
+  dmaLatencyNs: number;
+  readLatencyNs: number;
 }
 
 /** Rounds derived ratios so results are stable text across platforms and easy to diff. */
@@ -100,16 +103,17 @@ export function finalizeRun(def: StrategyDefinition, c: Float64Array, facts: Tra
     },
     setup: { cycles: c[C.setupCycles], pt_updates: c[C.setupPtUpdates] },
     live_at_end: facts.liveAtEnd,
-    per_page: perPage(c),
+    per_page: perPage(c, facts),
     counters,
   };
 }
 
 /** IOMMU work per 4 KiB of data moved; null when no data moved. */
-function perPage(c: Float64Array): PerPage | null {
+function perPage(c: Float64Array, facts: TraceFacts): PerPage | null {
   const pages = c[C.bytesAccessed] / 4096;
   if (pages === 0) return null;
   const per = (x: number) => round(x / pages);
+  const reads = c[C.walkRefs] / pages;
   return {
     pages_moved: round(pages, 3),
     iotlb_lookups: per(c[C.iotlbHits] + c[C.iotlbMisses]),
@@ -119,5 +123,6 @@ function perPage(c: Float64Array): PerPage | null {
     iommu_reads: per(c[C.walkRefs]),
     invalidations: per(c[C.iotlbInvalidations]),
     pt_pages_freed: per(c[C.ptTablesFreed]),
+    iommu_gbps: round((4096 * 8) / (facts.dmaLatencyNs + reads * facts.readLatencyNs), 1),
   };
 }

@@ -64,6 +64,11 @@ export interface PerPage {
   iommu_reads: number;
   invalidations: number;
   pt_pages_freed: number;
+  /**
+   * The line rate the IOMMU sustains at these reads per page, in Gb/s: 4 KiB x 8 /
+   * (iommu.dma_latency_ns + iommu_reads x iommu.read_latency_ns), F&S's analytic model.
+   */
+  iommu_gbps: number;
 }
 
 export interface ReplayReport {
