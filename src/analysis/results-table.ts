@@ -56,8 +56,10 @@ export function formatPerPageTable(results: readonly RunResult[]): string {
     { title: 'inval/pg', value: (r) => pp(r)?.invalidations ?? null, digits: 3 },
     { title: 'PT freed/pg', value: (r) => pp(r)?.pt_pages_freed ?? null, digits: 4 },
     { title: 'IOMMU Gb/s', value: (r) => pp(r)?.iommu_gbps ?? null, digits: 1 },
+    { title: 'CPU cyc/pg', value: (r) => (pp(r) ? Math.round(pp(r)!.cpu_cycles) : null) },
+    { title: 'cores/100G', value: (r) => pp(r)?.cores_per_100g ?? null, digits: 2 },
   ];
-  const legend = 'per 4 KiB of data moved; L1/L2/L3: PML4E/PDPTE/PDE walk-cache misses; reads: IOMMU page-table memory reads; IOMMU Gb/s: the line rate those reads allow (F&S model)';
+  const legend = 'per 4 KiB of data moved; L1/L2/L3: PML4E/PDPTE/PDE walk-cache misses; reads: IOMMU page-table memory reads; IOMMU Gb/s: the line rate those reads allow (F&S\'s model); cores/100G: cores the CPU cycles per page keep busy at 100 Gb/s (x2 at 200, x4 at 400)';
   return `${textTable(results, cols).replace(/\n$/, '')}\n${legend}\n`;
 }
 
@@ -108,6 +110,8 @@ export function flattenResult(r: RunResult): Record<string, string | number | nu
     per_page_invalidations: r.per_page?.invalidations ?? null,
     per_page_pt_pages_freed: r.per_page?.pt_pages_freed ?? null,
     iommu_gbps: r.per_page?.iommu_gbps ?? null,
+    per_page_cpu_cycles: r.per_page?.cpu_cycles ?? null,
+    cores_per_100g: r.per_page?.cores_per_100g ?? null,
   });
   return row;
 }

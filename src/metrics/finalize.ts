@@ -103,13 +103,13 @@ export function finalizeRun(def: StrategyDefinition, c: Float64Array, facts: Tra
     },
     setup: { cycles: c[C.setupCycles], pt_updates: c[C.setupPtUpdates] },
     live_at_end: facts.liveAtEnd,
-    per_page: perPage(c, facts),
+    per_page: perPage(c, facts, cpu),
     counters,
   };
 }
 
 /** IOMMU work per 4 KiB of data moved; null when no data moved. */
-function perPage(c: Float64Array, facts: TraceFacts): PerPage | null {
+function perPage(c: Float64Array, facts: TraceFacts, cpu: number): PerPage | null {
   const pages = c[C.bytesAccessed] / 4096;
   if (pages === 0) return null;
   const per = (x: number) => round(x / pages);
@@ -124,5 +124,8 @@ function perPage(c: Float64Array, facts: TraceFacts): PerPage | null {
     invalidations: per(c[C.iotlbInvalidations]),
     pt_pages_freed: per(c[C.ptTablesFreed]),
     iommu_gbps: round((4096 * 8) / (facts.dmaLatencyNs + reads * facts.readLatencyNs), 1),
+    cpu_cycles: round(cpu / pages, 3),
+    // Pages per second at 100 Gb/s x CPU cycles per page / cycles per second of one core.
+    cores_per_100g: round(((100e9 / (4096 * 8)) * (cpu / pages)) / facts.cpuHz, 3),
   };
 }

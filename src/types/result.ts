@@ -69,6 +69,10 @@ export interface PerPage {
    * (iommu.dma_latency_ns + iommu_reads x iommu.read_latency_ns), F&S's analytic model.
    */
   iommu_gbps: number;
+  /** CPU cycles the strategy spends per 4 KiB page moved (hypercalls, page tables, invalidations, copies...). */
+  cpu_cycles: number;
+  /** Cores that CPU work keeps busy at 100 Gb/s (cpu_cycles x 100 Gb/s in pages / cpu.hz); linear in the rate. */
+  cores_per_100g: number;
 }
 
 export interface ReplayReport {
