@@ -6,11 +6,7 @@
  * synthesized in memory for each flow count and replayed with the modern-vtd profile.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import { synthesize, eventLine } from '../synth/index.js';
-import { replayTrace } from '../replay/replay.js';
-import { parseStrategyList } from '../strategies/index.js';
-import { resolveProfileByName } from '../cost/profile.js';
-import { CANONICAL_HEADER_WITH_CPU } from '../trace/canonical.js';
+import { replaySynth } from '../replay/synth-replay.js';
 import { FIGURE_CONFIG, STRATEGY_COLORS } from './style.js';
 
 /** One strategy at one flow count. */
@@ -29,27 +25,21 @@ export interface PerPageRow {
 export const PER_PAGE_FLOWS = [5, 10, 20, 40];
 const STRATEGIES = 'linux-strict,linux-lazy,fands,shadow,persistent,direct-map';
 
-/** rx-100g at `flows` flows as canonical CSV text. */
-function rx100gText(flows: number, dmas: number): Buffer {
-  const lines = [CANONICAL_HEADER_WITH_CPU];
-  for (const e of synthesize('rx-100g', { dmas, seed: 1, knobs: { flows } })) lines.push(eventLine(e, true));
-  return Buffer.from(lines.join('\n') + '\n');
-}
+/** The synthetic trace holds 5 queues' rings at once: the buffer tracker's ring is that size. */
+export const RX100G_SET = ['nic.rx_ring=4096'];
 
 /** Replays rx-100g at each flow count (and direct-map with 2 MiB pages). */
 export async function perPageRows(flowCounts = PER_PAGE_FLOWS, dmas = 20_000, set: readonly string[] = []): Promise<PerPageRow[]> {
   const rows: PerPageRow[] = [];
   for (const flows of flowCounts) {
-    const text = rx100gText(flows, dmas);
-    // The synthetic trace holds 5 queues' rings at once: model a ring that size.
-    const base = ['nic.rx_ring=4096', ...set];
+    const base = [...RX100G_SET, ...set];
     const runs = [
       { strategies: STRATEGIES, set: base, suffix: '' },
       { strategies: 'direct-map', set: [...base, 'direct-map.page_kib=2048'], suffix: ' (2 MiB)' },
     ];
     for (const r of runs) {
-      const out = await replayTrace(`rx-100g-${flows}`, { strategies: parseStrategyList(r.strategies), profile: resolveProfileByName('modern-vtd', r.set), read: { source: [text] } });
-      for (const res of out.results) {
+      const by = await replaySynth({ workload: 'rx-100g', options: { dmas, seed: 1, knobs: { flows } }, strategies: r.strategies, profile: 'modern-vtd', set: r.set });
+      for (const res of Object.values(by)) {
         const p = res.per_page;
         if (!p) continue;
         rows.push({ flows, series: res.strategy + r.suffix, iotlb_misses: p.iotlb_misses, l1: p.walk_misses.pml4e, l2: p.walk_misses.pdpte, l3: p.walk_misses.pde, reads: p.iommu_reads, gbps: p.iommu_gbps });

@@ -108,6 +108,14 @@ export function finalizeRun(def: StrategyDefinition, c: Float64Array, facts: Tra
   };
 }
 
+/**
+ * F&S's analytic model (Rubin et al., SOSP 2024, section 2.2): the line rate, in Gb/s, at which
+ * an IOMMU doing `reads` memory reads per 4 KiB page keeps up, 4096 x 8 / (l0 + reads x lm).
+ */
+export function projectedGbps(reads: number, dmaLatencyNs: number, readLatencyNs: number): number {
+  return round((4096 * 8) / (dmaLatencyNs + reads * readLatencyNs), 1);
+}
+
 /** IOMMU work per 4 KiB of data moved; null when no data moved. */
 function perPage(c: Float64Array, facts: TraceFacts, cpu: number): PerPage | null {
   const pages = c[C.bytesAccessed] / 4096;
@@ -123,7 +131,7 @@ function perPage(c: Float64Array, facts: TraceFacts, cpu: number): PerPage | nul
     iommu_reads: per(c[C.walkRefs]),
     invalidations: per(c[C.iotlbInvalidations]),
     pt_pages_freed: per(c[C.ptTablesFreed]),
-    iommu_gbps: round((4096 * 8) / (facts.dmaLatencyNs + reads * facts.readLatencyNs), 1),
+    iommu_gbps: projectedGbps(reads, facts.dmaLatencyNs, facts.readLatencyNs),
     cpu_cycles: round(cpu / pages, 3),
     // Pages per second at 100 Gb/s x CPU cycles per page / cycles per second of one core.
     cores_per_100g: round(((100e9 / (4096 * 8)) * (cpu / pages)) / facts.cpuHz, 3),
