@@ -2,7 +2,7 @@
  * Sweep rows as files and text: flat rows (trace, strategy, the grid keys, then every result
  * field as in `replay -o x.csv`), written as CSV, JSON or Arrow, and an aligned summary table.
  */
-import type { SweepRow, GridAxis } from './sweep.js';
+import type { SweepRow, GridAxis } from '../runs/sweep.js';
 import { flattenResult } from './results-table.js';
 import { flatRowsToCsv } from './results-io.js';
 import { rowsToArrowIpc } from './arrow.js';

@@ -3,7 +3,7 @@ import { writeFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { DmaCommand } from '../cli/base-command.js';
 import { prose } from '../cli/prose.js';
-import { mergeShards, mergedOutput, mergeFormatOf, type Merged } from '../analysis/merge.js';
+import { mergeShards, mergedOutput, mergeFormatOf, type Merged } from '../runs/merge.js';
 import { UsageError } from '../util/errors.js';
 
 export default class Merge extends DmaCommand {

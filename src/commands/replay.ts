@@ -13,7 +13,7 @@ import { Diagnostics, formatProblem } from '../trace/diagnostics.js';
 import { STRATEGY_IDS } from '../strategies/index.js';
 import { listProfileIds, DEFAULT_PROFILE } from '../cost/profile.js';
 import { UsageError } from '../util/errors.js';
-import { inShard, parseShard } from '../analysis/shard.js';
+import { inShard, parseShard } from '../runs/shard.js';
 import { sweepToArrow } from '../analysis/sweep-io.js';
 import type { ReplayReport } from '../types/result.js';
 

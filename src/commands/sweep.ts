@@ -6,14 +6,14 @@ import { prose } from '../cli/prose.js';
 import { CORES, parseJobs } from '../cli/jobs.js';
 import { Progress } from '../cli/progress.js';
 import { writing } from '../cli/output-file.js';
-import { sweep, type SweepRow, type GridAxis } from '../analysis/sweep.js';
+import { sweep, type SweepRow, type GridAxis } from '../runs/sweep.js';
 import { sweepTable, sweepToArrow, sweepToCsv, sweepToJson } from '../analysis/sweep-io.js';
 import { sweepFigureSpec } from '../figures/sweep-lines.js';
 import { writeFigure } from '../figures/render.js';
 import { STRATEGY_IDS } from '../strategies/index.js';
 import { DEFAULT_PROFILE } from '../cost/profile.js';
 import { UsageError } from '../util/errors.js';
-import { parseShard } from '../analysis/shard.js';
+import { parseShard } from '../runs/shard.js';
 
 export default class Sweep extends DmaCommand {
   static override summary = 'Replay traces over a grid of parameter values and chart each swept key';

@@ -12,7 +12,7 @@ import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { replay } from '../pipeline.js';
-import { sweep, type SweepRow } from '../analysis/sweep.js';
+import { sweep, type SweepRow } from '../runs/sweep.js';
 import { runAttacks } from '../protection/attack.js';
 import { parseStrategyList } from '../strategies/index.js';
 import { resolveProfileByName, DEFAULT_PROFILE } from '../cost/profile.js';

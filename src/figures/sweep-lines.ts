@@ -4,7 +4,7 @@
  * y scale. Other swept keys, if any, become separate lines of the same colour (dashed).
  */
 import type { TopLevelSpec } from 'vega-lite';
-import type { SweepRow } from '../analysis/sweep.js';
+import type { SweepRow } from '../runs/sweep.js';
 import { FIGURE_CONFIG, strategyColor } from './style.js';
 
 export interface SweepMetric {
