@@ -21,6 +21,17 @@ export const SWEEP_METRICS: readonly SweepMetric[] = [
   { name: 'stale_window_ms', title: 'stale window (ms)', value: (r) => r.counters.stale_window_ns / 1e6 },
 ];
 
+/** The IOMMU's work per 4 KiB page moved (F&S's measure), for `sweep --per-page`. */
+export const PER_PAGE_SWEEP_METRICS: readonly SweepMetric[] = [
+  { name: 'iotlb_misses', title: 'IOTLB misses / page', value: (r) => r.per_page?.iotlb_misses ?? null },
+  { name: 'l1', title: 'L1 (PML4E) misses / page', value: (r) => r.per_page?.walk_misses.pml4e ?? null },
+  { name: 'l2', title: 'L2 (PDPTE) misses / page', value: (r) => r.per_page?.walk_misses.pdpte ?? null },
+  { name: 'l3', title: 'L3 (PDE) misses / page', value: (r) => r.per_page?.walk_misses.pde ?? null },
+  { name: 'iommu_reads', title: 'IOMMU reads / page', value: (r) => r.per_page?.iommu_reads ?? null },
+  { name: 'iommu_gbps', title: 'IOMMU line rate (Gb/s)', value: (r) => r.per_page?.iommu_gbps ?? null },
+  { name: 'cores_per_100g', title: 'CPU cores at 100 Gb/s', value: (r) => r.per_page?.cores_per_100g ?? null },
+];
+
 /** Long-form data for the figure of `key`: one row per (trace, strategy, point, metric). */
 export function sweepFigureData(rows: readonly SweepRow[], key: string, metrics = SWEEP_METRICS) {
   // Metrics that are null or zero everywhere say nothing: leave them out.
