@@ -22,7 +22,7 @@ export { COUNTER_SPECS, CATEGORIES } from './metrics/counters.js';
 export type { RunResult, ReplayReport } from './types/result.js';
 export type { StrategyDefinition, StrategyRun, Protection } from './types/strategy.js';
 export { UsageError, InputError, StrictInputError } from './util/errors.js';
-export { sweep, parseGrid, gridPoints, type SweepRow, type SweepOptions, type GridAxis } from './analysis/sweep.js';
+export { sweep, parseGrid, gridPoints, type SweepRow, type SweepOptions, type GridAxis } from './runs/sweep.js';
 export { diffResults, regressions, DIFF_METRICS, type DiffReport, type DiffRow } from './analysis/diff.js';
 export { resultsTable, categoryTable, overheadTable, costPivot, formatTable, type TableFormat } from './analysis/tables.js';
 export { runAttacks, type AttackReport, type MatrixCell } from './protection/attack.js';

@@ -16,7 +16,7 @@
  * other traces are still replayed; under --strict the first problem of any kind stops the run.
  *
  * With `jobs` N > 1, N traces are replayed at a time, on this thread and N-1 worker threads
- * (analysis/worker-pool.ts), largest file first. Each worker collects its trace's problems in its own Diagnostics; the main thread
+ * (runs/worker-pool.ts), largest file first. Each worker collects its trace's problems in its own Diagnostics; the main thread
  * takes the traces' outcomes in input order as soon as every earlier trace is done, and replays
  * their problems into the caller's Diagnostics, so results, warnings, the problems printed and
  * the summary are the same as with one thread. Under --strict the first problem in input order
@@ -29,7 +29,7 @@ import { parseStrategyList } from './strategies/index.js';
 import type { StrategyDefinition } from './types/strategy.js';
 import type { ReplayReport, RunResult } from './types/result.js';
 import { InputError, StrictInputError, notAnArray } from './util/errors.js';
-import { largestFirst, runPool } from './analysis/worker-pool.js';
+import { largestFirst, runPool } from './runs/worker-pool.js';
 import type { Problem } from './trace/diagnostics.js';
 
 export interface ReplayOptions {

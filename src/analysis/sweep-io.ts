@@ -2,7 +2,7 @@
  * Sweep rows as files and text: flat rows (trace, strategy, the grid keys, then every result
  * field as in `replay -o x.csv`), written as CSV, JSON or Arrow, and an aligned summary table.
  */
-import type { SweepRow, GridAxis } from './sweep.js';
+import type { SweepRow, GridAxis } from '../runs/sweep.js';
 import { flattenResult } from './results-table.js';
 import { flatRowsToCsv } from './results-io.js';
 import { rowsToArrowIpc } from './arrow.js';
@@ -26,16 +26,28 @@ export function sweepToArrow(rows: readonly SweepRow[], axes: readonly GridAxis[
   return rowsToArrowIpc(rows.map((r) => flattenSweepRow(r, axes)));
 }
 
-export function sweepTable(rows: readonly SweepRow[], axes: readonly GridAxis[]): string {
-  const cols: Column<SweepRow>[] = [
+/** The aligned summary: cost and protection, or (perPage) the IOMMU's work per 4 KiB page. */
+export function sweepTable(rows: readonly SweepRow[], axes: readonly GridAxis[], perPage = false): string {
+  const lead: Column<SweepRow>[] = [
     { title: 'trace', value: (r) => r.trace },
     ...axes.map((a) => ({ title: a.key, value: (r: SweepRow) => r.grid[a.key] })),
     { title: 'strategy', value: (r) => r.strategy },
+  ];
+  const cost: Column<SweepRow>[] = [
     { title: 'cycles/DMA', value: (r) => r.cycles.per_dma },
     { title: 'IOTLB miss', value: (r) => r.iotlb.miss_rate, digits: 1, percent: true },
     { title: 'reuse', value: (r) => r.reuse_rate, digits: 1, percent: true },
     { title: 'exposed KiB', value: (r) => r.exposure.avg_bytes / 1024, digits: 1 },
     { title: 'stale hits', value: (r) => r.counters.iotlb_stale_hits },
   ];
-  return textTable(rows, cols);
+  const pages: Column<SweepRow>[] = [
+    { title: 'IOTLB miss/pg', value: (r) => r.per_page?.iotlb_misses ?? null, digits: 3 },
+    { title: 'L1 miss/pg', value: (r) => r.per_page?.walk_misses.pml4e ?? null, digits: 3 },
+    { title: 'L2 miss/pg', value: (r) => r.per_page?.walk_misses.pdpte ?? null, digits: 3 },
+    { title: 'L3 miss/pg', value: (r) => r.per_page?.walk_misses.pde ?? null, digits: 3 },
+    { title: 'reads/pg', value: (r) => r.per_page?.iommu_reads ?? null, digits: 3 },
+    { title: 'IOMMU Gb/s', value: (r) => r.per_page?.iommu_gbps ?? null, digits: 1 },
+    { title: 'cores/100G', value: (r) => r.per_page?.cores_per_100g ?? null, digits: 2 },
+  ];
+  return textTable(rows, [...lead, ...(perPage ? pages : cost)]);
 }

@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { DmaCommand } from '../cli/base-command.js';
 import { prose } from '../cli/prose.js';
-import { mergeShards, mergedOutput, mergeFormatOf, type Merged } from '../analysis/merge.js';
+import { mergeShards, mergedOutput, mergeFormatOf, type Merged } from '../runs/merge.js';
 import { UsageError } from '../util/errors.js';
 import { writeOutput } from '../cli/output-file.js';
 import { stderrLine } from '../cli/terminal-text.js';

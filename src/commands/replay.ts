@@ -7,14 +7,14 @@ import { writeOutput } from '../cli/output-file.js';
 import { checkNotInput, protectInputs } from '../util/atomic-file.js';
 import { CORES, parseJobs } from '../cli/jobs.js';
 import { replay } from '../pipeline.js';
-import { formatTraceTable } from '../analysis/results-table.js';
+import { formatPerPageTable, formatTraceTable } from '../analysis/results-table.js';
 import { formatTable, resultsTable, TABLE_FORMATS, type TableFormat } from '../analysis/tables.js';
 import { toResultsCsv, toResultsJson } from '../analysis/results-io.js';
 import { Diagnostics, formatProblem } from '../trace/diagnostics.js';
 import { STRATEGY_IDS } from '../strategies/index.js';
 import { listProfileIds, DEFAULT_PROFILE } from '../cost/profile.js';
 import { UsageError } from '../util/errors.js';
-import { inShard, parseShard } from '../analysis/shard.js';
+import { inShard, parseShard } from '../runs/shard.js';
 import { sweepToArrow } from '../analysis/sweep-io.js';
 import type { ReplayReport } from '../types/result.js';
 
@@ -40,6 +40,7 @@ Profiles: ${listProfileIds().join(', ')} (see \`dmareplay profiles\`).`;
     { description: 'A larger IOTLB and a bounded persistent cache, results as JSON', command: '<%= config.bin %> replay traces/scenario-tx-multipage.csv --set iotlb.entries=128 --set persistent.capacity=64 --json' },
     { description: 'Save results for later diffing', command: '<%= config.bin %> replay traces/*.csv -o results.json' },
     { description: 'Long traces two at a time (same results as one at a time)', command: '<%= config.bin %> replay captures/*.csv.gz --jobs 2 -o results.json' },
+    { description: 'IOMMU misses and memory reads per 4 KiB page at 100 Gb/s, 40 flows (F&S-style)', command: '<%= config.bin %> synth rx-100g --opt flows=40 --dmas 60000 -o rx40.csv && <%= config.bin %> replay rx40.csv -p modern-vtd -s linux-strict,linux-lazy,fands,shadow --per-page' },
     { description: 'Every result field as a Markdown table', command: '<%= config.bin %> replay traces/netperf-rx.csv -s native,persistent --format markdown' },
   ];
 
@@ -56,6 +57,7 @@ Profiles: ${listProfileIds().join(', ')} (see \`dmareplay profiles\`).`;
     shard: Flags.string({ description: 'replay only shard i of N of the traces (i/N, from 0); default: from Slurm or Kubernetes indexed-Job variables when set (docs/cluster.md)' }),
     jobs: Flags.string({ char: 'j', description: `traces replayed at a time, on this thread and N-1 worker threads (at most one per core: this machine has ${CORES}); output is the same for any N`, default: '1', helpValue: 'N' }),
     strict: Flags.boolean({ description: 'stop with exit code 1 at the first rejected input line' }),
+    'per-page': Flags.boolean({ description: 'text output: the IOMMU\'s work per 4 KiB of data moved instead (IOTLB and walk-cache misses, memory reads, invalidations, the line rate they allow), as F&S measure it' }),
     format: Flags.string({ char: 'f', description: 'stdout format: text (one aligned table per trace), or the full results table as csv, json or markdown', options: [...TABLE_FORMATS], default: 'text' }),
   };
 
@@ -112,7 +114,7 @@ Profiles: ${listProfileIds().join(', ')} (see \`dmareplay profiles\`).`;
       const setText = run.profile.overrides.length ? ` (${run.profile.overrides.map(([k, v]) => `${k}=${v}`).join(', ')})` : '';
       for (const t of run.byTrace) {
         this.log(`\n${t.trace}  [profile ${run.profile.id}${setText}]`);
-        this.log(formatTraceTable(t.results));
+        this.log(flags['per-page'] ? formatPerPageTable(t.results) : formatTraceTable(t.results));
       }
     }
     if (run.failures.length > 0) process.exitCode = 1;

@@ -6,20 +6,22 @@ import { CORES, parseJobs } from '../cli/jobs.js';
 import { Progress } from '../cli/progress.js';
 import { writeOutput, writing } from '../cli/output-file.js';
 import { checkNotInput, protectInputs } from '../util/atomic-file.js';
-import { sweep, type SweepRow, type GridAxis } from '../analysis/sweep.js';
+import { sweep, type SweepRow, type GridAxis } from '../runs/sweep.js';
 import { sweepTable, sweepToArrow, sweepToCsv, sweepToJson } from '../analysis/sweep-io.js';
-import { sweepFigureSpec } from '../figures/sweep-lines.js';
+import { PER_PAGE_SWEEP_METRICS, SWEEP_METRICS, sweepFigureSpec } from '../figures/sweep-lines.js';
 import { writeFigure } from '../figures/render.js';
 import { STRATEGY_IDS } from '../strategies/index.js';
 import { DEFAULT_PROFILE } from '../cost/profile.js';
 import { UsageError } from '../util/errors.js';
-import { parseShard } from '../analysis/shard.js';
+import { parseShard } from '../runs/shard.js';
 
 export default class Sweep extends DmaCommand {
   static override summary = 'Replay traces over a grid of parameter values and chart each swept key';
   static override description = prose`Every combination of the --grid values (any profile key or strategy option: see
 \`dmareplay profiles xen-2008\`) is replayed on every trace, all selected strategies in one pass per
-trace and point. Prints one table, writes the rows as CSV, JSON or Arrow (-o), and draws one line
+trace and point. A trace can also be synth:<workload>, generated for each point: sweep its knobs as
+synth.<knob> (see \`dmareplay synth --help\`), with synth.dmas (default 20000) and synth.seed (default 1)
+as --grid or --set keys. Prints one table, writes the rows as CSV, JSON or Arrow (-o), and draws one line
 figure per swept key (cycles per DMA, IOTLB miss rate, reuse, exposure and stale window against the
 key) as .vl.json/.svg/.png in --figures-dir. --jobs N runs N passes at a time (this thread and
 N-1 worker threads); the output is identical for any N.`;
@@ -27,9 +29,10 @@ N-1 worker threads); the output is identical for any N.`;
     { description: 'IOTLB size vs miss rate', command: '<%= config.bin %> sweep traces/scenario-rx-recycle.csv --grid iotlb.entries=8,16,32,64,128 --grid iotlb.ways=8' },
     { description: 'Persistent cache capacity vs reuse and exposure', command: '<%= config.bin %> sweep traces/*.csv -s persistent,single-use --grid persistent.capacity=4,16,64,0' },
     { description: 'Flush-queue size vs cost and stale window, on two threads', command: '<%= config.bin %> sweep traces/netperf-tx.csv -s linux-strict,linux-lazy --grid linux.fq_size=8,32,128,256 --jobs 2 -o sweep.arrow' },
+    { description: 'F&S-style: IOMMU misses per page against flows at 100 Gb/s, strict vs lazy vs fands', command: '<%= config.bin %> sweep synth:rx-100g -g synth.flows=5,10,20,40 -p modern-vtd --set nic.rx_ring=4096 -s linux-strict,linux-lazy,fands --per-page' },
     { description: 'Shard 1 of 4 of a big sweep (then: dmareplay merge out/*.arrow -o all.arrow)', command: '<%= config.bin %> sweep traces/*.csv --grid iotlb.entries=16,32,64,128 --shard 1/4 --no-figures -o out/shard-1.arrow' },
   ];
-  static override args = { traces: Args.string({ description: 'trace files: canonical CSV (.csv, .csv.gz), Arrow (.arrow, from ingest -o) or raw kernel text (ftrace, trace-cmd, perf script; ingested on the fly)', required: true }) };
+  static override args = { traces: Args.string({ description: 'trace files: canonical CSV (.csv, .csv.gz), Arrow (.arrow, from ingest -o) or raw kernel text (ftrace, trace-cmd, perf script; ingested on the fly); or synth:<workload>, generated per grid point', required: true }) };
   static override strict = false;
   static override flags = {
     grid: Flags.string({ char: 'g', description: 'key=v1,v2,... to sweep (repeatable; the grid is every combination)', multiple: true, multipleNonGreedy: true, required: true }),
@@ -41,6 +44,7 @@ N-1 worker threads); the output is identical for any N.`;
     figures: Flags.boolean({ description: 'draw one figure per swept key (--no-figures to skip)', default: true, allowNo: true }),
     'figures-dir': Flags.string({ description: 'where the figures go', default: 'out/sweep' }),
     shard: Flags.string({ description: 'run only shard i of N (i/N, from 0); default: from Slurm or Kubernetes indexed-Job variables when set (docs/cluster.md)' }),
+    'per-page': Flags.boolean({ description: 'table and figures show the IOMMU\'s work per 4 KiB page moved instead (IOTLB and walk-cache misses, memory reads, the line rate they allow, CPU cores at 100 Gb/s)' }),
   };
 
   async run(): Promise<{ grid: GridAxis[]; rows: SweepRow[]; failures: string[]; problems: { trace: string; shown: string[]; total: number }[] }> {
@@ -76,11 +80,11 @@ N-1 worker threads); the output is identical for any N.`;
     }
     if (flags.figures && run.rows.length > 0) {
       for (const axis of run.axes.filter((a) => a.values.length > 1)) {
-        const fig = await writing(flags['figures-dir'], () => writeFigure(flags['figures-dir'], `sweep-${axis.key.replace(/[^a-z0-9]+/gi, '-')}`, sweepFigureSpec(run.rows, axis.key)));
+        const fig = await writing(flags['figures-dir'], () => writeFigure(flags['figures-dir'], `sweep-${axis.key.replace(/[^a-z0-9]+/gi, '-')}`, sweepFigureSpec(run.rows, axis.key, flags['per-page'] ? PER_PAGE_SWEEP_METRICS : SWEEP_METRICS)));
         stderrLine(`wrote ${fig.files.join(', ')}`);
       }
     }
-    if (!this.jsonEnabled()) this.log(sweepTable(run.rows, run.axes));
+    if (!this.jsonEnabled()) this.log(sweepTable(run.rows, run.axes, flags['per-page']));
     if (run.failures.length > 0) process.exitCode = 1;
     return { grid: run.axes, rows: run.rows, failures: run.failures, problems: run.problems };
   }

@@ -108,6 +108,9 @@ function checkValue(key: string, value: unknown): string | null {
   if (spec.min !== undefined && value < spec.min) return `'${key}' must be >= ${spec.min} (${spec.unit})`;
   if (spec.powerOfTwo && !(value >= 1 && Number.isInteger(Math.log2(value)))) return `'${key}' must be a power of two`;
   if (key === 'direct-map.page_kib' && ![4, 2048, 1048576].includes(value)) return `'${key}' must be 4, 2048 or 1048576 (4 KiB, 2 MiB or 1 GiB IOMMU pages)`;
+  if (spec.zeroOrPowerOfTwo && value !== 0 && !Number.isInteger(Math.log2(value))) return `'${key}' must be 0 (none) or a power of two`;
+  if (spec.flag && value !== 0 && value !== 1) return `'${key}' must be 0 or 1`;
+  // Last, so a value that breaks a rule of its own is told that rule (3 x 2^32 is not a power of two).
   if (spec.max !== undefined && value > spec.max) return `'${key}' must be <= ${spec.max} (${spec.unit})`;
   return null;
 }
@@ -141,6 +144,10 @@ export function resolveProfile(profile: CostProfile, overrides: [string, number]
   for (const [k, v] of overrides) params[k] = v;
   if (params['iotlb.ways'] > params['iotlb.entries']) {
     throw new UsageError(`iotlb.ways (${params['iotlb.ways']}) must not exceed iotlb.entries (${params['iotlb.entries']})`);
+  }
+  for (const level of ['pde', 'pdpte', 'pml4e']) {
+    const entries = params[`iommu.pwc_${level}_entries`];
+    if (entries > 0 && params['iommu.pwc_ways'] > entries) throw new UsageError(`iommu.pwc_ways (${params['iommu.pwc_ways']}) must not exceed iommu.pwc_${level}_entries (${entries})`);
   }
   return { id: profile.id, params: Object.freeze(params), overrides };
 }

@@ -6,7 +6,7 @@
 import type { TopLevelSpec } from 'vega-lite';
 import { basename } from 'node:path';
 import type { RunResult } from '../types/result.js';
-import type { SweepRow } from '../analysis/sweep.js';
+import type { SweepRow } from '../runs/sweep.js';
 import { categoryTable, overheadTable } from '../analysis/tables.js';
 import { CATEGORIES } from '../metrics/counters.js';
 import { STRATEGY_IDS } from '../strategies/index.js';

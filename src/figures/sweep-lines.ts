@@ -4,7 +4,7 @@
  * y scale. Other swept keys, if any, become separate lines of the same colour (dashed).
  */
 import type { TopLevelSpec } from 'vega-lite';
-import type { SweepRow } from '../analysis/sweep.js';
+import type { SweepRow } from '../runs/sweep.js';
 import { FIGURE_CONFIG, strategyColor } from './style.js';
 
 export interface SweepMetric {
@@ -19,6 +19,17 @@ export const SWEEP_METRICS: readonly SweepMetric[] = [
   { name: 'reuse_rate', title: 'mapping reuse (%)', value: (r) => (r.reuse_rate === null ? null : r.reuse_rate * 100) },
   { name: 'exposure_avg_kib', title: 'exposed, avg (KiB)', value: (r) => r.exposure.avg_bytes / 1024 },
   { name: 'stale_window_ms', title: 'stale window (ms)', value: (r) => r.counters.stale_window_ns / 1e6 },
+];
+
+/** The IOMMU's work per 4 KiB page moved (F&S's measure), for `sweep --per-page`. */
+export const PER_PAGE_SWEEP_METRICS: readonly SweepMetric[] = [
+  { name: 'iotlb_misses', title: 'IOTLB misses / page', value: (r) => r.per_page?.iotlb_misses ?? null },
+  { name: 'l1', title: 'L1 (PML4E) misses / page', value: (r) => r.per_page?.walk_misses.pml4e ?? null },
+  { name: 'l2', title: 'L2 (PDPTE) misses / page', value: (r) => r.per_page?.walk_misses.pdpte ?? null },
+  { name: 'l3', title: 'L3 (PDE) misses / page', value: (r) => r.per_page?.walk_misses.pde ?? null },
+  { name: 'iommu_reads', title: 'IOMMU reads / page', value: (r) => r.per_page?.iommu_reads ?? null },
+  { name: 'iommu_gbps', title: 'IOMMU line rate (Gb/s)', value: (r) => r.per_page?.iommu_gbps ?? null },
+  { name: 'cores_per_100g', title: 'CPU cores at 100 Gb/s', value: (r) => r.per_page?.cores_per_100g ?? null },
 ];
 
 /** Long-form data for the figure of `key`: one row per (trace, strategy, point, metric). */

@@ -29,7 +29,7 @@ import { CsvOut } from './csv-out.js';
 import { IovaGroups } from './iova-groups.js';
 import { IommuMapStash, listRange, sgSegments } from './sg-lists.js';
 import { Diagnostics } from '../trace/diagnostics.js';
-import { CANONICAL_HEADER } from '../trace/canonical.js';
+import { CANONICAL_HEADER_WITH_CPU } from '../trace/canonical.js';
 import { InputError, UsageError } from '../util/errors.js';
 import { checkReadable, readError } from '../trace/input-file.js';
 
@@ -282,7 +282,7 @@ export async function* ingestToCsv(path: string, options: IngestOptions = {}, su
   const stash = new IommuMapStash();
   const sgHow = { iommu: 0, exact: 0, guessed: 0, rounded: 0, missing: 0 };
   const out = new CsvOut();
-  out.line(CANONICAL_HEADER);
+  out.line(CANONICAL_HEADER_WITH_CPU);
   const guestText = `${guest}`;
 
   // A device's name and class depend only on its kernel name and the options: work them out once,
@@ -308,8 +308,8 @@ export async function* ingestToCsv(path: string, options: IngestOptions = {}, su
     return d;
   };
   const addr = (a: Addr) => (typeof a === 'number' ? out.hex(a) : out.str(a));
-  const row = (ts: number, device: string, cls: string, op: string, dir: string, phys: Addr, len: number | '', handle: Addr) => {
-    // ts,guest,device,class,op,dir,addr,len,handle,unit (no unit: a DMA is its own request)
+  const row = (ts: number, device: string, cls: string, op: string, dir: string, phys: Addr, len: number | '', handle: Addr, cpu: number) => {
+    // ts,guest,device,class,op,dir,addr,len,handle,unit,cpu (no unit: a DMA is its own request)
     out.num(ts);
     out.comma();
     out.str(guestText);
@@ -328,6 +328,8 @@ export async function* ingestToCsv(path: string, options: IngestOptions = {}, su
     out.comma();
     addr(handle);
     out.comma();
+    out.comma();
+    out.num(cpu);
     out.endLine();
     s.rows++;
     if (op === 'map') s.maps++;
@@ -338,14 +340,14 @@ export async function* ingestToCsv(path: string, options: IngestOptions = {}, su
   let iommuDev: Device | null = null;
   const groups = new IovaGroups(
     {
-      map: (ts, paddr, len, handle, segment) => {
+      map: (ts, paddr, len, handle, segment, cpu) => {
         const d = (iommuDev ??= deviceOf(iommuDevice));
         if (segment === 0) s.dmas++;
-        row(ts, d.name, d.cls, 'map', 'bidirectional', paddr, len, handle);
+        row(ts, d.name, d.cls, 'map', 'bidirectional', paddr, len, handle, cpu);
       },
-      unmap: (ts, handle) => {
+      unmap: (ts, handle, cpu) => {
         const d = (iommuDev ??= deviceOf(iommuDevice));
-        row(ts, d.name, d.cls, 'unmap', '', '', '', handle);
+        row(ts, d.name, d.cls, 'unmap', '', '', '', handle, cpu);
       },
     },
     options.groupHoldEvents,
@@ -354,7 +356,7 @@ export async function* ingestToCsv(path: string, options: IngestOptions = {}, su
 
   // dma: maps and unmaps, paired by device + DMA address (`key`: see dmaKey). A map is one DMA:
   // one row per segment (`phys`/`size` one each, or arrays of them), all with the DMA's handle.
-  const dmaMap = (ts: number, kernelName: string, dir: FastDir, phys: Addr | string[], size: number | number[], handle: Addr, key: Addr): Live | null => {
+  const dmaMap = (ts: number, cpu: number, kernelName: string, dir: FastDir, phys: Addr | string[], size: number | number[], handle: Addr, key: Addr): Live | null => {
     if (dir === null) {
       skip('dir-none');
       return null;
@@ -363,17 +365,17 @@ export async function* ingestToCsv(path: string, options: IngestOptions = {}, su
     const old = d.live.get(key);
     if (old) {
       // Mapped again without an unmap in the trace: close the old mapping first.
-      row(ts, d.name, old.cls, 'unmap', '', '', '', old.handle);
+      row(ts, d.name, old.cls, 'unmap', '', '', '', old.handle, cpu);
       skip('remapped-without-unmap');
     }
     const live = { handle, cls: d.cls };
     d.live.set(key, live);
     s.dmas++;
-    if (typeof size === 'number') row(ts, d.name, d.cls, 'map', dir, phys as Addr, size, handle);
-    else for (let i = 0; i < size.length; i++) row(ts, d.name, d.cls, 'map', dir, (phys as string[])[i], size[i], handle);
+    if (typeof size === 'number') row(ts, d.name, d.cls, 'map', dir, phys as Addr, size, handle, cpu);
+    else for (let i = 0; i < size.length; i++) row(ts, d.name, d.cls, 'map', dir, (phys as string[])[i], size[i], handle, cpu);
     return live;
   };
-  const dmaUnmap = (ts: number, kernelName: string, key: Addr) => {
+  const dmaUnmap = (ts: number, cpu: number, kernelName: string, key: Addr) => {
     const d = deviceOf(kernelName);
     const live = d.live.get(key);
     if (!live) {
@@ -381,11 +383,11 @@ export async function* ingestToCsv(path: string, options: IngestOptions = {}, su
       return;
     }
     d.live.delete(key);
-    row(ts, d.name, live.cls, 'unmap', '', '', '', live.handle);
+    row(ts, d.name, live.cls, 'unmap', '', '', '', live.handle, cpu);
   };
   // A dma_unmap_sg names the list's physical addresses: the live list of the device with the same
   // first one (and, when several are live, the same addresses as far as both lists go).
-  const sgUnmap = (ts: number, kernelName: string, phys: string[]) => {
+  const sgUnmap = (ts: number, cpu: number, kernelName: string, phys: string[]) => {
     const d = deviceOf(kernelName);
     const pk = `${d.name}|${phys[0]}`;
     const lists = phys.length > 0 ? liveSg.get(pk) : undefined;
@@ -402,24 +404,24 @@ export async function* ingestToCsv(path: string, options: IngestOptions = {}, su
       s.unmatched_unmaps++;
       return;
     }
-    dmaUnmap(ts, kernelName, found.key);
+    dmaUnmap(ts, cpu, kernelName, found.key);
   };
 
-  const convert = (tsAbs: number, ev: QueuedEvent) => {
+  const convert = (tsAbs: number, cpu: number, ev: QueuedEvent) => {
     if (t0 < 0) t0 = tsAbs;
     const ts = tsAbs - t0;
     switch (ev.kind) {
       case 'dma-map':
-        return void dmaMap(ts, ev.device, canonicalDir(ev.dir), ev.phys, ev.size, ev.dmaAddr, dmaKey(ev.dmaAddr));
+        return void dmaMap(ts, cpu, ev.device, canonicalDir(ev.dir), ev.phys, ev.size, ev.dmaAddr, dmaKey(ev.dmaAddr));
       case 'fast-dma-map':
-        return void dmaMap(ts, ev.device, ev.dir, ev.phys, ev.size, ev.dmaAddr, ev.dmaAddr);
+        return void dmaMap(ts, cpu, ev.device, ev.dir, ev.phys, ev.size, ev.dmaAddr, ev.dmaAddr);
       case 'dma-unmap':
-        return dmaUnmap(ts, ev.device, dmaKey(ev.dmaAddr));
+        return dmaUnmap(ts, cpu, ev.device, dmaKey(ev.dmaAddr));
       case 'fast-dma-unmap':
-        return dmaUnmap(ts, ev.device, ev.dmaAddr);
+        return dmaUnmap(ts, cpu, ev.device, ev.dmaAddr);
       case 'sg-map': {
         const key = dmaKey(ev.handle);
-        const live = dmaMap(ts, ev.device, canonicalDir(ev.dir), ev.addrs, ev.lens, ev.handle, key);
+        const live = dmaMap(ts, cpu, ev.device, canonicalDir(ev.dir), ev.addrs, ev.lens, ev.handle, key);
         if (live === null || ev.phys.length === 0) return;
         const pk = `${deviceOf(ev.device).name}|${ev.phys[0]}`;
         const lists = liveSg.get(pk);
@@ -428,11 +430,11 @@ export async function* ingestToCsv(path: string, options: IngestOptions = {}, su
         return;
       }
       case 'dma-unmap-sg':
-        return sgUnmap(ts, ev.device, ev.phys);
+        return sgUnmap(ts, cpu, ev.device, ev.phys);
       case 'imap':
-        return groups.map(ts, ev.cpu, ev.iova, ev.iovaNum, ev.page, ev.paddr, ev.size);
+        return groups.map(ts, cpu, ev.iova, ev.iovaNum, ev.page, ev.paddr, ev.size);
       case 'iunmap':
-        return groups.unmap(ts, ev.page, ev.size);
+        return groups.unmap(ts, ev.page, ev.size, cpu);
     }
   };
 
@@ -445,13 +447,14 @@ export async function* ingestToCsv(path: string, options: IngestOptions = {}, su
         ts = lastEmitted;
       }
       lastEmitted = ts;
-      convert(ts, ev);
+      convert(ts, queue.tag, ev);
     }
   };
 
-  const accept = (tsNs: number, line: number, ev: QueuedEvent) => {
+  /** An event of trace time `tsNs` made by `cpu` (ftrace's [cpu]). */
+  const accept = (tsNs: number, cpu: number, ev: QueuedEvent) => {
     s.events++;
-    queue.push(tsNs, line, ev);
+    queue.push(tsNs, cpu, ev);
     if (tsNs > newest) newest = tsNs;
     emitUpTo(newest - window);
   };
@@ -481,13 +484,13 @@ export async function* ingestToCsv(path: string, options: IngestOptions = {}, su
     sgHow[segs.how]++;
     if (segs.rounded) sgHow.rounded++;
     if (segs.missing) sgHow.missing++;
-    accept(tsNs, lineNo, { kind: 'sg-map', device: ev.device, dir: ev.dir, handle: ev.dmaAddrs[0], phys: ev.phys, addrs: segs.addrs, lens: segs.lens });
+    accept(tsNs, cpu, { kind: 'sg-map', device: ev.device, dir: ev.dir, handle: ev.dmaAddrs[0], phys: ev.phys, addrs: segs.addrs, lens: segs.lens });
   };
 
   /** An iommu:map line read by either path. In a file with dma: events it waits for a dma_map_sg of its CPU (or is a duplicate). */
   const iommuMapLine = (tsNs: number, cpu: number, lineNo: number, iova: Addr, iovaNum: number, page: number, paddr: Addr, size: number) => {
     if (withDma) stash.push(cpu, iovaNum, paddr, size);
-    else accept(tsNs, lineNo, { kind: 'imap', cpu, iova, iovaNum, page, paddr, size });
+    else accept(tsNs, cpu, { kind: 'imap', cpu, iova, iovaNum, page, paddr, size });
   };
 
   /** One line through the reference parsers (kernel-events.ts). */
@@ -527,11 +530,11 @@ export async function* ingestToCsv(path: string, options: IngestOptions = {}, su
       case 'iommu-map':
         return iommuMapLine(parts.tsNs, parts.cpu, lineNo, ev.iova, ev.iova.length <= 15 ? Number(ev.iova) : NaN, pageOf(ev.iova), ev.paddr, ev.size);
       case 'iommu-unmap':
-        return accept(parts.tsNs, lineNo, { kind: 'iunmap', page: pageOf(ev.iova), size: ev.size });
+        return accept(parts.tsNs, parts.cpu, { kind: 'iunmap', page: pageOf(ev.iova), size: ev.size });
       case 'dma-map-sg':
         return sgLine(parts.tsNs, parts.cpu, lineNo, ev);
       default:
-        return accept(parts.tsNs, lineNo, ev);
+        return accept(parts.tsNs, parts.cpu, ev);
     }
   };
 
@@ -562,15 +565,15 @@ export async function* ingestToCsv(path: string, options: IngestOptions = {}, su
         return true;
       case IOMMU_UNMAP:
         if (!parseIommuUnmapAt(run, f.payload, end, f)) return false;
-        accept(f.tsNs, lineNo, { kind: 'iunmap', page: f.page, size: f.size });
+        accept(f.tsNs, f.cpu, { kind: 'iunmap', page: f.page, size: f.size });
         return true;
       case DMA_MAP:
         if (!parseDmaMapAt(run, f.payload, end, f)) return false;
-        accept(f.tsNs, lineNo, { kind: 'fast-dma-map', device: f.device, dir: f.dir, dmaAddr: f.dmaAddr, size: f.size, phys: f.phys });
+        accept(f.tsNs, f.cpu, { kind: 'fast-dma-map', device: f.device, dir: f.dir, dmaAddr: f.dmaAddr, size: f.size, phys: f.phys });
         return true;
       case DMA_UNMAP:
         if (!parseDmaUnmapAt(run, f.payload, end, f)) return false;
-        accept(f.tsNs, lineNo, { kind: 'fast-dma-unmap', device: f.device, dmaAddr: f.dmaAddr });
+        accept(f.tsNs, f.cpu, { kind: 'fast-dma-unmap', device: f.device, dmaAddr: f.dmaAddr });
         return true;
     }
     return false;

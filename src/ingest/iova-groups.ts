@@ -32,8 +32,10 @@ export type Addr = string | number;
 
 /** Where the rows go, in order. `segment` is the member's index in its DMA (0: a new DMA). */
 export interface RowSink {
-  map(ts: number, paddr: Addr, len: number, handle: Addr, segment: number): void;
-  unmap(ts: number, handle: Addr): void;
+  /** `cpu`: the CPU of the DMA's first map. */
+  map(ts: number, paddr: Addr, len: number, handle: Addr, segment: number, cpu: number): void;
+  /** `cpu`: the CPU of the kernel's unmap. */
+  unmap(ts: number, handle: Addr, cpu: number): void;
 }
 
 class MapRec {
@@ -90,6 +92,10 @@ export class IovaGroups {
   // The output queue, as columns; slots before `qHead` are written.
   private qKind: number[] = [];
   private qTs: number[] = [];
+  /** The CPU of each slot's map or unmap. */
+  private qCpu: number[] = [];
+  /** The CPU of the unmap being released. */
+  private unmapCpu = 0;
   private qHandle: Addr[] = [];
   private qRec: (MapRec | null)[] = [];
   private qHead = 0;
@@ -137,13 +143,14 @@ export class IovaGroups {
     } else if (last !== undefined) this.close(last);
     this.lastOnCpu.set(cpu, rec);
     this.live.set(page, rec);
-    this.push(SLOT_MAP, ts, '', rec);
+    this.push(SLOT_MAP, ts, '', rec, cpu);
     this.settle(ts);
   }
 
-  /** An unmap of `size` bytes from IOVA page `first`. */
-  unmap(ts: number, first: number, size: number): void {
+  /** An unmap of `size` bytes from IOVA page `first`, on `cpu`. */
+  unmap(ts: number, first: number, size: number, cpu = 0): void {
     this.events++;
+    this.unmapCpu = cpu;
     const pages = Math.max(1, Math.ceil(size / 4096));
     const recs = this.released;
     recs.length = 0;
@@ -191,7 +198,7 @@ export class IovaGroups {
         const head = rec.head;
         if (!head.unmapped) {
           head.unmapped = true;
-          this.push(SLOT_UNMAP, ts, head.iova, null);
+          this.push(SLOT_UNMAP, ts, head.iova, null, this.unmapCpu);
           if (head.segs > 1 && head.run!.slice(head.idx, head.idx + head.segs).some((m) => m.live)) this.forcedSplits++;
         }
         k++;
@@ -204,7 +211,7 @@ export class IovaGroups {
       for (let i = k; i <= j; i++) recs[i].head = rec;
       rec.segs = j - k + 1;
       rec.unmapped = true;
-      this.push(SLOT_UNMAP, ts, rec.iova, null);
+      this.push(SLOT_UNMAP, ts, rec.iova, null, this.unmapCpu);
       if (rec.run !== null) {
         this.decideAlone(rec.run, rec.idx - 1);
         this.decideAlone(rec.run, recs[j].idx + 1);
@@ -270,10 +277,11 @@ export class IovaGroups {
     }
   }
 
-  private push(kind: number, ts: number, handle: Addr, rec: MapRec | null): void {
-    if (this.qHead === this.qKind.length && kind === SLOT_UNMAP) return this.sink.unmap(ts, handle);
+  private push(kind: number, ts: number, handle: Addr, rec: MapRec | null, cpu: number): void {
+    if (this.qHead === this.qKind.length && kind === SLOT_UNMAP) return this.sink.unmap(ts, handle, cpu);
     this.qKind.push(kind);
     this.qTs.push(ts);
+    this.qCpu.push(cpu);
     this.qHandle.push(handle);
     this.qRec.push(rec);
   }
@@ -284,7 +292,7 @@ export class IovaGroups {
     let h = this.qHead;
     for (; h < n; h++) {
       if (this.qKind[h] === SLOT_UNMAP) {
-        this.sink.unmap(this.qTs[h], this.qHandle[h]);
+        this.sink.unmap(this.qTs[h], this.qHandle[h], this.qCpu[h]);
         continue;
       }
       const rec = this.qRec[h]!;
@@ -295,11 +303,12 @@ export class IovaGroups {
     this.qHead = h;
     if (h === n) {
       this.qHead = 0;
-      this.qKind.length = this.qTs.length = this.qHandle.length = this.qRec.length = 0;
+      this.qKind.length = this.qTs.length = this.qHandle.length = this.qRec.length = this.qCpu.length = 0;
     } else if (h >= 4096 && h * 2 >= n) {
       // Drop the written front now and then, so the columns stay about as long as the wait.
       this.qKind.splice(0, h);
       this.qTs.splice(0, h);
+      this.qCpu.splice(0, h);
       this.qHandle.splice(0, h);
       this.qRec.splice(0, h);
       this.qHead = 0;
@@ -307,11 +316,11 @@ export class IovaGroups {
   }
 
   private writeDma(head: MapRec): void {
-    if (head.segs === 1) return this.sink.map(head.ts, head.paddr, head.size, head.iova, 0);
+    if (head.segs === 1) return this.sink.map(head.ts, head.paddr, head.size, head.iova, 0, head.cpu);
     const run = head.run!;
     for (let i = 0; i < head.segs; i++) {
       const m = run[head.idx + i];
-      this.sink.map(head.ts, m.paddr, m.size, head.iova, i);
+      this.sink.map(head.ts, m.paddr, m.size, head.iova, i, head.cpu);
     }
   }
 }

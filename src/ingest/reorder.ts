@@ -8,17 +8,17 @@ export class ReorderQueue<T> {
   // The in-order run: keys never decrease from `head` to the end.
   private qKeys: number[] = [];
   private qSeqs: number[] = [];
-  private qLines: number[] = [];
+  private qTags: number[] = [];
   private qItems: T[] = [];
   private head = 0;
   // Late arrivals: a binary min-heap on (key, seq).
   private hKeys: number[] = [];
   private hSeqs: number[] = [];
-  private hLines: number[] = [];
+  private hTags: number[] = [];
   private hItems: T[] = [];
   private seq = 0;
-  /** The line of the event `pop` last returned. */
-  line = 0;
+  /** The tag (a number carried with each event: ingest's CPU) of the event `pop` last returned. */
+  tag = 0;
 
   get size(): number {
     return this.qKeys.length - this.head + this.hKeys.length;
@@ -30,20 +30,20 @@ export class ReorderQueue<T> {
     return q < h ? q : h;
   }
 
-  push(key: number, line: number, item: T): void {
+  push(key: number, tag: number, item: T): void {
     const seq = this.seq++;
     const n = this.qKeys.length;
     if (n === this.head || key >= this.qKeys[n - 1]) {
       this.qKeys.push(key);
       this.qSeqs.push(seq);
-      this.qLines.push(line);
+      this.qTags.push(tag);
       this.qItems.push(item);
       return;
     }
     const keys = this.hKeys;
     keys.push(key);
     this.hSeqs.push(seq);
-    this.hLines.push(line);
+    this.hTags.push(tag);
     this.hItems.push(item);
     let i = keys.length - 1;
     while (i > 0) {
@@ -54,7 +54,7 @@ export class ReorderQueue<T> {
     }
   }
 
-  /** The earliest event (its line in `line`), or undefined when empty. */
+  /** The earliest event (its tag in `tag`), or undefined when empty. */
   pop(): T | undefined {
     const hasQ = this.head < this.qKeys.length;
     const hasH = this.hKeys.length > 0;
@@ -66,14 +66,14 @@ export class ReorderQueue<T> {
   private popQueue(): T {
     const h = this.head++;
     const item = this.qItems[h];
-    this.line = this.qLines[h];
+    this.tag = this.qTags[h];
     this.qItems[h] = undefined as T; // let it be collected
     if (this.head === this.qKeys.length) {
       this.head = 0;
-      this.qKeys.length = this.qSeqs.length = this.qLines.length = this.qItems.length = 0;
+      this.qKeys.length = this.qSeqs.length = this.qTags.length = this.qItems.length = 0;
     } else if (this.head >= 4096 && this.head * 2 >= this.qKeys.length) {
       // Drop the popped front now and then, so the arrays stay about as long as the window.
-      for (const a of [this.qKeys, this.qSeqs, this.qLines, this.qItems] as unknown[][]) a.splice(0, this.head);
+      for (const a of [this.qKeys, this.qSeqs, this.qTags, this.qItems] as unknown[][]) a.splice(0, this.head);
       this.head = 0;
     }
     return item;
@@ -83,11 +83,11 @@ export class ReorderQueue<T> {
     const keys = this.hKeys;
     const n = keys.length;
     const top = this.hItems[0];
-    this.line = this.hLines[0];
+    this.tag = this.hTags[0];
     this.heapSwap(0, n - 1);
     keys.pop();
     this.hSeqs.pop();
-    this.hLines.pop();
+    this.hTags.pop();
     this.hItems.pop();
     let i = 0;
     for (;;) {
@@ -111,7 +111,7 @@ export class ReorderQueue<T> {
   private heapSwap(a: number, b: number): void {
     swap(this.hKeys, a, b);
     swap(this.hSeqs, a, b);
-    swap(this.hLines, a, b);
+    swap(this.hTags, a, b);
     swap(this.hItems, a, b);
   }
 }

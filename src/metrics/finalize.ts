@@ -3,7 +3,7 @@
  * figures, rates, and time averages. Stats are derived here and nowhere else.
  */
 import { C, CATEGORIES, COUNTER_SPECS } from './counters.js';
-import type { RunResult } from '../types/result.js';
+import type { PerPage, RunResult } from '../types/result.js';
 import type { StrategyDefinition } from '../types/strategy.js';
 
 export interface TraceFacts {
@@ -17,6 +17,9 @@ export interface TraceFacts {
   bytesMapped: number;
   liveAtEnd: number;
   cpuHz: number;
+  /** Throughput projection constants (ns): per page with no IOMMU work, per IOMMU memory read. */
+  dmaLatencyNs: number;
+  readLatencyNs: number;
 }
 
 /** Rounds derived ratios so results are stable text across platforms and easy to diff. */
@@ -100,6 +103,37 @@ export function finalizeRun(def: StrategyDefinition, c: Float64Array, facts: Tra
     },
     setup: { cycles: c[C.setupCycles], pt_updates: c[C.setupPtUpdates] },
     live_at_end: facts.liveAtEnd,
+    per_page: perPage(c, facts, cpu),
     counters,
+  };
+}
+
+/**
+ * F&S's analytic model (Rubin et al., SOSP 2024, section 2.2): the line rate, in Gb/s, at which
+ * an IOMMU doing `reads` memory reads per 4 KiB page keeps up, 4096 x 8 / (l0 + reads x lm).
+ */
+export function projectedGbps(reads: number, dmaLatencyNs: number, readLatencyNs: number): number {
+  return round((4096 * 8) / (dmaLatencyNs + reads * readLatencyNs), 1);
+}
+
+/** IOMMU work per 4 KiB of data moved; null when no data moved. */
+function perPage(c: Float64Array, facts: TraceFacts, cpu: number): PerPage | null {
+  const pages = c[C.bytesAccessed] / 4096;
+  if (pages === 0) return null;
+  const per = (x: number) => round(x / pages);
+  const reads = c[C.walkRefs] / pages;
+  return {
+    pages_moved: round(pages, 3),
+    iotlb_lookups: per(c[C.iotlbHits] + c[C.iotlbMisses]),
+    iotlb_misses: per(c[C.iotlbMisses]),
+    walk_misses: { pde: per(c[C.walkCacheMissesPde]), pdpte: per(c[C.walkCacheMissesPdpte]), pml4e: per(c[C.walkCacheMissesPml4e]) },
+    walk_hits: { pde: per(c[C.walkCacheHitsPde]), pdpte: per(c[C.walkCacheHitsPdpte]), pml4e: per(c[C.walkCacheHitsPml4e]) },
+    iommu_reads: per(c[C.walkRefs]),
+    invalidations: per(c[C.iotlbInvalidations]),
+    pt_pages_freed: per(c[C.ptTablesFreed]),
+    iommu_gbps: projectedGbps(reads, facts.dmaLatencyNs, facts.readLatencyNs),
+    cpu_cycles: round(cpu / pages, 3),
+    // Pages per second at 100 Gb/s x CPU cycles per page / cycles per second of one core.
+    cores_per_100g: round(((100e9 / (4096 * 8)) * (cpu / pages)) / facts.cpuHz, 3),
   };
 }

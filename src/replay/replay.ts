@@ -114,6 +114,8 @@ export async function replayProfiles(
       bytesMapped: tracker.bytesMapped,
       liveAtEnd: tracker.liveAtEnd,
       cpuHz: profiles[k].params['cpu.hz'],
+      dmaLatencyNs: profiles[k].params['iommu.dma_latency_ns'],
+      readLatencyNs: profiles[k].params['iommu.read_latency_ns'],
     };
     const nativeCounters = runs[defs.indexOf(native)].counters;
     const nativeCpuPerDma = cpuPerDma(runs[defs.indexOf(native)].counters);

@@ -1,13 +1,13 @@
 /**
- * Worker thread for `sweep --jobs N` and `replay --jobs N` (the pool is src/analysis/worker-pool.ts):
+ * Worker thread for `sweep --jobs N` and `replay --jobs N` (the pool is src/runs/worker-pool.ts):
  * receives tasks, runs each with the same function the main thread uses for `--jobs 1`, and posts
  * back progress (at most ten times a second) and the result. A runner returns bad input as part of
  * its result; anything it throws is a bug, reported as fatal, and stops the run.
  */
 import { parentPort } from 'node:worker_threads';
-import { runSweepTask } from '../analysis/sweep.js';
+import { runSweepTask } from '../runs/sweep.js';
 import { runReplayTask } from '../pipeline.js';
-import type { TaskKind, TaskMessage, WorkerMessage } from '../analysis/worker-pool.js';
+import type { TaskKind, TaskMessage, WorkerMessage } from '../runs/worker-pool.js';
 
 const RUNNERS: Record<TaskKind, (task: never, onProgress: (value: number) => void) => Promise<unknown>> = {
   sweep: runSweepTask,

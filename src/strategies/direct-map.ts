@@ -26,6 +26,7 @@ import { Op, Origin, PAGE_SIZE, Perm, pagesSpanned, permForDir, type EventBatch 
 import type { AttackProbe, StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
 import { TripleKeyMap, hiOf } from '../util/triple-key-map.js';
 import { chargeMap, chargeUnmap, driverCosts, GuestSet, type DriverCosts } from './common.js';
+import { RingTraffic } from './ring-traffic.js';
 
 class DirectMapRun implements StrategyRun {
   readonly counters = newCounters();
@@ -39,6 +40,7 @@ class DirectMapRun implements StrategyRun {
   /** Leaves mapped beyond a guest's RAM, by (guest, first page of the leaf). */
   private readonly beyondRam = new TripleKeyMap(16);
   private readonly sg = new SgList();
+  private readonly rings: RingTraffic;
 
   private readonly slots: StrategyContext['slots'];
 
@@ -49,6 +51,7 @@ class DirectMapRun implements StrategyRun {
     this.driver = driverCosts(ctx.params);
     this.vmm = new Vmm(this.counters, ctx.params);
     this.iommu = new Iommu(this.counters, ctx.params);
+    this.rings = new RingTraffic(this.counters, ctx.params, this.iommu, this.vmm, 'guest-physical');
   }
 
   consume(b: EventBatch): void {
@@ -72,11 +75,13 @@ class DirectMapRun implements StrategyRun {
           else if (gpn >= ram) this.mapBeyondRam(guest, gpn);
         }
         if (served) c[C.mapReuses]++;
+        this.rings.posted(b, i);
       } else if (op === Op.unmap) {
         if (b.implicitAccess[i] === 1) {
           if (b.segs[i] === 1) dmaThroughIommu(iommu, c, guest, b.page[i], b.offset[i], b.len[i], permForDir(b.dir[i]));
           else sgThroughGpa(iommu, c, guest, this.sg.load(b, i, this.slots), permForDir(b.dir[i]));
         }
+        this.rings.completed(b, i);
         chargeUnmap(c, this.driver, b.len[i]);
       } else {
         if (b.origin[i] === Origin.trace) {

@@ -13,9 +13,10 @@ import { software } from './software.js';
 import { linuxStrict } from './linux-strict.js';
 import { linuxLazy } from './linux-lazy.js';
 import { shadow } from './shadow.js';
+import { fands } from './fands.js';
 
 /** Every strategy, in report order: the study's six, then those beyond it. */
-export const STRATEGIES: readonly StrategyDefinition[] = [native, directMap, singleUse, shared, persistent, software, linuxStrict, linuxLazy, shadow];
+export const STRATEGIES: readonly StrategyDefinition[] = [native, directMap, singleUse, shared, persistent, software, linuxStrict, linuxLazy, shadow, fands];
 
 export const STRATEGY_IDS: readonly string[] = STRATEGIES.map((s) => s.id);
 

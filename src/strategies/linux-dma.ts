@@ -28,6 +28,7 @@ import { permForDir, type EventBatch } from '../types/event.js';
 import type { AttackProbe, StrategyContext } from '../types/strategy.js';
 import { TripleKeyMap, hiOf } from '../util/triple-key-map.js';
 import { ReachablePages } from './reachable-pages.js';
+import { RingTraffic } from './ring-traffic.js';
 import { chargeMap, chargeUnmap, refuseMap, driverCosts, growFloat64, iovaOfAccess, type DriverCosts } from './common.js';
 
 export class LinuxDmaApi {
@@ -43,8 +44,14 @@ export class LinuxDmaApi {
   /** Per in-flight DMA: first IOVA page (-1 when refused). */
   slotIova = new Float64Array(0);
   private readonly reachable: ReachablePages;
+  private readonly rings: RingTraffic;
   /** The segments of the DMA being mapped or unmapped (read by the caller after unmapPages). */
   readonly sg = new SgList();
+  /** Page-table pages the last unmapPages freed (its invalidation must then clear IH). */
+  lastTablesFreed = 0;
+  /** Count distinct IOVA ranges handed out (`iova_distinct`), per domain. */
+  countDistinctIovas = false;
+  private readonly seenIovas = new TripleKeyMap(64);
 
   constructor(
     private readonly c: Float64Array,
@@ -59,6 +66,13 @@ export class LinuxDmaApi {
     this.vmm = new Vmm(c, ctx.params);
     this.iommu = new Iommu(c, ctx.params);
     this.reachable = new ReachablePages(c);
+    this.rings = new RingTraffic(c, ctx.params, this.iommu, this.vmm, 'device-domain');
+    this.cachedMaxPages = ctx.params['iova.cached_max_pages'];
+  }
+
+  /** The replay's buffer tracker (segments of scatter-gather DMAs). */
+  get ctxSlots(): StrategyContext['slots'] {
+    return this.ctx.slots;
   }
 
   /** Grows per-slot state to the tracker's slot capacity; call once per batch. */
@@ -67,10 +81,13 @@ export class LinuxDmaApi {
     if (n > this.slotIova.length) this.slotIova = growFloat64(this.slotIova, n);
   }
 
+  /** Largest range the IOVA caches hold (iova.cached_max_pages unless a strategy raises it). */
+  cachedMaxPages: number;
+
   allocator(domain: number): LinuxIovaAllocator {
     let a = this.allocators[domain];
     if (a === undefined) {
-      a = new LinuxIovaAllocator(this.params['iova.magazine_size'], this.params['iova.depot_magazines'], this.params['iova.cached_max_pages']);
+      a = new LinuxIovaAllocator(this.params['iova.magazine_size'], this.params['iova.depot_magazines'], this.cachedMaxPages);
       this.allocators[domain] = a;
     }
     return a;
@@ -78,6 +95,15 @@ export class LinuxDmaApi {
 
   /** dma_map_*: one IOVA range for the DMA's pages, then one PTE per page with its direction. */
   map(b: EventBatch, i: number): void {
+    this.mapAt(b, i, -1);
+  }
+
+  /**
+   * Maps the DMA at row i at IOVA page `at`, or at a range allocated for it when `at` < 0: the
+   * driver's work, the ownership check, one PTE per page with the DMA's direction, the descriptor
+   * read. @returns the DMA's first IOVA page, or -1 when the map was refused.
+   */
+  mapAt(b: EventBatch, i: number, at: number): number {
     const c = this.c;
     const guest = b.guest[i];
     const domain = b.device[i];
@@ -89,16 +115,10 @@ export class LinuxDmaApi {
       if (!this.vmm.owns(guest, sg.gpn[p])) {
         refuseMap(c, sg.totalLen, b.line[i]);
         this.slotIova[slot] = -1;
-        return;
+        return -1;
       }
     }
-    const alloc = this.allocator(domain);
-    const iova = alloc.alloc(pages);
-    c[C.iovaAllocs]++;
-    if (alloc.lastAllocSlow) {
-      c[C.iovaSlowAllocs]++;
-      c[C.cycIovaAlloc] += this.slowAllocCycles;
-    } else c[C.cycIovaAlloc] += this.allocCycles;
+    const iova = at >= 0 ? at : this.allocIova(domain, pages, b.cpu[i]);
     const perms = permForDir(b.dir[i]);
     for (let p = 0; p < pages; p++) {
       this.iommu.mapPage(domain, iova + p, this.vmm.hostPage(guest, sg.gpn[p]), perms);
@@ -106,6 +126,25 @@ export class LinuxDmaApi {
     }
     c[C.pagesMappedNew] += pages;
     this.slotIova[slot] = iova;
+    this.rings.posted(b, i);
+    return iova;
+  }
+
+  /** alloc_iova_fast of `pages` on `cpu`, charged by path (cache or rbtree). */
+  allocIova(domain: number, pages: number, cpu: number): number {
+    const c = this.c;
+    const alloc = this.allocator(domain);
+    const iova = alloc.alloc(pages, cpu);
+    if (this.countDistinctIovas && this.seenIovas.get(domain, hiOf(iova), iova >>> 0) < 0) {
+      this.seenIovas.set(domain, hiOf(iova), iova >>> 0, 1);
+      c[C.iovaDistinct]++;
+    }
+    c[C.iovaAllocs]++;
+    if (alloc.lastAllocSlow) {
+      c[C.iovaSlowAllocs]++;
+      c[C.cycIovaAlloc] += this.slowAllocCycles;
+    } else c[C.cycIovaAlloc] += this.allocCycles;
+    return iova;
   }
 
   /**
@@ -113,9 +152,11 @@ export class LinuxDmaApi {
    * The pages stop counting as reachable now, unless `reachableUntilFlush` (lazy mode: stale IOTLB
    * entries can still reach them until the flush, which calls `releaseReachable`). Leaves the
    * DMA's segments in `sg`.
+   * With `keepMapped` the PTEs stay and the pages stay reachable (the caller unmaps a whole range
+   * later: fands).
    * @returns the DMA's first IOVA page, or -1 when its map was refused (nothing to undo).
    */
-  unmapPages(b: EventBatch, i: number, reachableUntilFlush = false): number {
+  unmapPages(b: EventBatch, i: number, reachableUntilFlush = false, keepMapped = false): number {
     const c = this.c;
     const domain = b.device[i];
     const iova = this.slotIova[b.slot[i]];
@@ -124,10 +165,13 @@ export class LinuxDmaApi {
       if (iova < 0) sgRefused(c, sg);
       else sgThroughIova(this.iommu, c, domain, iova, sg, permForDir(b.dir[i]));
     }
+    if (iova >= 0) this.rings.completed(b, i);
     chargeUnmap(c, this.driver, b.len[i], iova < 0);
     if (iova < 0) return -1;
+    if (keepMapped) return iova;
     const pages = sg.totalPages;
-    for (let p = 0; p < pages; p++) this.iommu.unmapPage(domain, iova + p);
+    // One iommu_unmap of the DMA's whole IOVA range (it frees page-table pages it covers whole).
+    this.lastTablesFreed = this.iommu.unmapRange(domain, iova, pages);
     if (!reachableUntilFlush) this.releaseReachable(b.guest[i], sg.gpn, 0, pages);
     return iova;
   }
@@ -137,13 +181,13 @@ export class LinuxDmaApi {
     for (let p = 0; p < pages; p++) this.reachable.note(guest, gpn[from + p], -1);
   }
 
-  /** Returns an IOVA range to its device's allocator: the cache push, or the rbtree erase when
+  /** Returns an IOVA range to its device's allocator, on `cpu`: the cache push, or the rbtree erase when
    * the range does not go to the caches (as alloc charges one path or the other), plus one erase
    * per range of a magazine pushed back to the tree. */
-  freeIova(domain: number, iova: number, pages: number): void {
+  freeIova(domain: number, iova: number, pages: number, cpu: number): void {
     const c = this.c;
     const alloc = this.allocator(domain);
-    alloc.free(iova, pages);
+    alloc.free(iova, pages, cpu);
     c[C.iovaFrees]++;
     if (alloc.lastFreeCached) c[C.cycIovaAlloc] += this.freeCycles;
     if (alloc.lastFreeSlow > 0) {

@@ -39,9 +39,9 @@ class LinuxStrictRun implements StrategyRun {
         const iova = api.unmapPages(b, i);
         if (iova < 0) continue;
         const pages = api.sg.totalPages;
-        api.iommu.invalidateRange(b.device[i], iova, pages);
+        api.iommu.invalidateRange(b.device[i], iova, pages, api.lastTablesFreed > 0);
         api.iommu.waitForInvalidations();
-        api.freeIova(b.device[i], iova, pages);
+        api.freeIova(b.device[i], iova, pages, b.cpu[i]);
       } else api.access(b, i);
     }
   }

@@ -15,6 +15,7 @@ import { SgList, dmaLen } from '../model/device/sg-list.js';
 import { Op, type EventBatch } from '../types/event.js';
 import type { AttackProbe, StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
 import { chargeMap, chargeUnmap, driverCosts, fixedProbe, type DriverCosts } from './common.js';
+import { RingTraffic } from './ring-traffic.js';
 
 class NativeRun implements StrategyRun {
   readonly counters = newCounters();
@@ -23,6 +24,7 @@ class NativeRun implements StrategyRun {
   private readonly hostBytes: number;
   private started = false;
   private readonly sg = new SgList();
+  private readonly rings: RingTraffic;
 
   private readonly slots: StrategyContext['slots'];
 
@@ -30,6 +32,7 @@ class NativeRun implements StrategyRun {
     this.slots = ctx.slots;
     this.driver = driverCosts(ctx.params);
     this.hostBytes = ctx.params['host.memory_mib'] * 1024 * 1024;
+    this.rings = new RingTraffic(this.counters, ctx.params, null, null, 'no-iommu');
   }
 
   consume(b: EventBatch): void {
@@ -44,11 +47,13 @@ class NativeRun implements StrategyRun {
       }
       if (op === Op.map) {
         chargeMap(c, this.driver, dmaLen(b, i, this.slots));
+        this.rings.posted(b, i);
       } else if (op === Op.unmap) {
         if (b.implicitAccess[i] === 1) {
           if (b.segs[i] === 1) dmaPhysical(c, b.offset[i], b.len[i]);
           else sgPhysical(c, this.sg.load(b, i, this.slots));
         }
+        this.rings.completed(b, i);
         chargeUnmap(c, this.driver, b.len[i]);
       } else {
         dmaPhysical(c, b.offset[i], b.len[i]);

@@ -25,6 +25,7 @@ import { TimeWeighted } from '../metrics/time-weighted.js';
 import { dmaThroughIommu, sgRefused, sgThroughGpa } from '../model/device/dma-engine.js';
 import { SgList } from '../model/device/sg-list.js';
 import { HypercallBatch } from './hypercall-batch.js';
+import { RingTraffic } from './ring-traffic.js';
 import { Iommu } from '../model/iommu/iommu.js';
 import { Vmm } from '../model/vmm/vmm.js';
 import { Op, PAGE_SIZE, permForDir, type EventBatch } from '../types/event.js';
@@ -44,6 +45,7 @@ class PersistentRun implements StrategyRun {
   private slotRefused = new Uint8Array(0);
   private readonly mapCalls: HypercallBatch;
   private readonly sg = new SgList();
+  private readonly rings: RingTraffic;
 
   constructor(private readonly ctx: StrategyContext) {
     this.driver = driverCosts(ctx.params);
@@ -51,6 +53,7 @@ class PersistentRun implements StrategyRun {
     this.iommu = new Iommu(this.counters, ctx.params);
     this.capacity = ctx.params['persistent.capacity'];
     this.mapCalls = new HypercallBatch(this.vmm, Op.map, ctx.params['hypercall.batch']);
+    this.rings = new RingTraffic(this.counters, ctx.params, this.iommu, this.vmm, 'guest-domain');
   }
 
   consume(b: EventBatch): void {
@@ -87,6 +90,7 @@ class PersistentRun implements StrategyRun {
       c[C.mapReuses]++;
       if (bounded) for (let p = 0; p < n; p++) pages.hold(found[p]);
       this.slotRefused[b.slot[i]] = 0;
+      this.rings.posted(b, i);
       return;
     }
     this.mapCalls.call();
@@ -115,6 +119,7 @@ class PersistentRun implements StrategyRun {
     if (pages.mapOrUpgrade(this.iommu, this.vmm, c, found, guest, sg.gpn, n, need, bounded)) invalidated = true;
     if (invalidated) this.iommu.waitForInvalidations();
     this.slotRefused[b.slot[i]] = 0;
+    this.rings.posted(b, i);
   }
 
   private unmap(b: EventBatch, i: number): void {
@@ -126,6 +131,7 @@ class PersistentRun implements StrategyRun {
       if (refused) sgRefused(c, sg);
       else sgThroughGpa(this.iommu, c, guest, sg, permForDir(b.dir[i]));
     }
+    if (!refused) this.rings.completed(b, i);
     chargeUnmap(c, this.driver, b.len[i], refused);
     if (refused || this.capacity === 0) return; // the mapping stays; nothing else to do
     const n = sg.totalPages;

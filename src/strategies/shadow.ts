@@ -9,7 +9,8 @@
  * shadow buffer's IOVA; unmap copies from_device and bidirectional data out and returns the
  * shadow buffer. A scatter-gather list takes one shadow buffer per segment, each copied on its own
  * (as swiotlb bounces each segment). A driver naming a page its guest does not own is refused
- * (as linux-*). Pool pages come from the top of the guest's RAM (guest.memory_mib).
+ * (as linux-*). Pool pages come from the top of the guest's RAM (guest.memory_mib), below the
+ * descriptor rings (ring-traffic.ts), which the device reads and writes through its domain too.
  * Does not model: copies that overlap the device's DMA (the copy is charged in full on the CPU).
  * Cost charged: `driver`; `iova-alloc` per shadow buffer taken and returned
  * (shadow.alloc_cycles); `copy` per segment copied (copy.call_cycles + bytes x copy.byte_cycles);
@@ -21,6 +22,7 @@ import { C, newCounters } from '../metrics/counters.js';
 import { TimeWeighted } from '../metrics/time-weighted.js';
 import { dmaRefused, dmaThroughIommu, sgRefused } from '../model/device/dma-engine.js';
 import { SgList } from '../model/device/sg-list.js';
+import { RingTraffic, ringReservePages } from './ring-traffic.js';
 import { Iommu } from '../model/iommu/iommu.js';
 import { ShadowPool } from '../model/iommu/shadow-pool.js';
 import { Vmm } from '../model/vmm/vmm.js';
@@ -45,11 +47,13 @@ class ShadowRun implements StrategyRun {
   /** Per in-flight scatter-gather DMA: the shadow address of every segment. */
   private readonly slotShadows = new Map<number, Float64Array>();
   private readonly sg = new SgList();
+  private readonly rings: RingTraffic;
 
   constructor(private readonly ctx: StrategyContext) {
     this.driver = driverCosts(ctx.params);
     this.vmm = new Vmm(this.counters, ctx.params);
     this.iommu = new Iommu(this.counters, ctx.params);
+    this.rings = new RingTraffic(this.counters, ctx.params, this.iommu, this.vmm, 'device-domain');
     this.allocCycles = ctx.params['shadow.alloc_cycles'];
     this.copyCall = ctx.params['copy.call_cycles'];
     this.copyByte = ctx.params['copy.byte_cycles'];
@@ -100,6 +104,7 @@ class ShadowRun implements StrategyRun {
     if (addrs !== null) this.slotShadows.set(slot, addrs);
     // The device reaches the shadow copies only: nothing of guest memory beyond the DMA.
     c[C.reachableBytes] += sg.totalLen;
+    this.rings.posted(b, i);
   }
 
   /** Maps the pages a pool just grew by, read-write, for good. */
@@ -108,7 +113,7 @@ class ShadowRun implements StrategyRun {
     for (let p = 0; p < pool.lastGrowPages; p++) {
       const used = (this.guestPoolPages[guest] ?? 0) + 1;
       this.guestPoolPages[guest] = used;
-      const gpn = this.vmm.ramPages - used;
+      const gpn = this.vmm.ramPages - ringReservePages(this.vmm.ramPages) - used;
       this.iommu.mapPage(domain, pool.lastGrowIovaPage + p, this.vmm.hostPage(guest, gpn), Perm.readWrite);
     }
     c[C.pagesMappedNew] += pool.lastGrowPages;
@@ -125,6 +130,7 @@ class ShadowRun implements StrategyRun {
       if (first < 0) sgRefused(c, sg);
       else for (let k = 0; k < sg.count; k++) this.deviceAccess(b.device[i], addrs ? addrs[k] : first, sg.len[k], permForDir(b.dir[i]));
     }
+    if (first >= 0) this.rings.completed(b, i);
     chargeUnmap(c, this.driver, b.len[i], first < 0);
     if (first < 0) return;
     const pool = this.pool(b.device[i]);

@@ -19,6 +19,7 @@ import { TimeWeighted } from '../metrics/time-weighted.js';
 import { dmaThroughIommu, sgRefused, sgThroughGpa } from '../model/device/dma-engine.js';
 import { SgList } from '../model/device/sg-list.js';
 import { HypercallBatch } from './hypercall-batch.js';
+import { RingTraffic } from './ring-traffic.js';
 import { Iommu } from '../model/iommu/iommu.js';
 import { Vmm } from '../model/vmm/vmm.js';
 import { Op, PAGE_SIZE, permForDir, type EventBatch } from '../types/event.js';
@@ -38,6 +39,7 @@ class SharedRun implements StrategyRun {
   private readonly mapCalls: HypercallBatch;
   private readonly unmapCalls: HypercallBatch;
   private readonly sg = new SgList();
+  private readonly rings: RingTraffic;
 
   constructor(private readonly ctx: StrategyContext) {
     this.driver = driverCosts(ctx.params);
@@ -45,6 +47,7 @@ class SharedRun implements StrategyRun {
     this.iommu = new Iommu(this.counters, ctx.params);
     this.mapCalls = new HypercallBatch(this.vmm, Op.map, ctx.params['hypercall.batch']);
     this.unmapCalls = new HypercallBatch(this.vmm, Op.unmap, ctx.params['hypercall.batch']);
+    this.rings = new RingTraffic(this.counters, ctx.params, this.iommu, this.vmm, 'guest-domain');
   }
 
   consume(b: EventBatch): void {
@@ -87,6 +90,7 @@ class SharedRun implements StrategyRun {
     // 3. Count this DMA on each of its pages.
     for (let p = 0; p < n; p++) this.pages.inFlight[found[p]]++;
     this.slotRefused[b.slot[i]] = 0;
+    this.rings.posted(b, i);
   }
 
   private unmap(b: EventBatch, i: number): void {
@@ -98,6 +102,7 @@ class SharedRun implements StrategyRun {
       if (refused) sgRefused(c, sg);
       else sgThroughGpa(this.iommu, c, guest, sg, permForDir(b.dir[i]));
     }
+    if (!refused) this.rings.completed(b, i);
     chargeUnmap(c, this.driver, b.len[i], refused);
     if (refused) return;
     const n = sg.totalPages;

@@ -26,6 +26,7 @@ import { Op, permForDir, type EventBatch } from '../types/event.js';
 import type { AttackProbe, StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
 import { ReachablePages } from './reachable-pages.js';
 import { HypercallBatch } from './hypercall-batch.js';
+import { RingTraffic } from './ring-traffic.js';
 import { chargeMap, chargeUnmap, refuseMap, driverCosts, fixedProbe, growFloat64, iovaOfAccess, type DriverCosts } from './common.js';
 
 class SingleUseRun implements StrategyRun {
@@ -44,6 +45,7 @@ class SingleUseRun implements StrategyRun {
   private readonly mapCalls: HypercallBatch;
   private readonly unmapCalls: HypercallBatch;
   private readonly sg = new SgList();
+  private readonly rings: RingTraffic;
 
   constructor(private readonly ctx: StrategyContext) {
     this.driver = driverCosts(ctx.params);
@@ -54,6 +56,7 @@ class SingleUseRun implements StrategyRun {
     this.iovaFreeCycles = ctx.params['iova.free_cycles'];
     this.mapCalls = new HypercallBatch(this.vmm, Op.map, ctx.params['hypercall.batch']);
     this.unmapCalls = new HypercallBatch(this.vmm, Op.unmap, ctx.params['hypercall.batch']);
+    this.rings = new RingTraffic(this.counters, ctx.params, this.iommu, this.vmm, 'guest-domain');
   }
 
   consume(b: EventBatch): void {
@@ -96,6 +99,7 @@ class SingleUseRun implements StrategyRun {
     }
     c[C.pagesMappedNew] += pages;
     this.slotIova[slot] = iova;
+    this.rings.posted(b, i);
   }
 
   private unmap(b: EventBatch, i: number): void {
@@ -108,6 +112,7 @@ class SingleUseRun implements StrategyRun {
       if (iova < 0) sgRefused(c, sg);
       else sgThroughIova(this.iommu, c, guest, iova, sg, permForDir(b.dir[i]));
     }
+    if (iova >= 0) this.rings.completed(b, i);
     chargeUnmap(c, this.driver, b.len[i], iova < 0);
     if (iova < 0) return; // the map was refused: nothing to tear down
     const pages = sg.totalPages;

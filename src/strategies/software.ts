@@ -26,6 +26,7 @@ import { Op, Origin, pagesSpanned, type EventBatch } from '../types/event.js';
 import type { AttackProbe, StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
 import { chargeMap, chargeUnmap, refuseMap, driverCosts, fixedProbe, guestPageOfSlot, growUint8, type DriverCosts } from './common.js';
 import { HypercallBatch } from './hypercall-batch.js';
+import { RingTraffic } from './ring-traffic.js';
 
 class SoftwareRun implements StrategyRun {
   readonly counters = newCounters();
@@ -37,12 +38,14 @@ class SoftwareRun implements StrategyRun {
   private started = false;
   private slotRefused = new Uint8Array(0);
   private readonly sg = new SgList();
+  private readonly rings: RingTraffic;
 
   constructor(private readonly ctx: StrategyContext) {
     this.driver = driverCosts(ctx.params);
     this.vmm = new Vmm(this.counters, ctx.params);
     this.mapCalls = new HypercallBatch(this.vmm, Op.map, ctx.params['hypercall.batch']);
     this.hostBytes = ctx.params['host.memory_mib'] * 1024 * 1024;
+    this.rings = new RingTraffic(this.counters, ctx.params, null, null, 'no-iommu');
   }
 
   consume(b: EventBatch): void {
@@ -88,6 +91,7 @@ class SoftwareRun implements StrategyRun {
     }
     for (let p = 0; p < n; p++) this.vmm.pin(guest, sg.gpn[p]);
     this.slotRefused[b.slot[i]] = 0;
+    this.rings.posted(b, i);
   }
 
   private unmap(b: EventBatch, i: number): void {
@@ -98,6 +102,7 @@ class SoftwareRun implements StrategyRun {
       if (refused) sgRefused(c, sg);
       else sgPhysical(c, sg);
     }
+    if (!refused) this.rings.completed(b, i);
     chargeUnmap(c, this.driver, b.len[i], refused);
     if (refused) return;
     for (let p = 0; p < sg.totalPages; p++) this.vmm.unpin(b.guest[i], sg.gpn[p]);

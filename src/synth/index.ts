@@ -6,16 +6,17 @@ import type { Workload, StreamContext, SynthEvent, Budget } from './types.js';
 import { netperfRx, RX_KNOBS } from './netperf-rx.js';
 import { netperfTx, TX_KNOBS } from './netperf-tx.js';
 import { diskRandWrite, diskSeqRead, RAND_WRITE_KNOBS, SEQ_READ_KNOBS } from './disk.js';
+import { rx100g, RX100G_KNOBS } from './rx-100g.js';
 import { knobValues } from './stream.js';
 import { MinHeap } from '../util/min-heap.js';
 import { prng } from '../util/prng.js';
 import { UsageError } from '../util/errors.js';
 import { closestName } from '../util/closest.js';
-import { CANONICAL_HEADER } from '../trace/canonical.js';
+import { CANONICAL_HEADER, CANONICAL_HEADER_WITH_CPU } from '../trace/canonical.js';
 
 const MIB = 1024 * 1024;
 /** Guest-physical regions the streams of one guest take their buffers from (below 1 GiB). */
-const REGION = { rx: [0x04000000, 32 * MIB], tx: [0x08000000, 32 * MIB], disk: [0x10000000, 512 * MIB] } as const;
+const REGION = { rx: [0x04000000, 32 * MIB], tx: [0x08000000, 32 * MIB], disk: [0x10000000, 512 * MIB], pagePool: [0x30000000, 256 * MIB] } as const;
 
 const diskName = (g: number) => `vd${String.fromCharCode(97 + (g % 26))}`;
 
@@ -43,6 +44,13 @@ export const WORKLOADS: readonly Workload[] = [
     summary: 'random rewrite writeback, NCQ depth 32, out-of-order completion',
     knobs: RAND_WRITE_KNOBS,
     streams: (g, make, given) => [diskRandWrite(make(diskName(g), 2, knobValues(RAND_WRITE_KNOBS, given)))],
+  },
+  {
+    id: 'rx-100g',
+    summary: '100 Gb/s multi-flow receive (F&S, SOSP 2024): mlx5 multi-packet descriptors of 64 pages over 5 queues, TCP ACKs',
+    knobs: RX100G_KNOBS,
+    cpuColumn: true,
+    streams: (g, make, given) => [rx100g(make(`mlx${g}`, 3, knobValues(RX100G_KNOBS, given)))],
   },
   {
     id: 'mixed',
@@ -103,7 +111,7 @@ export function* synthesize(workloadId: string, options: SynthOptions = {}): Gen
   for (let g = 0; g < guests; g++) {
     let index = 0;
     const make = (device: string, region: number, knobs: Record<string, number>): StreamContext => {
-      const [base, bytes] = [REGION.rx, REGION.tx, REGION.disk][region];
+      const [base, bytes] = [REGION.rx, REGION.tx, REGION.disk, REGION.pagePool][region];
       const streamNo = streams.length + index++;
       return {
         guest: g,
@@ -133,8 +141,9 @@ export function* synthesize(workloadId: string, options: SynthOptions = {}): Gen
   }
 }
 
-export function eventLine(e: SynthEvent): string {
-  return `${e.ts},${e.guest},${e.device},${e.cls},${e.op},${e.dir},0x${e.addr.toString(16)},${e.len},${e.handle},${e.unit}`;
+export function eventLine(e: SynthEvent, cpuColumn = false): string {
+  const line = `${e.ts},${e.guest},${e.device},${e.cls},${e.op},${e.dir},0x${e.addr.toString(16)},${e.len},${e.handle},${e.unit < 0 ? '' : e.unit}`;
+  return cpuColumn ? `${line},${e.cpu ?? 0}` : line;
 }
 
 export interface SynthSummary {
@@ -149,7 +158,8 @@ export interface SynthSummary {
 
 /** Streams the trace as canonical CSV to `out`, honouring back-pressure. */
 export async function writeSynth(out: NodeJS.WritableStream, workloadId: string, options: SynthOptions = {}): Promise<SynthSummary> {
-  const lines: string[] = [CANONICAL_HEADER];
+  const cpuColumn = getWorkload(workloadId).cpuColumn === true;
+  const lines: string[] = [cpuColumn ? CANONICAL_HEADER_WITH_CPU : CANONICAL_HEADER];
   let events = 0;
   let dmas = 0;
   let last = 0;
@@ -161,7 +171,7 @@ export async function writeSynth(out: NodeJS.WritableStream, workloadId: string,
     if (!out.write(text)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
   };
   for (const e of synthesize(workloadId, options)) {
-    lines.push(eventLine(e));
+    lines.push(eventLine(e, cpuColumn));
     events++;
     // A map row continuing the previous one (same device and handle) is a further segment.
     if (e.op === 'map' && !(prev !== null && prev.op === 'map' && prev.handle === e.handle && prev.device === e.device && prev.guest === e.guest)) dmas++;

@@ -9,13 +9,16 @@ export interface SynthEvent {
   guest: number;
   device: string;
   cls: 'net' | 'disk';
-  op: 'map' | 'unmap';
+  op: 'map' | 'unmap' | 'access';
   dir: 'to_device' | 'from_device';
   /** Guest-physical byte address (below 2^53). */
   addr: number;
   len: number;
   handle: number;
+  /** Packet or request id; -1: none. */
   unit: number;
+  /** The CPU of the call, for workloads that write the `cpu` column. */
+  cpu?: number;
 }
 
 export interface Knob {
@@ -54,5 +57,7 @@ export interface Workload {
    * stream's context from a device name, a memory region (0 RX buffers, 1 TX buffers, 2 page
    * cache) and the stream's knobs; `given` are the knobs the user set.
    */
+  /** Whether its traces carry the `cpu` column (workloads that model several CPUs). */
+  cpuColumn?: boolean;
   streams(guest: number, make: (device: string, region: number, knobs: Record<string, number>) => StreamContext, given: Record<string, number>): Iterator<SynthEvent>[];
 }

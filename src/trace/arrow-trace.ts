@@ -6,7 +6,8 @@
  *
  * Columns: ts_ns f64, guest i32, device dict<utf8,i32>, class u8 (net 0, disk 1), op u8 (map 0,
  * unmap 1, access 2), dir u8, page f64, offset i32, len f64, has_handle u8, handle_hi u32,
- * handle_lo u32, has_unit u8, unit_hi u32, unit_lo u32.
+ * handle_lo u32, has_unit u8, unit_hi u32, unit_lo u32, cpu i32 (files written before the `cpu`
+ * column read as CPU 0).
  */
 import { createReadStream } from 'node:fs';
 import {
@@ -30,7 +31,7 @@ import {
 } from 'apache-arrow';
 import { CLASS_NAMES, DeviceClass, Dir, EventBatch, Op, OP_NAMES, PAGE_SIZE, type DeviceTable } from '../types/event.js';
 import { ArrowFraming } from './arrow-framing.js';
-import { ADDRESS_PAGES, isGuest, isLength, isTimestamp, why, wrapsAround } from './row-checks.js';
+import { ADDRESS_PAGES, isCpu, isGuest, isLength, isTimestamp, why, wrapsAround } from './row-checks.js';
 import { formatHexAddress } from './fields.js';
 import { readError } from './input-file.js';
 import type { Diagnostics } from './diagnostics.js';
@@ -56,6 +57,7 @@ export const COLUMNS: [string, DataType][] = [
   ['has_unit', new Uint8()],
   ['unit_hi', new Uint32()],
   ['unit_lo', new Uint32()],
+  ['cpu', new Int32()],
 ];
 const SCHEMA = new Schema(COLUMNS.map(([name, type]) => new Field(name, type, false)));
 
@@ -95,7 +97,7 @@ export class ArrowTraceWriter {
     for (let i = 0; i < n; i++) hasHandle[i] = b.handleHi[i] === NO_HANDLE && b.handleLo[i] === NO_HANDLE ? 0 : 1;
     const names = vectorFromArray(devices.names.slice(), new Utf8());
     const device = makeData({ type: DEVICE_TYPE, length: n, nullCount: 0, data: Int32Array.from(b.device.subarray(0, n)), dictionary: names });
-    const arrays: ArrayLike<number>[] = [slice(b.ts), slice(b.guest), new Int32Array(0), slice(b.cls), slice(b.op), slice(b.dir), slice(b.page), slice(b.offset), slice(b.len), hasHandle, slice(b.handleHi), slice(b.handleLo), slice(b.hasUnit), slice(b.unitHi), slice(b.unitLo)];
+    const arrays: ArrayLike<number>[] = [slice(b.ts), slice(b.guest), new Int32Array(0), slice(b.cls), slice(b.op), slice(b.dir), slice(b.page), slice(b.offset), slice(b.len), hasHandle, slice(b.handleHi), slice(b.handleLo), slice(b.hasUnit), slice(b.unitHi), slice(b.unitLo), slice(b.cpu)];
     const children = COLUMNS.map(([, type], k) => (k === 2 ? device : makeData({ type: type as never, length: n, nullCount: 0, data: arrays[k] as never }))) as Data[];
     this.writer.write(new RecordBatch(SCHEMA, makeData({ type: new Struct(SCHEMA.fields), length: n, nullCount: 0, children })));
   }
@@ -204,6 +206,8 @@ interface ArrowColumns {
   hasUnit: Uint8Array;
   unitHi: Uint32Array;
   unitLo: Uint32Array;
+  /** null for files written before the `cpu` column: every row's CPU is 0. */
+  cpu: Int32Array | null;
 }
 
 function columnsOf(path: string, rb: RecordBatch, n: number): ArrowColumns {
@@ -237,6 +241,7 @@ function columnsOf(path: string, rb: RecordBatch, n: number): ArrowColumns {
     hasUnit: col('has_unit').values as Uint8Array,
     unitHi: col('unit_hi').values as Uint32Array,
     unitLo: col('unit_lo').values as Uint32Array,
+    cpu: rb.getChild('cpu') ? (col('cpu').values as Int32Array) : null,
   };
 }
 
@@ -289,6 +294,8 @@ class ArrowRowChecks {
     if (!hasHandle && op !== Op.access) return reject('bad-handle', why.emptyHandle(OP_NAMES[op]));
     const device = this.deviceOf(c, i, cls, reject);
     if (device < 0) return false;
+    const cpu = c.cpu === null ? 0 : c.cpu[i];
+    if (!isCpu(cpu)) return reject('bad-cpu', why.cpu(String(cpu)));
     b.line[k] = row;
     b.ts[k] = ts;
     b.guest[k] = guest;
@@ -304,7 +311,7 @@ class ArrowRowChecks {
     b.hasUnit[k] = c.hasUnit[i] !== 0 ? 1 : 0;
     b.unitHi[k] = b.hasUnit[k] ? c.unitHi[i] : 0;
     b.unitLo[k] = b.hasUnit[k] ? c.unitLo[i] : 0;
-    b.commitRow(k);
+    b.commitRow(k, cpu);
     return true;
   }
 

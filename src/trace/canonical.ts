@@ -9,3 +9,13 @@ export type CanonicalColumn = (typeof CANONICAL_COLUMNS)[number];
 export const REQUIRED_COLUMNS: readonly CanonicalColumn[] = ['ts_ns', 'device', 'class', 'op', 'dir', 'addr', 'len', 'handle'];
 
 export const CANONICAL_HEADER = CANONICAL_COLUMNS.join(',');
+
+/** Optional columns the readers understand beyond the canonical ten: `cpu`, the CPU that issued
+ * the DMA API call (ftrace gives it; Linux keeps IOVA caches and flush queues per CPU). */
+export const OPTIONAL_COLUMNS = ['cpu'] as const;
+
+/** The canonical header with the `cpu` column, as `ingest` writes it. */
+export const CANONICAL_HEADER_WITH_CPU = `${CANONICAL_HEADER},cpu`;
+
+/** Highest CPU number accepted in the `cpu` column. */
+export const MAX_CPU = 65535;

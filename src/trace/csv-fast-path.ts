@@ -10,7 +10,7 @@
  * hi/lo; device name interned, reusing the previous line's when the bytes are the same.
  */
 import { parse as parseSync } from 'csv-parse/sync';
-import { CANONICAL_COLUMNS } from './canonical.js';
+import { CANONICAL_COLUMNS, MAX_CPU } from './canonical.js';
 import { endsInsideQuotes, type ColumnIndex, type CsvRowParser, type RowCounts } from './csv-row.js';
 import { MAX_LEN } from './row-checks.js';
 import { EventBatch, MAX_GUESTS, Op, type DeviceTable } from '../types/event.js';
@@ -20,10 +20,10 @@ import { MAX_LINE_BYTES, OVERLONG } from '../ingest/line-reader.js';
  * The batches of a canonical file's lines (runs of whole lines from `lineRuns`, line 1 the
  * header). Batches are reused: one is valid until the generator resumes.
  */
-export async function* fastBatches(rows: CsvRowParser, counts: RowCounts, runs: AsyncIterable<Buffer | string | typeof OVERLONG>, capacity?: number): AsyncGenerator<EventBatch> {
-  const columns = rows.readHeader([...CANONICAL_COLUMNS]);
+export async function* fastBatches(rows: CsvRowParser, counts: RowCounts, runs: AsyncIterable<Buffer | string | typeof OVERLONG>, withCpu: boolean, capacity?: number): AsyncGenerator<EventBatch> {
+  const columns = rows.readHeader(withCpu ? [...CANONICAL_COLUMNS, 'cpu'] : [...CANONICAL_COLUMNS]);
   const batch = new EventBatch(capacity);
-  const scan = new FastLine(rows.devices);
+  const scan = new FastLine(rows.devices, withCpu);
   let lineNo = 0;
   for await (const item of runs) {
     if (item === OVERLONG) {
@@ -85,8 +85,10 @@ const C_QUOTE = 34;
  */
 class FastLine {
   /** Field boundaries: start of field k at starts[k], end at ends[k]. */
-  private readonly starts = new Int32Array(10);
-  private readonly ends = new Int32Array(10);
+  private readonly starts = new Int32Array(11);
+  private readonly ends = new Int32Array(11);
+  /** Index of the last field: 9, or 10 with the `cpu` column. */
+  private readonly lastField: number;
   private lastDevice = Buffer.alloc(256);
   private lastDeviceLen = -1;
   private lastDeviceId = -1;
@@ -95,22 +97,28 @@ class FastLine {
   private hi = 0;
   private lo = 0;
 
-  constructor(private readonly devices: DeviceTable) {}
+  constructor(
+    private readonly devices: DeviceTable,
+    withCpu: boolean,
+  ) {
+    this.lastField = withCpu ? 10 : 9;
+  }
 
   parse(b: Buffer, s: number, e: number, batch: EventBatch, line: number): boolean {
-    // 1. Split at commas: exactly 10 fields, no quotes.
+    // 1. Split at commas: exactly 10 fields (11 with cpu), no quotes.
+    const last = this.lastField;
     let k = 0;
     this.starts[0] = s;
     for (let i = s; i < e; i++) {
       const ch = b[i];
       if (ch === C_COMMA) {
-        if (k === 9) return false;
+        if (k === last) return false;
         this.ends[k] = i;
         this.starts[++k] = i + 1;
       } else if (ch === C_QUOTE) return false;
     }
-    if (k !== 9) return false;
-    this.ends[9] = e;
+    if (k !== last) return false;
+    this.ends[last] = e;
     const st = this.starts;
     const en = this.ends;
     // 2. Fields.
@@ -200,7 +208,12 @@ class FastLine {
     batch.hasUnit[i] = hasUnit;
     batch.unitHi[i] = uHi;
     batch.unitLo[i] = uLo;
-    batch.commitRow(i);
+    let cpu = 0;
+    if (last === 10 && en[10] > st[10]) {
+      cpu = digits(b, st[10], en[10]);
+      if (cpu < 0 || cpu > MAX_CPU) return false;
+    }
+    batch.commitRow(i, cpu);
     return true;
   }
 

@@ -13,7 +13,7 @@
  *
  * A row is one line on both paths: a quoted field cannot span lines.
  */
-import { CANONICAL_HEADER, CANONICAL_COLUMNS } from './canonical.js';
+import { CANONICAL_HEADER, CANONICAL_HEADER_WITH_CPU, CANONICAL_COLUMNS } from './canonical.js';
 import { readArrowTrace } from './arrow-trace.js';
 import { alignDmaGroups } from './dma-groups.js';
 import { CsvRowParser } from './csv-row.js';
@@ -80,7 +80,8 @@ export class CanonicalCsvReader {
       const all = prepend(run, lines);
       const rows = new CsvRowParser(path, this.diagnostics, this.devices);
       const capacity = this.options.batchCapacity;
-      yield* this.options.fast !== false && isCanonicalHeader(run) ? fastBatches(rows, this, all, capacity) : csvParseBatches(rows, this, all, capacity);
+      const fastHeader = this.options.fast === false ? null : canonicalHeaderOf(run);
+      yield* fastHeader !== null ? fastBatches(rows, this, all, fastHeader.withCpu, capacity) : csvParseBatches(rows, this, all, capacity);
     } catch (e) {
       throw readError(path, e);
     }
@@ -109,8 +110,13 @@ async function* prepend<T>(first: T, rest: AsyncIterator<T>): AsyncGenerator<T> 
 }
 
 const CANONICAL_HEADER_BYTES = Buffer.from(CANONICAL_HEADER + '\n');
+const CANONICAL_HEADER_WITH_CPU_BYTES = Buffer.from(CANONICAL_HEADER_WITH_CPU + '\n');
 
-/** Whether a run of lines starts with exactly the canonical header line (no BOM, no extra columns). */
-function isCanonicalHeader(run: Buffer): boolean {
-  return run.length >= CANONICAL_HEADER_BYTES.length && run.subarray(0, CANONICAL_HEADER_BYTES.length).equals(CANONICAL_HEADER_BYTES);
+/** Whether a run of lines starts with exactly the canonical header line, with or without the
+ * `cpu` column (no BOM, no other columns); null when it does not. */
+function canonicalHeaderOf(run: Buffer): { withCpu: boolean } | null {
+  const starts = (h: Buffer) => run.length >= h.length && run.subarray(0, h.length).equals(h);
+  if (starts(CANONICAL_HEADER_BYTES)) return { withCpu: false };
+  if (starts(CANONICAL_HEADER_WITH_CPU_BYTES)) return { withCpu: true };
+  return null;
 }

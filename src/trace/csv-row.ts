@@ -4,10 +4,10 @@
  * Also the header (which column is where) and the one rule about quotes that works a line at a
  * time: a row is one line, so a quoted field the line does not close is a bad row.
  */
-import { CANONICAL_COLUMNS, REQUIRED_COLUMNS } from './canonical.js';
+import { CANONICAL_COLUMNS, OPTIONAL_COLUMNS, REQUIRED_COLUMNS } from './canonical.js';
 import { parseDecimal, parseHexAddress, parseId, type ParsedAddress, type ParsedId } from './fields.js';
 import type { Diagnostics } from './diagnostics.js';
-import { isGuest, isTimestamp, MAX_LEN, why, wrapsAround } from './row-checks.js';
+import { isCpu, isGuest, isTimestamp, MAX_LEN, why, wrapsAround } from './row-checks.js';
 import { CLASS_NAMES, DeviceClass, Dir, Op, type DeviceTable, type EventBatch } from '../types/event.js';
 import { InputError } from '../util/errors.js';
 import { closestName } from '../util/closest.js';
@@ -28,6 +28,8 @@ export interface ColumnIndex {
   len: number;
   handle: number;
   unit: number;
+  /** The optional `cpu` column, -1 when absent. */
+  cpu: number;
   width: number;
 }
 
@@ -53,7 +55,8 @@ export class CsvRowParser {
     const names = fields.map((f) => f.trim());
     const index = (c: string) => names.indexOf(c);
     const missing = REQUIRED_COLUMNS.filter((c) => index(c) < 0);
-    const extra = names.filter((n) => !(CANONICAL_COLUMNS as readonly string[]).includes(n));
+    const known: readonly string[] = [...CANONICAL_COLUMNS, ...OPTIONAL_COLUMNS];
+    const extra = names.filter((n) => !known.includes(n));
     if (missing.length > 0) {
       const hints = missing
         .map((m) => {
@@ -75,6 +78,7 @@ export class CsvRowParser {
       len: index('len'),
       handle: index('handle'),
       unit: index('unit'),
+      cpu: index('cpu'),
       width: names.length,
     };
   }
@@ -189,7 +193,15 @@ export class CsvRowParser {
     b.page[i] = page;
     b.offset[i] = offset;
     b.len[i] = len;
-    b.commitRow(i);
+    let cpu = 0;
+    if (c.cpu >= 0 && f[c.cpu] !== '') {
+      cpu = parseDecimal(f[c.cpu]);
+      if (!isCpu(cpu)) {
+        diag.report(file, line, 'bad-cpu', why.cpu(f[c.cpu]));
+        return false;
+      }
+    }
+    b.commitRow(i, cpu);
     return true;
   }
 

@@ -5,6 +5,7 @@
  * a value rejected in a CSV is rejected, in the same words, in an Arrow trace.
  */
 import { MAX_GUESTS, PAGE_SIZE } from '../types/event.js';
+import { MAX_CPU } from './canonical.js';
 
 /** Largest timestamp: nanoseconds stay exact in a float64 up to 2^53 - 1 (104 days). */
 export const MAX_TS = Number.MAX_SAFE_INTEGER;
@@ -19,6 +20,10 @@ export function isTimestamp(v: number): boolean {
 
 export function isGuest(v: number): boolean {
   return Number.isInteger(v) && v >= 0 && v < MAX_GUESTS;
+}
+
+export function isCpu(v: number): boolean {
+  return Number.isInteger(v) && v >= 0 && v <= MAX_CPU;
 }
 
 export function isLength(v: number): boolean {
@@ -43,6 +48,7 @@ export const why = {
   emptyHandle: (op: string) => `handle is empty (a ${op} needs one to pair map and unmap)`,
   wraps: (addr: string, len: number) => `buffer at ${addr} of ${len} bytes runs past the end of the 64-bit address space`,
   classMismatch: (device: string, cls: string, earlier: string) => `device '${device}' is class ${cls} here but ${earlier} earlier`,
+  cpu: (text: string) => `cpu '${text}' is not an integer in 0..${MAX_CPU}`,
   fieldCount: (expected: number, found: number) =>
     found < expected ? `expected ${expected} fields, found ${found} (truncated line?)` : `expected ${expected} fields, found ${found} (a comma too many?)`,
 };

@@ -96,6 +96,9 @@ export class EventBatch {
    * DMA's total; the segments themselves are the tracker's (`segmentsOf`).
    */
   readonly segs: Int32Array;
+  /** The CPU that issued the DMA API call (the trace's optional `cpu` column; 0 when absent):
+   * Linux keeps its IOVA caches and flush queues per CPU. */
+  readonly cpu: Int32Array;
 
   constructor(capacity = DEFAULT_BATCH_CAPACITY) {
     this.capacity = capacity;
@@ -118,10 +121,13 @@ export class EventBatch {
     this.implicitAccess = new Uint8Array(capacity);
     this.origin = new Uint8Array(capacity);
     this.segs = new Int32Array(capacity).fill(1);
+    this.cpu = new Int32Array(capacity);
   }
-  /** Ends row i, whose input columns a reader has written: the columns later stages own start
-   * cleared (no slot, no implicit access, origin trace) and the batch holds rows 0..i. */
-  commitRow(i: number): void {
+  /** Ends row i, whose input columns a reader has written (and its CPU, 0 when the trace has no
+   * `cpu` column): the columns later stages own start cleared (no slot, no implicit access,
+   * origin trace) and the batch holds rows 0..i. */
+  commitRow(i: number, cpu = 0): void {
+    this.cpu[i] = cpu;
     this.slot[i] = -1;
     this.implicitAccess[i] = 0;
     this.origin[i] = 0;
@@ -147,6 +153,7 @@ export class EventBatch {
     this.hasUnit[j] = from.hasUnit[i];
     this.unitHi[j] = from.unitHi[i];
     this.unitLo[j] = from.unitLo[i];
+    this.cpu[j] = from.cpu[i];
     this.slot[j] = -1;
     this.implicitAccess[j] = 0;
     this.origin[j] = from.origin[i];

@@ -42,8 +42,37 @@ export interface RunResult {
   setup: { cycles: number; pt_updates: number };
   /** Beyond the shape: buffers still mapped at the end of the trace. */
   live_at_end: number;
+  /**
+   * IOMMU work per 4 KiB of data moved (bytes the device read or wrote in buffers / 4096), as
+   * F&S (SOSP 2024) normalise their counters; null when no data moved. Descriptor-ring accesses
+   * count as IOMMU work, not as data.
+   */
+  per_page: PerPage | null;
   /** Beyond the shape: every raw counter by name. */
   counters: Record<string, number>;
+}
+
+export interface PerPage {
+  /** 4 KiB pages of data moved (the denominator). */
+  pages_moved: number;
+  iotlb_lookups: number;
+  iotlb_misses: number;
+  /** Walk-cache lookups that missed, per cached level (PDE: 2 MiB, PDPTE: 1 GiB, PML4E: 512 GiB). */
+  walk_misses: { pde: number; pdpte: number; pml4e: number };
+  walk_hits: { pde: number; pdpte: number; pml4e: number };
+  /** Page-table memory reads made by walks. */
+  iommu_reads: number;
+  invalidations: number;
+  pt_pages_freed: number;
+  /**
+   * The line rate the IOMMU sustains at these reads per page, in Gb/s: 4 KiB x 8 /
+   * (iommu.dma_latency_ns + iommu_reads x iommu.read_latency_ns), F&S's analytic model.
+   */
+  iommu_gbps: number;
+  /** CPU cycles the strategy spends per 4 KiB page moved (hypercalls, page tables, invalidations, copies...). */
+  cpu_cycles: number;
+  /** Cores that CPU work keeps busy at 100 Gb/s (cpu_cycles x 100 Gb/s in pages / cpu.hz); linear in the rate. */
+  cores_per_100g: number;
 }
 
 export interface ReplayReport {

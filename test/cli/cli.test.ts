@@ -83,7 +83,7 @@ describe('dmareplay replay', () => {
   it('usage errors exit 2 with one line naming the valid choices', () => {
     const s = cli('replay', good, '--strategy', 'singel-use');
     expect(s.code).toBe(2);
-    expect(s.stderr.trim()).toBe("error: unknown strategy 'singel-use' (did you mean 'single-use'?); valid: native, direct-map, single-use, shared, persistent, software, linux-strict, linux-lazy, shadow, all");
+    expect(s.stderr.trim()).toBe("error: unknown strategy 'singel-use' (did you mean 'single-use'?); valid: native, direct-map, single-use, shared, persistent, software, linux-strict, linux-lazy, shadow, fands, all");
     const p = cli('replay', good, '--profile', 'xen-2009');
     expect(p.code).toBe(2);
     expect(p.stderr.trim()).toBe("error: unknown profile 'xen-2009' (did you mean 'xen-2008'?); valid: modern-vtd, xen-2008");
@@ -163,7 +163,7 @@ describe('dmareplay ingest', () => {
     const r = cli('ingest', 'test/fixtures/kernel/perf-script.txt', join(dir, 'missing.txt'), 'test/fixtures/kernel/ftrace-iommu.txt', '--device', 'eth0', '-o', out);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`error: ${join(dir, 'missing.txt')}: no such file`);
-    expect(readFileSync(join(out, 'perf-script.csv'), 'utf8').split('\n')[1]).toBe('0,0,eth0,net,map,bidirectional,0x2329000,4096,0xffefc000,');
+    expect(readFileSync(join(out, 'perf-script.csv'), 'utf8').split('\n')[1]).toBe('0,0,eth0,net,map,bidirectional,0x2329000,4096,0xffefc000,,0');
     expect(readFileSync(join(out, 'ftrace-iommu.csv'), 'utf8').trim().split('\n')).toHaveLength(7);
   });
 

@@ -145,13 +145,13 @@ describe('diff with a metric undefined for a strategy', () => {
   it('given an unknown strategy, then the valid choices do not include "all"', () => {
     const r = cli('diff', 'native', 'softwar', '--trace', 'traces/netperf-rx.csv');
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe("error: unknown strategy 'softwar' (did you mean 'software'?); valid: native, direct-map, single-use, shared, persistent, software, linux-strict, linux-lazy, shadow\n");
+    expect(r.stderr).toBe("error: unknown strategy 'softwar' (did you mean 'software'?); valid: native, direct-map, single-use, shared, persistent, software, linux-strict, linux-lazy, shadow, fands\n");
   });
 
   it('given "all" as a strategy, then a usage error: diff compares two single strategies', () => {
     const r = cli('diff', 'native', 'all', '--trace', 'traces/netperf-rx.csv');
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe("error: unknown strategy 'all'; diff compares two single strategies; valid: native, direct-map, single-use, shared, persistent, software, linux-strict, linux-lazy, shadow\n");
+    expect(r.stderr).toBe("error: unknown strategy 'all'; diff compares two single strategies; valid: native, direct-map, single-use, shared, persistent, software, linux-strict, linux-lazy, shadow, fands\n");
   });
 });
 

@@ -11,7 +11,7 @@ import { gzipSync } from 'node:zlib';
 import { cli, cliChild, scratchDir, stackTraceLines } from '../helpers/cli.js';
 import { canonicalText, ftraceText } from '../helpers/kernel-text.js';
 import { replay } from '../../src/pipeline.js';
-import { sweep } from '../../src/analysis/sweep.js';
+import { sweep } from '../../src/runs/sweep.js';
 import { UsageError } from '../../src/util/errors.js';
 
 const scratch = scratchDir('dmareplay-one-line-');

@@ -9,7 +9,7 @@ import { STRATEGY_COLORS } from '../../src/figures/style.js';
 import { toSvg } from '../../src/figures/render.js';
 import { readFileSync } from 'node:fs';
 import type { RunResult } from '../../src/types/result.js';
-import type { SweepRow } from '../../src/analysis/sweep.js';
+import type { SweepRow } from '../../src/runs/sweep.js';
 import type { AttackReport } from '../../src/protection/attack.js';
 
 // Two strategies on one trace, given out of registry order on purpose.

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { sweepFigureData, sweepFigureSpec } from '../../src/figures/sweep-lines.js';
 import { toSvg, svgToPng } from '../../src/figures/render.js';
 import { STRATEGY_COLORS } from '../../src/figures/style.js';
-import type { SweepRow } from '../../src/analysis/sweep.js';
+import type { SweepRow } from '../../src/runs/sweep.js';
 
 function row(strategy: string, entries: number, cap: number, perDma: number, miss: number | null): SweepRow {
   return {

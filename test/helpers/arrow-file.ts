@@ -23,10 +23,11 @@ export interface ArrowRow {
   has_unit: number;
   unit_hi: number;
   unit_lo: number;
+  cpu: number;
 }
 
 /** A map of 2 KiB at page 0x200 on device 0 (net), handle 1. */
-export const MAP: ArrowRow = { ts_ns: 0, guest: 0, device: 0, class: 0, op: 0, dir: 1, page: 0x200, offset: 0, len: 2048, has_handle: 1, handle_hi: 0, handle_lo: 1, has_unit: 0, unit_hi: 0, unit_lo: 0 };
+export const MAP: ArrowRow = { ts_ns: 0, guest: 0, device: 0, class: 0, op: 0, dir: 1, page: 0x200, offset: 0, len: 2048, has_handle: 1, handle_hi: 0, handle_lo: 1, has_unit: 0, unit_hi: 0, unit_lo: 0, cpu: 0 };
 /** Its unmap (no geometry, as ingest writes one). */
 export const UNMAP: ArrowRow = { ...MAP, ts_ns: 10, op: 1, dir: 0, page: 0, len: 0 };
 
@@ -46,6 +47,7 @@ const ARRAYS: Record<string, new (n: number) => ArrayLike<number> & { [i: number
   has_unit: Uint8Array,
   unit_hi: Uint32Array,
   unit_lo: Uint32Array,
+  cpu: Int32Array,
 };
 
 /** One record batch of `rows` with the device names `names`, as a complete Arrow IPC stream. */

@@ -28,4 +28,7 @@ export function expectRunResultShape(r: Record<string, any>): void {
   expect(numOrNull(r.reuse_rate)).toBe(true);
   if (r.reuse_rate !== null) expect(r.reuse_rate).toBeGreaterThanOrEqual(0);
   if (r.reuse_rate !== null) expect(r.reuse_rate).toBeLessThanOrEqual(1);
+  if (r.per_page !== null) {
+    expect(r.per_page).toMatchObject({ pages_moved: num, iotlb_lookups: num, iotlb_misses: num, iommu_reads: num, invalidations: num, pt_pages_freed: num, iommu_gbps: num, cpu_cycles: num, cores_per_100g: num, walk_misses: { pde: num, pdpte: num, pml4e: num }, walk_hits: { pde: num, pdpte: num, pml4e: num } });
+  }
 }

@@ -18,7 +18,20 @@ async function ingest(path: string, opts: IngestOptions = {}) {
   const diagnostics = new Diagnostics();
   let text = '';
   for await (const c of ingestToCsv(path, { ...opts, diagnostics }, summary)) text += c;
-  return { rows: text.trim().split('\n'), summary, problems: diagnostics.problems.map(formatProblem) };
+  return { rows: withoutCpu(text.trim().split('\n')), cpus: cpusOf(text), summary, problems: diagnostics.problems.map(formatProblem) };
+}
+
+/** ftrace-iommu.txt's rows' CPUs: CPU 0's two-map DMA, CPU 1's map and both unmaps, CPU 0's last map. */
+const CPUS_OF_FTRACE_FIXTURE = [0, 0, 1, 1, 1, 0];
+
+/** The rows without their last column, `cpu` (checked on its own below), header included. */
+function withoutCpu(lines: string[]): string[] {
+  return lines.map((l) => l.slice(0, l.lastIndexOf(',')));
+}
+
+/** The `cpu` column of every data row. */
+function cpusOf(text: string): number[] {
+  return text.trim().split('\n').slice(1).map((l) => Number(l.slice(l.lastIndexOf(',') + 1)));
 }
 
 describe('ingest', () => {
@@ -30,7 +43,9 @@ describe('ingest', () => {
   });
 
   it('ftrace text with iommu: events: reordered across CPUs, two contiguous maps of CPU 0 released by one 2-page unmap are one DMA, mid-run unmaps counted', async () => {
-    const { rows, summary, problems } = await ingest(`${F}/ftrace-iommu.txt`, { device: 'eth0', cls: 'net' });
+    const { rows, cpus, summary, problems } = await ingest(`${F}/ftrace-iommu.txt`, { device: 'eth0', cls: 'net' });
+    // the CPU of each row: the DMA's first map's, or the unmap's (ftrace's [cpu])
+    expect(cpus).toEqual(CPUS_OF_FTRACE_FIXTURE);
     expect(rows).toEqual([
       'ts_ns,guest,device,class,op,dir,addr,len,handle,unit',
       // CPU 0's maps at 0xffefc000 and 0xffefd000 (CPU 1 mapped 0xffffb000 between them): one DMA, at its first map's time
@@ -155,7 +170,7 @@ describe('the bundled real captures', () => {
     for (const [dev, name, cls] of [['e1000', 'eth0', 'net'], ['nvme', 'nvme0n1', 'disk']] as const) {
       for (const mode of ['strict', 'lazy']) {
         const { rows } = await ingest(`traces/capture/qemu-${dev}-${mode}.txt.gz`, { device: name, cls });
-        const bundled = gunzipSync(readFileSync(`traces/qemu-${dev}-${mode}.csv.gz`)).toString().trim().split('\n');
+        const bundled = withoutCpu(gunzipSync(readFileSync(`traces/qemu-${dev}-${mode}.csv.gz`)).toString().trim().split('\n'));
         expect(rows, `${dev}-${mode}`).toEqual(bundled);
       }
     }
@@ -164,7 +179,7 @@ describe('the bundled real captures', () => {
     for (const dev of ['e1000', 'nvme', 'both']) {
       for (const mode of ['strict', 'lazy']) {
         const { rows } = await ingest(`traces/capture/qemu612-${dev}-${mode}.txt.gz`, { devices });
-        const bundled = gunzipSync(readFileSync(`traces/qemu612-${dev}-${mode}.csv.gz`)).toString().trim().split('\n');
+        const bundled = withoutCpu(gunzipSync(readFileSync(`traces/qemu612-${dev}-${mode}.csv.gz`)).toString().trim().split('\n'));
         expect(rows, `612 ${dev}-${mode}`).toEqual(bundled);
       }
     }

@@ -14,7 +14,8 @@ import { GUEST_SPACE_PAGES, pagesSpanned } from '../../src/types/event.js';
  * its low pages (RAM of 1 MiB = 256 pages, and a little past it: still its own) and from pages
  * around 2^40, where its space ends and the next guest's begins. */
 const GUEST_PAGES = GUEST_SPACE_PAGES;
-const SET = ['guest.memory_mib=1', 'iotlb.entries=8', 'iotlb.ways=2', 'hypercall.batch=4'];
+// Descriptor rings off: these properties are about buffers (a property below turns them on).
+const SET = ['guest.memory_mib=1', 'iotlb.entries=8', 'iotlb.ways=2', 'hypercall.batch=4', 'device.ring_accesses=0'];
 
 interface Op {
   kind: 'map' | 'unmap' | 'access';
@@ -173,6 +174,25 @@ describe('replay invariants', () => {
         }
       }),
       { numRuns: 60 },
+    );
+  });
+
+  it('with descriptor rings on, no ring access ever faults: faults, hypercalls and PTE writes per run are those with rings off', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(opArb, { minLength: 1, maxLength: 60 }), async (ops) => {
+        const { csv } = build(ops);
+        const off = await replayText(csv, 'all', SET);
+        const on = await replayText(csv, 'all', [...SET.filter((s) => !s.startsWith('device.ring_accesses')), 'device.ring_accesses=1']);
+        for (const r of on.results) {
+          const o = off.by[r.strategy];
+          expect([r.strategy, r.faults, r.hypercalls, r.pt_updates]).toEqual([r.strategy, o.faults, o.hypercalls, o.pt_updates]);
+          // one descriptor read per DMA posted, one write per DMA completed (refused maps post nothing)
+          expect(r.counters.ring_accesses).toBeLessThanOrEqual(r.dmas + r.counters.unmaps);
+          expect(r.counters.ring_accesses).toBeGreaterThanOrEqual(r.dmas + r.counters.unmaps - 2 * r.counters.maps_rejected);
+        }
+        expect(on.by.native.counters.ring_accesses).toBe(on.by.native.dmas + on.by.native.counters.unmaps);
+      }),
+      { numRuns: 40 },
     );
   });
 });

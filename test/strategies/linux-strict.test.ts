@@ -1,13 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { replayText, trace, costs } from '../helpers/replay-text.js';
 
+/** Descriptor-ring accesses off: these scenarios count the buffers' own IOMMU work (rings: test/strategies/rings.test.ts). */
+const NO_RINGS = ['device.ring_accesses=0'];
+
 const MODERN = ['iova.magazine_size=127', 'iova.depot_magazines=32'];
 const P = costs(MODERN);
 
 describe('linux-strict', () => {
   it('one page: IOVA from the rbtree (cold cache), 4 PTE writes, unmap = clear + 1 PSI + 1 wait, IOVA back to the cache', async () => {
     const t = trace('0,0,nic0,net,map,to_device,0x5000,1500,1,', '10,0,nic0,net,unmap,,,,1,');
-    const r = (await replayText(t, 'linux-strict', MODERN)).by['linux-strict'];
+    const r = (await replayText(t, 'linux-strict', [...NO_RINGS, ...MODERN])).by['linux-strict'];
     expect(r.hypercalls).toBe(0);
     expect(r.pt_updates).toBe(3 + 1 + 1);
     expect(r.iotlb.invalidations).toBe(1);
@@ -27,7 +30,7 @@ describe('linux-strict', () => {
     const old = costs();
     expect(old['iova.magazine_size']).toBe(0);
     // when one DMA is replayed
-    const r = (await replayText(t, 'linux-strict')).by['linux-strict'];
+    const r = (await replayText(t, 'linux-strict', NO_RINGS)).by['linux-strict'];
     // then the IOVA work is one slow alloc and one slow free, with no fast-path charge beside them
     expect(r.counters.iova_slow_allocs).toBe(1);
     expect(r.counters.iova_slow_frees).toBe(1);
@@ -36,7 +39,7 @@ describe('linux-strict', () => {
 
   it('the next map of the same size reuses the cached IOVA (fast path) and so the same IOTLB set', async () => {
     const t = trace('0,0,nic0,net,map,to_device,0x5000,64,1,', '10,0,nic0,net,unmap,,,,1,', '20,0,nic0,net,map,to_device,0x9000,64,2,', '30,0,nic0,net,unmap,,,,2,');
-    const r = (await replayText(t, 'linux-strict', MODERN)).by['linux-strict'];
+    const r = (await replayText(t, 'linux-strict', [...NO_RINGS, ...MODERN])).by['linux-strict'];
     expect(r.counters.iova_allocs).toBe(2);
     expect(r.counters.iova_slow_allocs).toBe(1);
     // the first translation was invalidated before the IOVA came back: both accesses miss
@@ -46,7 +49,7 @@ describe('linux-strict', () => {
 
   it('a 3-page buffer gets a 4-page (power of two) IOVA range and one invalidation covering it', async () => {
     const t = trace('0,0,vda,disk,map,from_device,0x10000,12288,1,', '10,0,vda,disk,unmap,,,,1,');
-    const r = (await replayText(t, 'linux-strict', MODERN)).by['linux-strict'];
+    const r = (await replayText(t, 'linux-strict', [...NO_RINGS, ...MODERN])).by['linux-strict'];
     expect(r.iotlb.invalidations).toBe(1);
     expect(r.pt_updates).toBe(3 + 3 + 3);
     expect(r.counters.page_accesses).toBe(3);
@@ -54,7 +57,7 @@ describe('linux-strict', () => {
 
   it('with no IOVA cache (2008 kernels) every allocation and free takes the slow path', async () => {
     const t = trace('0,0,nic0,net,map,to_device,0x5000,64,1,', '10,0,nic0,net,unmap,,,,1,', '20,0,nic0,net,map,to_device,0x5000,64,2,', '30,0,nic0,net,unmap,,,,2,');
-    const r = (await replayText(t, 'linux-strict')).by['linux-strict'];
+    const r = (await replayText(t, 'linux-strict', NO_RINGS)).by['linux-strict'];
     expect(r.counters.iova_slow_allocs).toBe(2);
     expect(r.counters.iova_slow_frees).toBe(2);
   });

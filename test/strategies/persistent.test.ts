@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { replayText, trace, costs } from '../helpers/replay-text.js';
 
+/** Descriptor-ring accesses off: these scenarios count the buffers' own IOMMU work (rings: test/strategies/rings.test.ts). */
+const NO_RINGS = ['device.ring_accesses=0'];
+
 const P = costs();
 
 describe('persistent', () => {
@@ -11,7 +14,7 @@ describe('persistent', () => {
       '20,0,nic0,net,map,from_device,0x2000000,2048,2,',
       '30,0,nic0,net,unmap,,,,2,',
     );
-    const r = (await replayText(t, 'persistent')).by.persistent;
+    const r = (await replayText(t, 'persistent', NO_RINGS)).by.persistent;
     expect(r.hypercalls).toBe(1);
     expect(r.reuse_rate).toBe(0.5);
     expect(r.iotlb.invalidations).toBe(0);
@@ -42,7 +45,7 @@ describe('persistent', () => {
       '4,0,nic0,net,map,from_device,0x1000,64,3,',
       '5,0,nic0,net,unmap,,,,3,',
     );
-    const r = (await replayText(t, 'persistent', ['persistent.capacity=1'])).by.persistent;
+    const r = (await replayText(t, 'persistent', [...NO_RINGS, 'persistent.capacity=1'])).by.persistent;
     expect(r.hypercalls).toBe(3);
     expect(r.counters.mapping_evictions).toBe(2);
     expect(r.iotlb.invalidations).toBe(2);
@@ -59,7 +62,7 @@ describe('persistent', () => {
       '2,0,nic0,net,unmap,,,,1,',
       '3,0,nic0,net,unmap,,,,2,',
     );
-    const r = (await replayText(t, 'persistent', ['persistent.capacity=1'])).by.persistent;
+    const r = (await replayText(t, 'persistent', [...NO_RINGS, 'persistent.capacity=1'])).by.persistent;
     expect(r.counters.mapping_evictions).toBe(0);
     expect(r.mappings.peak).toBe(2);
     expect(r.faults).toBe(0);
@@ -67,7 +70,7 @@ describe('persistent', () => {
 
   it('a page kept mapped after its unmap stays reachable: exposure counts it', async () => {
     const t = trace('0,0,nic0,net,map,from_device,0x1000,4096,1,', '1000,0,nic0,net,unmap,,,,1,', '3000,0,nic0,net,map,from_device,0x9000,4096,2,');
-    const r = (await replayText(t, 'persistent')).by.persistent;
+    const r = (await replayText(t, 'persistent', NO_RINGS)).by.persistent;
     // 0..1000: page in flight (0 exposed); 1000..3000: 4096 bytes exposed
     expect(r.exposure.max_bytes).toBe(4096);
     expect(r.exposure.avg_bytes).toBeCloseTo((4096 * 2000) / 3000, 3);

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { replayText, trace, costs } from '../helpers/replay-text.js';
 
+/** Descriptor-ring accesses off: these scenarios count the buffers' own IOMMU work (rings: test/strategies/rings.test.ts). */
+const NO_RINGS = ['device.ring_accesses=0'];
+
 const P = costs();
 
 describe('shared', () => {
@@ -12,7 +15,7 @@ describe('shared', () => {
       '20,0,nic0,net,unmap,,,,1,',
       '30,0,nic0,net,unmap,,,,2,',
     );
-    const r = (await replayText(t, 'shared')).by.shared;
+    const r = (await replayText(t, 'shared', NO_RINGS)).by.shared;
     // Then only the first user maps the page (3 table links + 1 leaf) and only the last unmaps it
     expect(r.counters.pages_mapped_new).toBe(1);
     expect(r.pt_updates).toBe(3 + 1 + 1);
@@ -46,7 +49,7 @@ describe('shared', () => {
       '20,0,nic0,net,unmap,,,,1,',
       '30,0,nic0,net,unmap,,,,2,',
     );
-    const r = (await replayText(t, 'shared')).by.shared;
+    const r = (await replayText(t, 'shared', NO_RINGS)).by.shared;
     expect(r.hypercalls).toBe(3); // map, upgrade, final unmap
     expect(r.counters.pages_mapped_new).toBe(2);
     expect(r.iotlb.invalidations).toBe(2); // upgrade + final unmap
@@ -61,7 +64,7 @@ describe('shared', () => {
       '2,0,nic0,net,unmap,,,,1,',
       '3,1,nic1,net,unmap,,,,1,',
     );
-    const r = (await replayText(t, 'shared')).by.shared;
+    const r = (await replayText(t, 'shared', NO_RINGS)).by.shared;
     expect(r.counters.pages_mapped_new).toBe(2);
     expect(r.reuse_rate).toBe(0);
     expect(r.mappings.peak).toBe(2);

@@ -1,13 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { NOT_OWNED, replayText, trace, costs } from '../helpers/replay-text.js';
 
+/** Descriptor-ring accesses off: these scenarios count the buffers' own IOMMU work (rings: test/strategies/rings.test.ts). */
+const NO_RINGS = ['device.ring_accesses=0'];
+
 const P = costs();
 
 describe('single-use', () => {
   it('given a refused map in flight beside a good one, then its bytes do not count as in flight: exposure is the good page beyond its buffer', async () => {
     // NOT_OWNED lies past the guest's 52-bit space (refused); 0x5000 is its own page
     const t = trace(`0,0,nic0,net,map,from_device,${NOT_OWNED},2048,1,`, '10,0,nic0,net,map,from_device,0x5000,1500,2,', '20,0,nic0,net,unmap,,,,2,', '30,0,nic0,net,unmap,,,,1,');
-    const r = (await replayText(t, 'single-use')).by['single-use'];
+    const r = (await replayText(t, 'single-use', NO_RINGS)).by['single-use'];
     expect(r.counters.maps_rejected).toBe(1);
     expect(r.exposure.max_bytes).toBe(4096 - 1500);
   });
@@ -16,7 +19,7 @@ describe('single-use', () => {
     // Given a guest that transmits one 1500-byte buffer that sits inside one 4 KiB page
     const t = trace('1000,0,nic0,net,map,to_device,0x1000000,1500,1,1', '5000,0,nic0,net,unmap,to_device,0x1000000,1500,1,1');
     // When it is replayed with single-use mappings
-    const r = (await replayText(t, 'single-use')).by['single-use'];
+    const r = (await replayText(t, 'single-use', NO_RINGS)).by['single-use'];
     // Then: one hypercall to map and one to unmap
     expect(r.hypercalls).toBe(2);
     // the first map in an empty domain links 3 new tables below the root, then writes 1 leaf;
@@ -48,7 +51,7 @@ describe('single-use', () => {
 
   it('a buffer that crosses a page boundary maps, accesses and invalidates both pages', async () => {
     const t = trace('0,0,nic0,net,map,to_device,0x3000f00,1500,7,', '100,0,nic0,net,unmap,,,,7,');
-    const r = (await replayText(t, 'single-use')).by['single-use'];
+    const r = (await replayText(t, 'single-use', NO_RINGS)).by['single-use'];
     expect(r.counters.validations).toBe(2);
     expect(r.pt_updates).toBe(3 + 2 + 2);
     expect(r.iotlb.invalidations).toBe(2);
@@ -64,7 +67,7 @@ describe('single-use', () => {
       '20,0,nic0,net,unmap,,,,1,',
       '30,0,nic0,net,unmap,,,,2,',
     );
-    const r = (await replayText(t, 'single-use')).by['single-use'];
+    const r = (await replayText(t, 'single-use', NO_RINGS)).by['single-use'];
     expect(r.faults).toBe(0);
     expect(r.mappings.peak).toBe(2);
     expect(r.hypercalls).toBe(4);
@@ -74,7 +77,7 @@ describe('single-use', () => {
 
   it('a buffer outside the guest refuses the map: no mapping, the device access faults, and a warning names the line', async () => {
     const t = trace(`0,0,nic0,net,map,from_device,${NOT_OWNED},64,1,`, '10,0,nic0,net,unmap,,,,1,');
-    const run = await replayText(t, 'single-use');
+    const run = await replayText(t, 'single-use', NO_RINGS);
     const r = run.by['single-use'];
     expect(r.counters.maps_rejected).toBe(1);
     expect(r.pt_updates).toBe(0);
@@ -89,7 +92,7 @@ describe('single-use', () => {
       '5,0,nic0,net,access,from_device,0x5000,100,1,',
       '10,0,nic0,net,unmap,,,,1,',
     );
-    const r = (await replayText(t, 'single-use')).by['single-use'];
+    const r = (await replayText(t, 'single-use', NO_RINGS)).by['single-use'];
     expect(r.counters.faults_permission).toBe(1);
     expect(r.faults).toBe(1);
     // the explicit access replaced the implicit one: one device access in all

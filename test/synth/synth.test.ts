@@ -45,7 +45,7 @@ describe('synth', () => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...WORKLOAD_IDS), fc.integer({ min: 1, max: 1000 }), fc.integer({ min: 1, max: 300 }), async (w, seed, dmas) => {
         const events: SynthEvent[] = [...synthesize(w, { dmas, seed })];
-        const csv = [CANONICAL_HEADER, ...events.map(eventLine)].join('\n') + '\n';
+        const csv = [CANONICAL_HEADER, ...events.map((e) => eventLine(e))].join('\n') + '\n';
         const reader = new CanonicalCsvReader('synth.csv', new Diagnostics(true), { source: [Buffer.from(csv)] });
         let k = 0;
         for await (const b of reader.batches()) {
@@ -54,7 +54,7 @@ describe('synth', () => {
             expect(b.ts[i]).toBe(e.ts);
             expect(b.guest[i]).toBe(e.guest);
             expect(reader.devices.names[b.device[i]]).toBe(e.device);
-            expect(b.op[i]).toBe(e.op === 'map' ? 0 : 1);
+            expect(b.op[i]).toBe(e.op === 'map' ? 0 : e.op === 'unmap' ? 1 : 2);
             expect(b.page[i] * 4096 + b.offset[i]).toBe(e.addr);
             expect(b.len[i]).toBe(e.len);
             expect(b.handleHi[i] * 2 ** 32 + b.handleLo[i]).toBe(e.handle);
@@ -125,6 +125,25 @@ describe('synth', () => {
     // disk-seq-read: 128 KiB readahead = 32 scattered pages per request
     const seq = [...synthesize('disk-seq-read', { dmas: 3, seed: 1 })].filter((e) => e.op === 'map');
     expect(seq.reduce((n, e) => n + e.len, 0)).toBe(3 * 128 * 1024);
+  });
+
+  it('rx-100g: 64-page descriptors per queue, one DMA per page under the descriptor\'s unit, a packet per page, ACKs on the TX side, the queue\'s CPU on every row', () => {
+    const ev = [...synthesize('rx-100g', { dmas: 5 * 4 * 64 + 64, seed: 1 })];
+    const maps = ev.filter((e) => e.op === 'map' && e.dir === 'from_device');
+    // 5 queues x 4 descriptors (a 256-packet ring) posted at 0
+    expect(maps.filter((e) => e.ts === 0).length).toBe(5 * 4 * 64);
+    const firstWqe = maps.filter((e) => e.unit === 0);
+    expect(firstWqe.length).toBe(64);
+    expect(new Set(firstWqe.map((e) => e.cpu))).toEqual(new Set([0]));
+    // packets arrive every 4000 x 8 / 100 Gb/s = 320 ns, round robin over the 5 queues
+    const acc = ev.filter((e) => e.op === 'access');
+    expect(acc.slice(0, 6).map((e) => [e.ts, e.cpu])).toEqual([[320, 0], [640, 1], [960, 2], [1280, 3], [1600, 4], [1920, 0]]);
+    // ACKs: 0.044 per page, 66-byte to_device DMAs with no unit
+    const acks = ev.filter((e) => e.op === 'map' && e.dir === 'to_device');
+    expect(acks.length).toBeGreaterThan(0);
+    expect(acks.every((e) => e.len === 66 && e.unit === -1)).toBe(true);
+    // every map is unmapped
+    expect(ev.filter((e) => e.op === 'unmap').length).toBe(ev.filter((e) => e.op === 'map').length);
   });
 
   it('rejects unknown workloads and knobs, and a trace without a length', () => {

@@ -22,6 +22,7 @@ export function dmaThroughIommu(iommu: Iommu, c: Float64Array, domain: number, f
   c[C.pageAccesses] += pages;
   let faulted = 0;
   for (let p = 0; p < pages; p++) if (iommu.translate(domain, firstPage + p, need) < 0) faulted++;
+  if (faulted === 0) c[C.bytesAccessed] += len;
   return faulted;
 }
 
@@ -29,6 +30,7 @@ export function dmaThroughIommu(iommu: Iommu, c: Float64Array, domain: number, f
 export function dmaPhysical(c: Float64Array, offset: number, len: number): void {
   c[C.deviceAccesses]++;
   c[C.pageAccesses] += pagesSpanned(offset, len);
+  c[C.bytesAccessed] += len;
 }
 
 /** A device access to a buffer the driver never got a valid address for: blocked outright. */

@@ -42,15 +42,24 @@ export class IdentityRegion {
     }
     this.leaves = leaves;
     this.topLevel = Math.max(0, top);
-    // Tables at level l (0..2): the distinct blocks of one table's span holding a page whose leaf
-    // is at level l or below (the pages from start[l] on); plus the root.
-    let tables = 1;
-    for (let l = 0; l <= 2; l++) {
-      if (this.start[l] >= pages) continue;
+    this.tables = pages > 0 ? 1 + this.tablesIn(0, pages, 3) : 0;
+  }
+
+  /**
+   * Tables of the layout below an entry of a level-`level` table that spans pages [from, to):
+   * at each level l below, the distinct blocks of one level-l table's span holding a page whose
+   * leaf is at level l or below (the pages from start[l] on).
+   */
+  tablesIn(from: number, to: number, level: number): number {
+    let n = 0;
+    for (let l = level - 1; l >= 0; l--) {
+      const a = Math.max(from, this.start[l]);
+      const b = Math.min(to, this.pages);
+      if (b <= a) continue;
       const span = ENTRY_PAGES[l + 1];
-      tables += Math.floor((pages - 1) / span) - Math.floor(this.start[l] / span) + 1;
+      n += Math.floor((b - 1) / span) - Math.floor(a / span) + 1;
     }
-    this.tables = pages > 0 ? tables : 0;
+    return n;
   }
 
   /** PTE writes the layout takes: one per leaf, one per table linked below the root. */

@@ -8,7 +8,9 @@
  * previous one, else moves the full loaded magazine to the depot (or, when the depot is full,
  * returns all its ranges to the rbtree) and starts an empty one. Slow-path ranges are size-
  * aligned and handed out top-down below the 32-bit DMA limit; ranges returned to the tree are
- * reused last-freed-first for the same size. One CPU's caches (traces carry no CPU column).
+ * reused last-freed-first for the same size. The loaded and previous magazines are per CPU (the
+ * trace's `cpu` column: an allocation and a free use the caches of the CPU that makes them); the
+ * depot is shared.
  * Does not model: rbtree search time growing with fragmentation (a fixed slow-path cost is
  * charged instead), the depot's shrink worker, 64-bit limits.
  * Cost charged: none here; callers charge `iova-alloc` from `lastAllocSlow`, `lastFreeCached` and
@@ -19,9 +21,14 @@
 /** First page above the 32-bit DMA limit: allocations come from below it, top-down. */
 export const DMA32_LIMIT_PAGE = 0x100000;
 
+/** One CPU's magazines: per order, the loaded one and the previous one. */
+interface CpuCache {
+  loaded: number[][];
+  prev: number[][];
+}
+
 export class LinuxIovaAllocator {
-  private readonly loaded: number[][] = [];
-  private readonly prev: number[][] = [];
+  private readonly cpus: CpuCache[] = [];
   private readonly depot: number[][][] = [];
   private readonly treeFree = new Map<number, number[]>();
   private cursor = DMA32_LIMIT_PAGE;
@@ -41,11 +48,20 @@ export class LinuxIovaAllocator {
   ) {
     this.maxOrder = orderOf(cachedMaxPages);
     this.cachedMax = cachedMaxPages;
-    for (let o = 0; o <= this.maxOrder; o++) {
-      this.loaded.push([]);
-      this.prev.push([]);
-      this.depot.push([]);
+    for (let o = 0; o <= this.maxOrder; o++) this.depot.push([]);
+  }
+
+  private cpuCache(cpu: number): CpuCache {
+    let c = this.cpus[cpu];
+    if (c === undefined) {
+      c = { loaded: [], prev: [] };
+      for (let o = 0; o <= this.maxOrder; o++) {
+        c.loaded.push([]);
+        c.prev.push([]);
+      }
+      this.cpus[cpu] = c;
     }
+    return c;
   }
 
   /** The size actually allocated for a request of `pages` (power of two when cacheable). */
@@ -53,11 +69,12 @@ export class LinuxIovaAllocator {
     return pages < this.cachedMax ? nextPowerOfTwo(pages) : pages;
   }
 
-  alloc(pages: number): number {
+  /** Allocates `pages` on `cpu` (default 0). */
+  alloc(pages: number, cpu = 0): number {
     const size = this.roundedSize(pages);
     const order = orderOf(size);
     if (this.magazineSize > 0 && order >= 0 && order <= this.maxOrder) {
-      const hit = this.cacheGet(order);
+      const hit = this.cacheGet(this.cpuCache(cpu), order);
       if (hit >= 0) {
         this.lastAllocSlow = false;
         return hit;
@@ -67,13 +84,14 @@ export class LinuxIovaAllocator {
     return this.treeAlloc(size);
   }
 
-  free(start: number, pages: number): void {
+  /** Frees a range on `cpu` (default 0): into that CPU's caches. */
+  free(start: number, pages: number, cpu = 0): void {
     const size = this.roundedSize(pages);
     const order = orderOf(size);
     this.lastFreeSlow = 0;
     if (this.magazineSize > 0 && order >= 0 && order <= this.maxOrder) {
       this.lastFreeCached = true;
-      this.cachePut(order, start);
+      this.cachePut(this.cpuCache(cpu), order, start);
       return;
     }
     this.lastFreeCached = false;
@@ -81,33 +99,33 @@ export class LinuxIovaAllocator {
     this.lastFreeSlow = 1;
   }
 
-  private cacheGet(order: number): number {
-    const loaded = this.loaded[order];
+  private cacheGet(cc: CpuCache, order: number): number {
+    const loaded = cc.loaded[order];
     if (loaded.length > 0) return loaded.pop()!;
-    const prev = this.prev[order];
+    const prev = cc.prev[order];
     if (prev.length > 0) {
-      this.loaded[order] = prev;
-      this.prev[order] = loaded;
+      cc.loaded[order] = prev;
+      cc.prev[order] = loaded;
       return prev.pop()!;
     }
     const full = this.depot[order].pop();
     if (full !== undefined) {
-      this.loaded[order] = full;
+      cc.loaded[order] = full;
       return full.pop()!;
     }
     return -1;
   }
 
-  private cachePut(order: number, start: number): void {
-    let loaded = this.loaded[order];
+  private cachePut(cc: CpuCache, order: number, start: number): void {
+    let loaded = cc.loaded[order];
     if (loaded.length < this.magazineSize) {
       loaded.push(start);
       return;
     }
-    const prev = this.prev[order];
+    const prev = cc.prev[order];
     if (prev.length < this.magazineSize) {
-      this.prev[order] = loaded;
-      this.loaded[order] = prev;
+      cc.prev[order] = loaded;
+      cc.loaded[order] = prev;
       prev.push(start);
       return;
     }
@@ -118,7 +136,7 @@ export class LinuxIovaAllocator {
       this.lastFreeSlow = loaded.length;
     }
     loaded = [start];
-    this.loaded[order] = loaded;
+    cc.loaded[order] = loaded;
   }
 
   private treeAlloc(size: number): number {

@@ -4,16 +4,20 @@
  *
  * Models: table allocation on first use, leaf writes and clears, a walk that reads one entry
  * per level (so a 4 KiB translation costs 4 memory references, a 2 MiB one 3, a 1 GiB one 2),
- * the 48-bit input address width of 4-level tables (pages at or above 2^36 fault).
- * Does not model: freeing empty tables (Linux also keeps them until the range is torn down),
- * paging-structure caches, the root/context tables (one lookup per domain, not per DMA).
+ * the 48-bit input address width of 4-level tables (pages at or above 2^36 fault), and freeing
+ * tables as Linux's VT-d driver does (dma_pte_clear_level, drivers/iommu/intel/iommu.c): an
+ * unmap of a range frees every table whose whole span lies inside it (one write clears its
+ * parent entry), while a table that merely becomes empty is kept (`unmapRange`); a single-page
+ * clear (`unmap`) never frees anything.
+ * Does not model: paging-structure caches (walk-cache.ts), the root/context tables (one lookup
+ * per domain, not per DMA).
  * Cost charged: none here; the IOMMU facade turns the writes it reports into cycles.
  *
  * Speed: a small direct-mapped cache remembers the leaf table (level 0) of recently used 2 MiB
  * blocks, so most maps, unmaps and walks read one entry instead of four. It changes no result: a
- * walk that finds its leaf table there still counts the four references the IOMMU makes. Tables
- * are never freed, so a cached leaf table stays the one the tree links to until a superpage leaf
- * is written over it; any superpage map empties the cache.
+ * walk that finds its leaf table there still counts the four references the IOMMU makes. A
+ * cached leaf table stays the one the tree links to until a superpage leaf is written over it or
+ * tables are freed; either empties the cache.
  *
  * Identity regions (`mapIdentity`, direct-map's set-up of guest RAM) are built lazily: the
  * region's tables exist from the start as far as every count goes (leaves, tables, PTE writes),
@@ -26,7 +30,7 @@
  * a leaf holds -(hostPage * 4 + perms), perms in 1..3 (R = 1, W = 2), so every present leaf is
  * negative.
  */
-import { ENTRY_PAGES, IdentityRegion } from './identity-region.js';
+import { IdentityRegion } from './identity-region.js';
 
 const ENTRIES = 512;
 export const LEVELS = 4;
@@ -37,6 +41,8 @@ export const MAX_IOVA_PAGES = 2 ** 36;
 export const PageSize = { small: 0, large: 1, huge: 2 } as const;
 /** 4 KiB pages per leaf of each level. */
 export const PAGES_PER_LEAF = [1, 512, 512 * 512] as const;
+/** 4 KiB pages one entry of a table at each level spans (level 0: a PTE .. level 3: a PML4E). */
+const ENTRY_SPAN = [1, 512, 512 * 512, 512 * 512 * 512] as const;
 
 export function encodeLeaf(hostPage: number, perms: number): number {
   return -(hostPage * 4 + perms);
@@ -73,13 +79,19 @@ export class PageTables {
   private readonly cacheBlock = new Int32Array(LEAF_CACHE);
   private readonly cacheTable = new Int32Array(LEAF_CACHE);
   private tableCount = 1; // table 0 reserved
+  /** Freed tables (zeroed), reused before new ones are cut. */
+  private freeTables: number[] = [];
   private roots = new Int32Array(16);
   /** The identity region of each domain that has one (see mapIdentity). */
   private readonly regions: (IdentityRegion | undefined)[] = [];
   /** Leaves present (of any size), those of identity regions included. */
   leaves = 0;
+  /** Tables allocated and not freed, all domains (the roots included). */
+  liveTables = 0;
   /** Tables allocated by the last map (0..4, the root included). */
   lastTablesAllocated = 0;
+  /** Tables freed by the last unmapRange. */
+  lastTablesFreed = 0;
   /** Memory references made by the last walk. */
   lastWalkRefs = 0;
   /** Level of the leaf found by the last walk. */
@@ -166,6 +178,74 @@ export class PageTables {
   }
 
   /**
+   * Unmaps the pages [first, first + pages) of `domain` as Linux's dma_pte_clear_level does: an
+   * entry whose whole span lies in the range is cleared with one write (a table below it is freed
+   * with every table under it); a table only partly in the range is entered and its entries in
+   * the range cleared one write each; a superpage leaf partly in the range is cleared whole
+   * (Linux rounds such an unmap up to the superpage).
+   * @returns PTE writes made. Sets lastTablesFreed.
+   */
+  unmapRange(domain: number, first: number, pages: number): number {
+    this.lastTablesFreed = 0;
+    const root = this.root(domain);
+    if (root < 0 || pages <= 0 || first >= MAX_IOVA_PAGES) return 0;
+    const last = Math.min(first + pages, MAX_IOVA_PAGES) - 1;
+    const writes = this.clearLevel(domain, root, LEVELS - 1, 0, first, last);
+    if (this.lastTablesFreed > 0) this.cacheDomain.fill(-1);
+    return writes;
+  }
+
+  /** clearLevel over the entries of `table` (at `level`, spanning pages from `base`) in [first, last]. */
+  private clearLevel(domain: number, table: number, level: number, base: number, first: number, last: number): number {
+    const span = ENTRY_SPAN[level];
+    const lo = Math.max(0, Math.floor((first - base) / span));
+    const hi = Math.min(ENTRIES - 1, Math.floor((last - base) / span));
+    let writes = 0;
+    for (let k = lo; k <= hi; k++) {
+      const slot = table * ENTRIES + k;
+      let e = this.tables[slot];
+      if (e === 0) continue;
+      const entryBase = base + k * span;
+      const whole = first <= entryBase && last >= entryBase + span - 1;
+      if (e < 0) {
+        this.leaves--;
+        this.tables[slot] = 0;
+        writes++;
+      } else if (whole) {
+        this.leaves -= this.leavesBelow(domain, e, level, entryBase);
+        this.freeSubtree(domain, e, level, entryBase);
+        this.tables[slot] = 0;
+        writes++;
+      } else {
+        if (e === LAZY) e = this.build(domain, slot, level, entryBase);
+        writes += this.clearLevel(domain, e, level - 1, entryBase, first, last);
+      }
+    }
+    return writes;
+  }
+
+  /** Frees the table (or LAZY region table) `entry` that a level-`level` entry covering `page`
+   * points to, and every table below it. */
+  private freeSubtree(domain: number, entry: number, level: number, page: number): void {
+    const base = Math.floor(page / ENTRY_SPAN[level]) * ENTRY_SPAN[level];
+    if (entry === LAZY) {
+      // Tables that exist as far as every count goes, never built: freed by counting them.
+      const n = 1 + this.regions[domain]!.tablesIn(base, base + ENTRY_SPAN[level], level - 1);
+      this.liveTables -= n;
+      this.lastTablesFreed += n;
+      return;
+    }
+    for (let k = 0; k < ENTRIES; k++) {
+      const e = this.tables[entry * ENTRIES + k];
+      if (e > 0) this.freeSubtree(domain, e, level - 1, base + k * ENTRY_SPAN[level - 1]);
+    }
+    this.tables.fill(0, entry * ENTRIES, (entry + 1) * ENTRIES);
+    this.freeTables.push(entry);
+    this.liveTables--;
+    this.lastTablesFreed++;
+  }
+
+  /**
    * Walks the tables for `page`: one memory reference per level read.
    * @returns the leaf (negative) or 0 when not present. Sets lastWalkRefs and lastWalkLevel.
    */
@@ -201,13 +281,13 @@ export class PageTables {
    * covering `page` points to (the table itself is left allocated, as Linux leaves it).
    */
   private leavesBelow(domain: number, entry: number, level: number, page: number): number {
-    const base = Math.floor(page / ENTRY_PAGES[level]) * ENTRY_PAGES[level];
-    if (entry === LAZY) return this.regions[domain]!.leavesIn(base, base + ENTRY_PAGES[level]);
+    const base = Math.floor(page / ENTRY_SPAN[level]) * ENTRY_SPAN[level];
+    if (entry === LAZY) return this.regions[domain]!.leavesIn(base, base + ENTRY_SPAN[level]);
     let n = 0;
     for (let k = 0; k < ENTRIES; k++) {
       const e = this.tables[entry * ENTRIES + k];
       if (e < 0) n++;
-      else if (e > 0) n += this.leavesBelow(domain, e, level - 1, base + k * ENTRY_PAGES[level - 1]);
+      else if (e > 0) n += this.leavesBelow(domain, e, level - 1, base + k * ENTRY_SPAN[level - 1]);
     }
     return n;
   }
@@ -226,6 +306,7 @@ export class PageTables {
     this.regions[domain] = region;
     this.fill(this.newRoot(domain), LEVELS - 1, 0, region);
     this.leaves += region.leaves;
+    this.liveTables += region.tables - 1; // the root is counted by newRoot
     this.cacheDomain.fill(-1);
     return region;
   }
@@ -233,7 +314,8 @@ export class PageTables {
   /** Builds the region table a LAZY entry (at `slot`, level `level`, covering `page`) stands for. */
   private build(domain: number, slot: number, level: number, page: number): number {
     const child = this.newTable();
-    this.fill(child, level - 1, Math.floor(page / ENTRY_PAGES[level]) * ENTRY_PAGES[level], this.regions[domain]!);
+    this.liveTables--; // counted as live since the region was mapped
+    this.fill(child, level - 1, Math.floor(page / ENTRY_SPAN[level]) * ENTRY_SPAN[level], this.regions[domain]!);
     this.tables[slot] = child;
     return child;
   }
@@ -241,7 +323,7 @@ export class PageTables {
   /** Writes a region table's entries: its leaves, LAZY for the tables below it, empty past the region. */
   private fill(table: number, level: number, base: number, region: IdentityRegion): void {
     for (let k = 0; k < ENTRIES; k++) {
-      const first = base + k * ENTRY_PAGES[level];
+      const first = base + k * ENTRY_SPAN[level];
       const leafLevel = region.leafLevelAt(first);
       if (leafLevel < 0) break; // the region is a prefix: nothing further is in it
       this.tables[table * ENTRIES + k] = leafLevel === level ? encodeLeaf(region.hostBase + first, region.perms) : LAZY;
@@ -286,6 +368,8 @@ export class PageTables {
   }
 
   private newTable(): number {
+    this.liveTables++;
+    if (this.freeTables.length > 0) return this.freeTables.pop()!;
     if ((this.tableCount + 1) * ENTRIES > this.tables.length) {
       const t = new Float64Array(this.tables.length * 2);
       t.set(this.tables);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { IovaAllocator, IOVA_BASE_PAGE } from '../../../src/model/iommu/iova-allocator.js';
 import { LinuxIovaAllocator, DMA32_LIMIT_PAGE } from '../../../src/model/iommu/linux-iova.js';
-import { FlushQueue } from '../../../src/model/iommu/flush-queue.js';
+import { FlushQueue, msecsToJiffies } from '../../../src/model/iommu/flush-queue.js';
 import { ShadowPool } from '../../../src/model/iommu/shadow-pool.js';
 
 describe('IovaAllocator (single-use)', () => {
@@ -49,17 +49,36 @@ describe('LinuxIovaAllocator (rcache)', () => {
 });
 
 describe('FlushQueue', () => {
-  it('is full at its size; its timer is armed by the first entry after a flush; it keeps each entry\'s guest pages', () => {
-    const q = new FlushQueue(2, 1000);
-    expect(q.push(10, 1, 0, Float64Array.of(0x100), 50)).toBe(false);
-    expect(q.expired(1049)).toBe(false);
-    expect(q.expired(1050)).toBe(true);
-    // A scatter-gather DMA of two scattered pages: one entry, both pages.
-    expect(q.push(11, 2, 0, Float64Array.of(0x300, 0x101, 0x999), 60)).toBe(true);
-    expect([...q.gpnStart, ...q.pages]).toEqual([0, 1, 1, 2]);
-    expect([...q.gpns.subarray(0, 3)]).toEqual([0x100, 0x300, 0x101]);
-    q.clear();
-    expect(q.expired(5000)).toBe(false);
+  it('msecs_to_jiffies rounds up: 10 ms is 3 jiffies at HZ 250, 10 at 1000, 1 at 100', () => {
+    expect([msecsToJiffies(10, 250), msecsToJiffies(10, 1000), msecsToJiffies(10, 100)]).toEqual([3, 10, 1]);
+  });
+
+  it('the timer is armed once (not re-armed while pending) and fires at the third jiffy boundary after it was armed at HZ 250, plus the softirq latency', () => {
+    const q = new FlushQueue(255, true, 3, 4_000_000);
+    q.arm(5_000_000, 1);
+    expect([q.deadline, q.timerCpu]).toEqual([16_000_000, 1]); // jiffy 1 + 3 = jiffy 4
+    q.arm(9_000_000, 0);
+    expect([q.deadline, q.timerCpu]).toEqual([16_000_000, 1]);
+    const late = new FlushQueue(255, true, 3, 4_000_000, 500_000);
+    late.arm(0, 0);
+    expect(late.deadline).toBe(12_500_000);
+  });
+
+  it('one ring per CPU (or one for all); a ring is full at its size and keeps each range\'s guest pages', () => {
+    const q = new FlushQueue(2, true, 3, 4_000_000);
+    const r0 = q.ring(0);
+    expect(q.ring(1)).not.toBe(r0);
+    r0.push(10, 1, 0, Float64Array.of(0x100), 0);
+    expect(r0.full).toBe(false);
+    // A scatter-gather DMA of two scattered pages: one range, both pages.
+    r0.push(11, 2, 0, Float64Array.of(0x300, 0x101, 0x999), 0);
+    expect(r0.full).toBe(true);
+    const s1 = r0.slot(1);
+    expect([...r0.gpns.subarray(r0.gpnStart[s1], r0.gpnStart[s1] + r0.pages[s1])]).toEqual([0x300, 0x101]);
+    r0.shift();
+    expect([r0.length, r0.iova[r0.head]]).toEqual([1, 11]);
+    const shared = new FlushQueue(2, false, 3, 4_000_000);
+    expect(shared.ring(5)).toBe(shared.ring(0));
   });
 });
 

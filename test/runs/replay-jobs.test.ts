@@ -7,8 +7,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { replay } from '../../src/pipeline.js';
-import { sweep } from '../../src/analysis/sweep.js';
-import { largestFirst } from '../../src/analysis/worker-pool.js';
+import { sweep } from '../../src/runs/sweep.js';
+import { largestFirst } from '../../src/runs/worker-pool.js';
 import { Diagnostics, formatProblem } from '../../src/trace/diagnostics.js';
 import { trace } from '../helpers/replay-text.js';
 

@@ -19,9 +19,9 @@ import { readFile } from 'node:fs/promises';
 import { tableFromIPC } from '@uwdata/flechette';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { InputError, UsageError } from '../util/errors.js';
-import { flattenSweepRow, sweepToJson } from './sweep-io.js';
-import { flatRowsToCsv, resultProblem } from './results-io.js';
-import { rowsToArrowIpc } from './arrow.js';
+import { flattenSweepRow, sweepToJson } from '../analysis/sweep-io.js';
+import { flatRowsToCsv, resultProblem } from '../analysis/results-io.js';
+import { rowsToArrowIpc } from '../analysis/arrow.js';
 import type { GridAxis, SweepRow } from './sweep.js';
 
 export type FlatRow = Record<string, string | number | null>;

@@ -25,6 +25,7 @@ import { inShard, type Shard } from './shard.js';
 import { InputError, UsageError, notAnArray } from '../util/errors.js';
 import type { RunResult } from '../types/result.js';
 import type { StrategyDefinition } from '../types/strategy.js';
+import { checkSynthKeys, isSynthKey, isSynthTrace, parseSynthValue, SynthTraces, synthValues, synthWorkload } from './synth-traces.js';
 
 /** Strategy runs (points x strategies, native included) one pass holds at most: the memory of
  * about four replays with every strategy. */
@@ -70,11 +71,11 @@ export function parseGrid(specs: readonly string[]): GridAxis[] {
     const eq = spec.indexOf('=');
     if (eq <= 0) throw new UsageError(`--grid '${spec}': expected key=v1,v2,..., e.g. --grid iotlb.entries=16,32,64`);
     const key = spec.slice(0, eq).trim();
-    if (!paramSpec(key)) throw new UsageError(`--grid: unknown key '${key}'${closestName(key, PARAM_KEYS)}; valid: ${PARAM_KEYS.join(', ')}`);
+    if (!isSynthKey(key) && !paramSpec(key)) throw new UsageError(`--grid: unknown key '${key}'${closestName(key, PARAM_KEYS)}; valid: ${PARAM_KEYS.join(', ')}`);
     if (axes.some((a) => a.key === key)) throw new UsageError(`--grid: '${key}' is given twice`);
     const texts = spec.slice(eq + 1).split(',').map((v) => v.trim()).filter((v) => v !== '');
     if (texts.length === 0) throw new UsageError(`--grid ${key}: no values`);
-    const values = parseOverrides(texts.map((v) => `${key}=${v}`), '--grid').map(([, v]) => v);
+    const values = isSynthKey(key) ? texts.map((v) => parseSynthValue(key, v)) : parseOverrides(texts.map((v) => `${key}=${v}`), '--grid').map(([, v]) => v);
     axes.push({ key, values });
   }
   return axes;
@@ -143,12 +144,37 @@ function planPasses(tasks: readonly { path: string; tracker: string }[], jobs: n
   return passes;
 }
 
+/** Splits --set texts into synth.<knob> values and profile overrides. */
+function splitSets(set: readonly string[]): { synth: Record<string, number>; profile: string[] } {
+  const synth: Record<string, number> = {};
+  const profile: string[] = [];
+  for (const text of set) {
+    const eq = text.indexOf('=');
+    const key = eq > 0 ? text.slice(0, eq).trim() : '';
+    if (isSynthKey(key)) synth[key] = parseSynthValue(key, text.slice(eq + 1));
+    else profile.push(text);
+  }
+  return { synth, profile };
+}
+
 /** Runs (traces x grid points) one sweep may ask for: days of work already, and every task is
  * listed up front (a 10^8-point grid would fill memory before the first replay). */
 export const MAX_SWEEP_RUNS = 100_000;
 
 export async function sweep(paths: readonly string[], options: SweepOptions): Promise<SweepRun> {
   if (typeof paths === 'string') throw notAnArray('sweep', paths);
+  const synthTraces = new SynthTraces();
+  try {
+    return await sweepWith(paths, options, synthTraces);
+  } finally {
+    synthTraces.dispose();
+  }
+}
+
+async function sweepWith(paths: readonly string[], options: SweepOptions, synthTraces: SynthTraces): Promise<SweepRun> {
+  /** The name rows and messages give a generated trace: its synth:<workload> argument. */
+  const displayOf: Record<string, string> = {};
+  const display = (path: string) => displayOf[path] ?? path;
   const axes = parseGrid(options.grid);
   const count = axes.reduce((n, a) => n * a.values.length, 1);
   if (count * paths.length > MAX_SWEEP_RUNS) {
@@ -159,18 +185,29 @@ export async function sweep(paths: readonly string[], options: SweepOptions): Pr
   const strategies = options.strategies ?? 'all';
   parseStrategyList(strategies); // usage errors before any work
   const profile = options.profile ?? DEFAULT_PROFILE;
-  const base = [...(options.set ?? [])];
+  const fixed = splitSets(options.set ?? []);
+  const base = fixed.profile;
+  paths.filter(isSynthTrace).forEach(synthWorkload);
+  checkSynthKeys(paths, [...axes.map((a) => a.key), ...Object.keys(fixed.synth)]);
   // Check the base profile and overrides, and every grid point's combination, before running.
   const baseProfile = loadProfile(profile);
-  const tasks: { id: number; path: string; sets: string[]; tracker: string }[] = [];
+  const tasks: { id: number; path: string; synth: Record<string, number> | null; sets: string[]; tracker: string }[] = [];
   for (const path of paths) {
     for (const point of points) {
-      const sets = [...base, ...Object.entries(point).map(([k, v]) => `${k}=${v}`)];
+      const sets = [...base, ...Object.entries(point).filter(([k]) => !isSynthKey(k)).map(([k, v]) => `${k}=${v}`)];
       const resolved = resolveProfile(baseProfile, parseOverrides(sets));
-      tasks.push({ id: tasks.length, path, sets, tracker: JSON.stringify(trackerParams(resolved)) });
+      const synth = isSynthTrace(path) ? synthValues({ ...fixed.synth, ...point }) : null;
+      tasks.push({ id: tasks.length, path, synth, sets, tracker: JSON.stringify(trackerParams(resolved)) });
     }
   }
   const mine = tasks.filter((t) => inShard(t.id, options.shard ?? null));
+  // Synthetic traces are generated now, only those this shard replays; files stand for themselves.
+  for (const t of mine) {
+    if (!t.synth) continue;
+    const file = await synthTraces.file(t.path, t.synth);
+    displayOf[file] = t.path;
+    t.path = file;
+  }
   const jobs = Math.max(1, options.jobs ?? 1);
   const defs = parseStrategyList(strategies);
   const passes = planPasses(mine, jobs, defs.length + (defs.includes(native) ? 0 : 1));
@@ -194,13 +231,15 @@ export async function sweep(paths: readonly string[], options: SweepOptions): Pr
     const [i, j] = where[k];
     const o = outcomes[i]!;
     const point = points[t.id % points.length];
+    const name = display(t.path);
     if ('error' in o) {
-      if (!failures.includes(o.error)) failures.push(o.error);
+      const error = o.error.split(t.path).join(name);
+      if (!failures.includes(error)) failures.push(error);
       return;
     }
     // Every pass over a trace meets the same rows: report them once per trace.
-    if (o.problemCount > 0 && !problems.some((p) => p.trace === t.path)) problems.push({ trace: t.path, shown: o.problems, total: o.problemCount });
-    for (const r of o.results[j]) rows.push({ ...r, grid: { ...point }, task: t.id });
+    if (o.problemCount > 0 && !problems.some((p) => p.trace === name)) problems.push({ trace: name, shown: o.problems.map((m) => m.split(t.path).join(name)), total: o.problemCount });
+    for (const r of o.results[j]) rows.push({ ...r, trace: name === t.path ? r.trace : name, grid: { ...point }, task: t.id });
   });
   return { axes, rows, failures, problems };
 }

@@ -7,11 +7,11 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sweep } from '../../src/analysis/sweep.js';
+import { sweep } from '../../src/runs/sweep.js';
 import { sweepToArrow, sweepToCsv, sweepToJson, flattenSweepRow } from '../../src/analysis/sweep-io.js';
-import { mergeShards, mergedOutput } from '../../src/analysis/merge.js';
+import { mergeShards, mergedOutput } from '../../src/runs/merge.js';
 import * as helpers from '../helpers/cli.js';
-import { parseShard } from '../../src/analysis/shard.js';
+import { parseShard } from '../../src/runs/shard.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dmareplay-shards-'));
 const traces = ['traces/scenario-rx-recycle.csv', 'traces/scenario-two-guests.csv', 'traces/scenario-disk-sg.csv'];

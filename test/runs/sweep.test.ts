@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gridPoints, parseGrid, sweep } from '../../src/analysis/sweep.js';
+import { gridPoints, parseGrid, sweep } from '../../src/runs/sweep.js';
 import { sweepToCsv, sweepToArrow } from '../../src/analysis/sweep-io.js';
 import { replay } from '../../src/pipeline.js';
 import { tableFromIPC } from '@uwdata/flechette';

@@ -1,0 +1,86 @@
+/**
+ * The F&S-style figure (Rubin et al., SOSP 2024, Fig. 2 and 7): the IOMMU's work per 4 KiB page
+ * received at 100 Gb/s against the number of flows, for each strategy: IOTLB misses, walk-cache
+ * misses per level (F&S's L1 = PML4E, L2 = PDPTE, L3 = PDE caches) and page-table memory reads,
+ * with the line rate those reads allow (F&S's model). The data come from the rx-100g workload,
+ * synthesized in memory for each flow count and replayed with the modern-vtd profile.
+ */
+import type { TopLevelSpec } from 'vega-lite';
+import { replaySynth } from '../replay/synth-replay.js';
+import { FIGURE_CONFIG, STRATEGY_COLORS } from './style.js';
+
+/** One strategy at one flow count. */
+export interface PerPageRow {
+  flows: number;
+  /** The strategy, or a variant of it ("direct-map (2 MiB)"). */
+  series: string;
+  iotlb_misses: number;
+  l1: number;
+  l2: number;
+  l3: number;
+  reads: number;
+  gbps: number;
+}
+
+export const PER_PAGE_FLOWS = [5, 10, 20, 40];
+const STRATEGIES = 'linux-strict,linux-lazy,fands,shadow,persistent,direct-map';
+
+/** The synthetic trace holds 5 queues' rings at once: the buffer tracker's ring is that size. */
+export const RX100G_SET = ['nic.rx_ring=4096'];
+
+/** Replays rx-100g at each flow count (and direct-map with 2 MiB pages). */
+export async function perPageRows(flowCounts = PER_PAGE_FLOWS, dmas = 20_000, set: readonly string[] = []): Promise<PerPageRow[]> {
+  const rows: PerPageRow[] = [];
+  for (const flows of flowCounts) {
+    const base = [...RX100G_SET, ...set];
+    const runs = [
+      { strategies: STRATEGIES, set: base, suffix: '' },
+      { strategies: 'direct-map', set: [...base, 'direct-map.page_kib=2048'], suffix: ' (2 MiB)' },
+    ];
+    for (const r of runs) {
+      const by = await replaySynth({ workload: 'rx-100g', options: { dmas, seed: 1, knobs: { flows } }, strategies: r.strategies, profile: 'modern-vtd', set: r.set });
+      for (const res of Object.values(by)) {
+        const p = res.per_page;
+        if (!p) continue;
+        rows.push({ flows, series: res.strategy + r.suffix, iotlb_misses: p.iotlb_misses, l1: p.walk_misses.pml4e, l2: p.walk_misses.pdpte, l3: p.walk_misses.pde, reads: p.iommu_reads, gbps: p.iommu_gbps });
+      }
+    }
+  }
+  return rows;
+}
+
+const METRICS: [keyof PerPageRow, string][] = [
+  ['iotlb_misses', 'IOTLB misses / page'],
+  ['l1', 'L1 (PML4E) walk-cache misses / page'],
+  ['l2', 'L2 (PDPTE) walk-cache misses / page'],
+  ['l3', 'L3 (PDE) walk-cache misses / page'],
+  ['reads', 'IOMMU memory reads / page'],
+  ['gbps', 'line rate the IOMMU allows (Gb/s)'],
+];
+
+/** The figure: a panel per metric, flows across, a line per strategy. */
+export function perPageSpec(rows: readonly PerPageRow[]): TopLevelSpec {
+  const data = rows.flatMap((r) => METRICS.map(([k, title]) => ({ flows: r.flows, series: r.series, metric: title, value: r[k] as number })));
+  const series = [...new Set(rows.map((r) => r.series))];
+  const color = (s: string) => STRATEGY_COLORS[s.replace(/ \(.*\)$/, '')] ?? '#888';
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: { text: 'IOMMU work per 4 KiB page at 100 Gb/s (rx-100g, modern-vtd)', subtitle: 'F&S-style: strict mode\'s invalidations empty the walk caches; fands keeps them and batches a descriptor\'s unmaps' },
+    data: { values: data },
+    facet: { field: 'metric', type: 'nominal', title: null, sort: METRICS.map(([, t]) => t), header: { labelFontSize: 12 } },
+    columns: 3,
+    spec: {
+      width: 240,
+      height: 170,
+      mark: { type: 'line', point: true },
+      encoding: {
+        x: { field: 'flows', type: 'quantitative', title: 'flows', scale: { type: 'log', base: 2 }, axis: { values: PER_PAGE_FLOWS } },
+        y: { field: 'value', type: 'quantitative', title: null },
+        color: { field: 'series', type: 'nominal', title: 'strategy', sort: series, scale: { domain: series, range: series.map(color) } },
+        strokeDash: { condition: { test: "indexof(datum.series, '(') >= 0", value: [4, 3] }, value: [1, 0] },
+      },
+    },
+    resolve: { scale: { y: 'independent' } },
+    config: FIGURE_CONFIG,
+  } as TopLevelSpec;
+}
