@@ -12,6 +12,7 @@ import { bundledTraces } from '../replay/golden.js';
 import { UsageError } from '../util/errors.js';
 import { Progress, fileSize } from '../cli/progress.js';
 import { writing } from '../cli/output-file.js';
+import { protectInputs } from '../util/atomic-file.js';
 import { Diagnostics, formatProblem } from '../trace/diagnostics.js';
 import { stderrLine } from '../cli/terminal-text.js';
 
@@ -47,6 +48,7 @@ when it reaches its target. See docs/threat-model.md.`;
     const bundled = flags.trace ? [] : bundledTraces();
     const trace = flags.trace ?? bundled.find((t) => t.endsWith('netperf-rx.csv')) ?? bundled[0];
     if (!trace) throw new UsageError('no --trace given and no bundled traces found in traces/');
+    protectInputs([trace]); // the figures never land on it
     const progress = new Progress();
     progress.start(`injecting into ${trace}`, fileSize(trace));
     // The trace's rejected rows are reported as replay reports them: none is skipped in silence.

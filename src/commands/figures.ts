@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { DmaCommand } from '../cli/base-command.js';
 import { stderrLine } from '../cli/terminal-text.js';
+import { protectInputs } from '../util/atomic-file.js';
 import { prose } from '../cli/prose.js';
 import { CORES, parseJobs } from '../cli/jobs.js';
 import { Progress } from '../cli/progress.js';
@@ -37,6 +38,7 @@ Given traces (.csv) and/or saved results (.json from replay -o), it plots those 
     const { argv, flags } = await this.parse(Figures);
     const inputs = argv as string[];
     checkInputs(inputs);
+    protectInputs(inputs); // a figure or report.html never lands on one of them
     const jobs = parseJobs(flags.jobs);
     const progress = new Progress();
     let out: FiguresOutput;
@@ -62,8 +64,8 @@ Given traces (.csv) and/or saved results (.json from replay -o), it plots those 
     } finally {
       progress.done();
     }
-    for (const p of out.problems) stderrLine(`${p}`);
-    if (out.problemSummary) stderrLine(`${out.problemSummary}`);
+    for (const p of out.problems) stderrLine(p);
+    if (out.problemSummary) stderrLine(out.problemSummary);
     for (const f of out.failures) stderrLine(`error: ${f}`);
     if (out.failures.length > 0) process.exitCode = 1;
     if (!this.jsonEnabled()) {

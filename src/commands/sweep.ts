@@ -68,7 +68,7 @@ N-1 worker threads); the output is identical for any N.`;
     progress.done();
     for (const f of run.failures) stderrLine(`error: ${f}`);
     for (const p of run.problems) {
-      for (const line of p.shown) stderrLine(`${line}`);
+      for (const line of p.shown) stderrLine(line);
       if (p.total > p.shown.length) stderrLine(`... and ${p.total - p.shown.length} more problems in ${p.trace}`);
       stderrLine(`${p.trace}: ${p.total} row${p.total === 1 ? '' : 's'} skipped at every grid point`);
     }

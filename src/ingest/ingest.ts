@@ -32,6 +32,7 @@ import { Diagnostics } from '../trace/diagnostics.js';
 import { CANONICAL_HEADER_WITH_CPU } from '../trace/canonical.js';
 import { InputError, UsageError } from '../util/errors.js';
 import { checkReadable, readError } from '../trace/input-file.js';
+import { why } from '../trace/row-checks.js';
 
 export type TraceFormat = 'canonical' | 'ftrace' | 'perf';
 
@@ -602,7 +603,7 @@ export async function* ingestToCsv(path: string, options: IngestOptions = {}, su
     if (lines === OVERLONG) {
       lineNo++;
       s.lines++;
-      diag.report(path, lineNo, 'long-line', `line longer than ${MAX_LINE_BYTES / 1048576} MiB: skipped up to its end`);
+      diag.report(path, lineNo, 'long-line', why.longLine(MAX_LINE_BYTES));
       continue;
     }
     if (typeof lines === 'string') {

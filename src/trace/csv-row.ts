@@ -207,12 +207,12 @@ export class CsvRowParser {
 
   /** Reports a line whose quoted field is not closed on it (a row is one line). */
   reportOpenQuote(line: number): void {
-    this.diagnostics.report(this.path, line, 'unterminated-quote', 'a quoted field is not closed on this line (a row is one line: reading goes on with the next)');
+    this.diagnostics.report(this.path, line, 'unterminated-quote', why.openQuote());
   }
 
   /** Reports a line longer than the reader keeps (its bytes were skipped up to its end). */
   reportLongLine(line: number, maxBytes: number): void {
-    this.diagnostics.report(this.path, line, 'long-line', `line longer than ${maxBytes / 1048576} MiB: skipped up to its end`);
+    this.diagnostics.report(this.path, line, 'long-line', why.longLine(maxBytes));
   }
 }
 

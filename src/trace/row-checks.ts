@@ -2,7 +2,8 @@
  * What makes a canonical row acceptable, whatever format it came in: the CSV readers check the
  * text of a field, then these rules on its value; the Arrow reader, whose columns are already
  * numbers, checks the same rules on them. One list of limits and one wording for every reader, so
- * a value rejected in a CSV is rejected, in the same words, in an Arrow trace.
+ * a value rejected in a CSV is rejected, in the same words, in an Arrow trace (and a line too long
+ * to keep is reported in the same words by every reader of lines).
  */
 import { MAX_GUESTS, PAGE_SIZE } from '../types/event.js';
 import { MAX_CPU } from './canonical.js';
@@ -49,6 +50,8 @@ export const why = {
   wraps: (addr: string, len: number) => `buffer at ${addr} of ${len} bytes runs past the end of the 64-bit address space`,
   classMismatch: (device: string, cls: string, earlier: string) => `device '${device}' is class ${cls} here but ${earlier} earlier`,
   cpu: (text: string) => `cpu '${text}' is not an integer in 0..${MAX_CPU}`,
+  openQuote: () => 'a quoted field is not closed on this line (a row is one line: reading goes on with the next)',
+  longLine: (maxBytes: number) => `line longer than ${maxBytes / 1048576} MiB: skipped up to its end`,
   fieldCount: (expected: number, found: number) =>
     found < expected ? `expected ${expected} fields, found ${found} (truncated line?)` : `expected ${expected} fields, found ${found} (a comma too many?)`,
 };
