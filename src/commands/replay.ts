@@ -13,7 +13,7 @@ import { toResultsCsv, toResultsJson } from '../analysis/results-io.js';
 import { Diagnostics, formatProblem } from '../trace/diagnostics.js';
 import { STRATEGY_IDS } from '../strategies/index.js';
 import { listProfileIds, DEFAULT_PROFILE } from '../cost/profile.js';
-import { UsageError } from '../util/errors.js';
+import { InputError, UsageError } from '../util/errors.js';
 import { inShard, parseShard } from '../runs/shard.js';
 import { sweepToArrow } from '../analysis/sweep-io.js';
 import type { ReplayReport } from '../types/result.js';
@@ -99,6 +99,12 @@ Profiles: ${listProfileIds().join(', ')} (see \`dmareplay profiles\`).`;
     const summary = diagnostics.summary();
     if (summary) stderrLine(summary);
     for (const w of run.warnings) stderrLine(`warning: ${w}`);
+    // No trace could be read: the run failed as a whole, and says so as every failure does (one
+    // line; with --json an error object, not an empty result list).
+    if (run.results.length === 0 && run.failures.length > 0) {
+      for (const f of run.failures.slice(0, -1)) stderrLine(`error: ${f}`);
+      throw new InputError(run.failures[run.failures.length - 1]);
+    }
     for (const f of run.failures) stderrLine(`error: ${f}`);
 
     const report: ReplayReport = { results: run.results, warnings: [...run.warnings, ...diagnostics.problems.map(formatProblem), ...run.failures] };
