@@ -5,7 +5,6 @@ import { runAttacks, type AttackReport } from '../protection/attack.js';
 import { SCENARIOS } from '../protection/scenarios.js';
 import { parseStrategyList, STRATEGY_IDS } from '../strategies/index.js';
 import { resolveProfileByName, DEFAULT_PROFILE } from '../cost/profile.js';
-import { writeFigure } from '../figures/render.js';
 import { protectionHeatmapSpec, protectionVsCostSpec } from '../figures/protection.js';
 import { textTable } from '../analysis/text-table.js';
 import { bundledTraces } from '../replay/golden.js';
@@ -68,6 +67,8 @@ when it reaches its target. See docs/threat-model.md.`;
     if (diagnostics.total > SHOWN_PROBLEMS) stderrLine(`... and ${diagnostics.total - SHOWN_PROBLEMS} more problems`);
     if (diagnostics.total > 0) stderrLine(diagnostics.summary());
     if (flags.figures) {
+      // The renderer (vega, vega-lite, resvg) loads only when figures are drawn.
+      const { writeFigure } = await import('../figures/render.js');
       for (const [name, spec] of [
         ['protection-matrix', protectionHeatmapSpec(report)],
         ['protection-vs-cost', protectionVsCostSpec(report)],

@@ -5,10 +5,10 @@ import { DmaCommand } from '../cli/base-command.js';
 import { stderrLine } from '../cli/terminal-text.js';
 import { protectInputs } from '../util/atomic-file.js';
 import { prose } from '../cli/prose.js';
-import { CORES, parseJobs } from '../cli/jobs.js';
+import { parseJobs } from '../cli/jobs.js';
 import { Progress } from '../cli/progress.js';
 import { cannotWrite, isIoError } from '../cli/output-file.js';
-import { makeFigures, type FiguresOutput } from '../figures/make-figures.js';
+import type { FiguresOutput } from '../figures/make-figures.js';
 import { DEFAULT_PROFILE } from '../cost/profile.js';
 import { InputError } from '../util/errors.js';
 
@@ -31,7 +31,7 @@ Given traces (.csv) and/or saved results (.json from replay -o), it plots those 
     output: Flags.string({ char: 'o', description: 'output directory', default: 'out/figures' }),
     profile: Flags.string({ char: 'p', description: 'cost profile', default: DEFAULT_PROFILE }),
     set: Flags.string({ description: 'override a profile parameter, key=value (repeatable)', multiple: true, multipleNonGreedy: true }),
-    jobs: Flags.string({ char: 'j', description: `sweep passes run at a time, on this thread and N-1 worker threads (at most one per core: this machine has ${CORES})`, default: '1', helpValue: 'N' }),
+    jobs: Flags.string({ char: 'j', description: `sweep passes run at a time, on this thread and N-1 worker threads (at most one per core)`, default: '1', helpValue: 'N' }),
   };
 
   async run(): Promise<FiguresOutput> {
@@ -43,6 +43,8 @@ Given traces (.csv) and/or saved results (.json from replay -o), it plots those 
     const progress = new Progress();
     let out: FiguresOutput;
     try {
+      // vega, vega-lite and resvg load only here: other commands start without them.
+      const { makeFigures } = await import('../figures/make-figures.js');
       out = await makeFigures(inputs, {
         outDir: flags.output,
         profile: flags.profile,
