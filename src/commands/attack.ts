@@ -43,7 +43,7 @@ when it reaches its target. See docs/threat-model.md.`;
 
   async run(): Promise<AttackReport> {
     const { flags } = await this.parse(Attack);
-    // The bundled traces only when no --trace names one (they are found from the working directory).
+    // The bundled traces only when no --trace names one (found where the package is installed).
     const bundled = flags.trace ? [] : bundledTraces();
     const trace = flags.trace ?? bundled.find((t) => t.endsWith('netperf-rx.csv')) ?? bundled[0];
     if (!trace) throw new UsageError('no --trace given and no bundled traces found in traces/');
