@@ -75,8 +75,9 @@ describe('ingest', () => {
       '488000,0,nic0,net,unmap,,,,0xffefc000,',
       '788000,0,nic0,net,map,to_device,0x2329000,1500,0xffefc000,',
     ]);
-    expect(summary).toMatchObject({ dmas: 4, maps: 6, unmaps: 2, unmatched_unmaps: 1, live_maps: 2, skipped: { 'iommu-event-duplicating-dma-event': 1, 'dir-none': 1 }, devices: ['nic0', 'nvme0'] });
-    expect(problems).toEqual([`${F}/trace-cmd-dma.txt:11: dma:dma_map_page payload not understood`]);
+    expect(summary).toMatchObject({ dmas: 4, maps: 6, unmaps: 2, unmatched_unmaps: 1, live_maps: 2, skipped: { 'iommu-event-duplicating-dma-event': 1 }, devices: ['nic0', 'nvme0'] });
+    // dir=NONE maps no buffer: a rejected line like any other (--strict stops there), not a silent count
+    expect(problems).toEqual([`${F}/trace-cmd-dma.txt:9: dma map of 0000:00:04.0 with dir=NONE: the DMA API maps no buffer without a direction`, `${F}/trace-cmd-dma.txt:11: dma:dma_map_page payload not understood`]);
     expect(summary.notes).toContain('the file has dma: events, so its 1 iommu: events were taken as the same DMAs again and skipped; if some devices were traced without dma: events, split those lines into a file of their own');
   });
 
@@ -127,10 +128,10 @@ describe('ingest', () => {
       '12000,0,nvme0,disk,map,to_device,0x7000,64,0x20000000000001,',
     ]);
     expect(fast.summary).toMatchObject({
-      events: 12, rows: 11, maps: 7, unmaps: 4, unmatched_unmaps: 1, live_maps: 3, devices: ['eth0', 'nvme0'],
-      skipped: { 'iommu-event-duplicating-dma-event': 2, 'dir-none': 1, 'remapped-without-unmap': 1 },
+      events: 11, rows: 11, maps: 7, unmaps: 4, unmatched_unmaps: 1, live_maps: 3, devices: ['eth0', 'nvme0'],
+      skipped: { 'iommu-event-duplicating-dma-event': 2, 'remapped-without-unmap': 1 },
     });
-    expect(fast.problems).toEqual([`${path}:10: dma map of size 0 (0000:00:03.0 dma_addr=0x2000)`]);
+    expect(fast.problems).toEqual([`${path}:9: dma map of 0000:00:03.0 with dir=NONE: the DMA API maps no buffer without a direction`, `${path}:10: dma map of size 0 (0000:00:03.0 dma_addr=0x2000)`]);
     expect(await ingest(path, { devices, fastPath: false })).toEqual(fast);
   });
 
