@@ -68,6 +68,7 @@ Given traces (.csv) and/or saved results (.json from replay -o), it plots those 
     }
     for (const p of out.problems) stderrLine(p);
     if (out.problemSummary) stderrLine(out.problemSummary);
+    for (const w of out.warnings) stderrLine(`warning: ${w}`);
     for (const f of out.failures) stderrLine(`error: ${f}`);
     if (out.failures.length > 0) process.exitCode = 1;
     if (!this.jsonEnabled()) {

@@ -49,6 +49,8 @@ export interface FiguresOutput {
   /** Rejected input rows as `file:line: reason` (the first 20), and a count by kind ('' if none). */
   problems: string[];
   problemSummary: string;
+  /** The replay's warnings, as replay prints them (also in report.html). */
+  warnings: string[];
 }
 
 /** IOMMU-using strategies: the ones whose miss rate the sweep plots. */
@@ -123,8 +125,9 @@ export async function makeFigures(inputs: readonly string[], options: FiguresOpt
     options.onProgress?.(++done / specs.length);
   }
   const report = join(outDir, 'report.html');
-  await writeFileAtomic(report, buildReport({ profile, traces: all, figures: reportFigures, results }));
-  return { outDir, report, figures: written, traces: all, failures, problems, problemSummary };
+  const warnings = run?.warnings ?? [];
+  await writeFileAtomic(report, buildReport({ profile, traces: all, figures: reportFigures, results, warnings }));
+  return { outDir, report, figures: written, traces: all, failures, problems, problemSummary, warnings };
 }
 
 function pickSweepTraces(traces: readonly string[]): string[] {
