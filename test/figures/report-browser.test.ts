@@ -4,12 +4,12 @@
  * and no request leaving the machine. Skipped, and said so, where Chromium is not installed.
  */
 import { describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { makeFigures } from '../../src/figures/make-figures.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
@@ -17,7 +17,7 @@ const title = hasChromium ? 'report.html in headless Chromium' : 'report.html in
 
 describe(title, () => {
   it.skipIf(!hasChromium)('renders every figure, logs no error and makes no network request', async () => {
-    const out = mkdtempSync(join(tmpdir(), 'dmareplay-report-'));
+    const out = tempDir('dmareplay-report-');
     const made = await makeFigures(['traces/netperf-rx.csv', 'traces/disk-rand-write.csv'], { outDir: out, attackSamples: 4, iotlbSizes: [16, 64] });
     const browser = await chromium.launch({
       executablePath: CHROMIUM,

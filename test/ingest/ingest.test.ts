@@ -3,13 +3,13 @@
  * event formats, include/trace/events/iommu.h and dma.h) and the exact canonical rows expected.
  */
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ingestToCsv, detectFormat, parseDeviceMap, type IngestSummary, type IngestOptions } from '../../src/ingest/ingest.js';
 import { Diagnostics, formatProblem } from '../../src/trace/diagnostics.js';
 import { replay } from '../../src/pipeline.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const F = 'test/fixtures/kernel';
 
@@ -87,7 +87,7 @@ describe('ingest', () => {
   });
 
   it('given a 6.12-style capture (dma: and iommu: events, addresses spelt several ways), when ingested, then exactly these rows, by either path', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dmareplay-ingest-612-'));
+    const dir = tempDir('dmareplay-ingest-612-');
     const path = join(dir, 'capture.txt');
     const map = '            dd-169     [001] .....';
     const irq = '        <idle>-0       [001] d.h1.';
@@ -148,7 +148,7 @@ describe('ingest', () => {
   });
 
   it('reads gzip transparently and replay ingests raw traces on the fly', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dmareplay-ingest-'));
+    const dir = tempDir('dmareplay-ingest-');
     const gz = join(dir, 'perf.txt.gz');
     const { readFileSync } = await import('node:fs');
     writeFileSync(gz, gzipSync(readFileSync(`${F}/perf-script.txt`)));
@@ -240,7 +240,7 @@ describe('the fast line scanner', () => {
   });
 
   it('given an unmap of a huge range and an address over 64 bits, then the range is split over the live maps and the address is a file:line problem', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dmareplay-ingest-edge-'));
+    const dir = tempDir('dmareplay-ingest-edge-');
     const path = join(dir, 'edge.txt');
     const at = (t: string, ev: string) => `          wget-435     [000] b..1.  ${t}: ${ev}`;
     writeFileSync(path, [
