@@ -66,6 +66,8 @@ when it reaches its target. See docs/threat-model.md.`;
     progress.done();
     if (diagnostics.total > SHOWN_PROBLEMS) stderrLine(`... and ${diagnostics.total - SHOWN_PROBLEMS} more problems`);
     if (diagnostics.total > 0) stderrLine(diagnostics.summary());
+    // Whole-file warnings too (extra columns, ingest's notes on raw kernel text), as replay prints them.
+    for (const w of diagnostics.warnings) stderrLine(`warning: ${w}`);
     if (flags.figures) {
       // The renderer (vega, vega-lite, resvg) loads only when figures are drawn.
       const { writeFigure } = await import('../figures/render.js');

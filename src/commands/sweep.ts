@@ -11,7 +11,7 @@ import { sweepTable, sweepToArrow, sweepToCsv, sweepToJson } from '../analysis/s
 import { PER_PAGE_SWEEP_METRICS, SWEEP_METRICS, sweepFigureSpec } from '../figures/sweep-lines.js';
 import { STRATEGY_IDS } from '../strategies/index.js';
 import { DEFAULT_PROFILE } from '../cost/profile.js';
-import { UsageError } from '../util/errors.js';
+import { InputError, UsageError } from '../util/errors.js';
 import { parseShard } from '../runs/shard.js';
 
 export default class Sweep extends DmaCommand {
@@ -65,6 +65,11 @@ N-1 worker threads); the output is identical for any N.`;
       onTaskDone: (done, total) => progress.update(done / total),
     });
     progress.done();
+    // No trace could be read: a failed run, said as every failure is (with --json an error object).
+    if (run.rows.length === 0 && run.failures.length > 0) {
+      for (const f of run.failures.slice(0, -1)) stderrLine(`error: ${f}`);
+      throw new InputError(run.failures[run.failures.length - 1]);
+    }
     for (const f of run.failures) stderrLine(`error: ${f}`);
     for (const p of run.problems) {
       for (const line of p.shown) stderrLine(line);

@@ -5,7 +5,8 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { isAbsolute, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
 import { scratchDir } from '../helpers/cli.js';
 
 const ROOT = resolve('.');
@@ -25,6 +26,17 @@ describe('run from a directory without traces/', () => {
     const trace: string = JSON.parse(r.stdout).trace;
     expect(trace).toBe(resolve(ROOT, 'traces/netperf-rx.csv'));
     expect(isAbsolute(trace)).toBe(true);
+  });
+
+  it('given figures with no inputs, then the bundled workload traces are replayed and drawn, their warnings on stderr and in the report', () => {
+    const out = join(elsewhere.dir, 'figs');
+    const r = runIn(elsewhere.dir, [resolve(ROOT, 'bin/run.js'), 'figures', '-o', out]);
+    expect(r.code).toBe(0);
+    const lazy = resolve(ROOT, 'traces/qemu-e1000-lazy.csv.gz');
+    expect(r.stderr).toContain(`warning: ${lazy}: 247 buffers were still mapped at the end of the trace (reported as live_at_end)\n`);
+    const html = readFileSync(join(out, 'report.html'), 'utf8');
+    expect(html).toContain(`<code>${resolve(ROOT, 'traces/netperf-rx.csv')}</code>`);
+    expect(html).toContain(`<li>${lazy}: 247 buffers were still mapped at the end of the trace (reported as live_at_end)</li>`);
   });
 
   it('given the library imported by a script there, then bundledTraces() lists the package\'s traces and a bundled profile replays one', () => {

@@ -52,6 +52,13 @@ describe('raw kernel text with a DMA_NONE map, an unrelated event and a map with
     for (const n of NOTES) expect(warnings).toContain(`${raw}: ${n}`);
   });
 
+  it('given attack --trace, then the same problem and notes on stderr', () => {
+    const r = cli('attack', '--trace', raw, '-s', 'native', '--samples', '1', '--no-figures');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`${DIR_NONE}\n`);
+    for (const n of NOTES) expect(r.stderr).toContain(`warning: ${raw}: ${n}\n`);
+  });
+
   for (const command of [['ingest', raw, '-o', scratch.file('strict.csv', '')], ['replay', raw, '-s', 'native'], ['inspect', raw]]) {
     it(`given ${command[0]} --strict, then exit 1 at the DMA_NONE line`, () => {
       const r = cli(...command, '--strict');

@@ -22,9 +22,15 @@ describe('an unknown command', () => {
   });
 });
 
-describe('replay of a trace that does not exist', () => {
+describe('replay or sweep of a trace that does not exist', () => {
   it('given --json, then an input error object naming the file, exit 1', () => {
     const r = cli('replay', 'missing.csv', '--json');
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)).toEqual({ error: { kind: 'input', message: 'missing.csv: no such file', file: 'missing.csv' } });
+  });
+
+  it('given sweep --json, then the same error object', () => {
+    const r = cli('sweep', 'missing.csv', '--grid', 'iotlb.entries=8', '--no-figures', '--json');
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout)).toEqual({ error: { kind: 'input', message: 'missing.csv: no such file', file: 'missing.csv' } });
   });
