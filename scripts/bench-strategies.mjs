@@ -44,7 +44,10 @@ export async function readBatches(path, params) {
 /**
  * Times each strategy's consume() over pre-read batches.
  * @param {{ path?: string, ids?: string[] | null, profile?: string, set?: string[], rounds?: number, mode?: 'flat' | 'reference' | 'both', log?: (line: string) => void }} options
- * @returns {Promise<{ events: number, readMs: number, load: number[], rows: { id: string, mode: string, ms: number, all: number[], hash: string }[] }>}
+ * `ms` is wall time; `cpuMs` the process's CPU time over the same span (user + system: on a
+ * loaded machine it leaves out time spent waiting for a core, though not caches shared with the
+ * other load). Both are minimums over rounds; `all` and `cpuAll` keep every round.
+ * @returns {Promise<{ events: number, readMs: number, load: number[], rows: { id: string, mode: string, ms: number, all: number[], cpuMs: number, cpuAll: number[], hash: string }[] }>}
  */
 export async function benchStrategies(options = {}) {
   const path = options.path ?? join(tmpdir(), 'dmareplay-bench-v2', 'mixed-2000000.arrow');
@@ -56,17 +59,22 @@ export async function benchStrategies(options = {}) {
   const { batches, tracker, events } = await readBatches(path, params);
   const readMs = performance.now() - t0;
   const defs = STRATEGIES.filter((d) => !options.ids || options.ids.includes(d.id));
-  const rows = defs.flatMap((def) => modes.map((mode) => ({ id: def.id, mode, def, ms: Infinity, all: [], hash: '' })));
+  const rows = defs.flatMap((def) => modes.map((mode) => ({ id: def.id, mode, def, ms: Infinity, all: [], cpuMs: Infinity, cpuAll: [], hash: '' })));
   const load = [loadavg()[0]];
   for (let r = 0; r < rounds; r++) {
     for (const row of rows) {
       const run = row.def.create({ params, slots: tracker, reference: row.mode === 'reference' });
       const t = performance.now();
+      const cpu0 = process.cpuUsage();
       for (const b of batches) run.consume(b);
       run.finish(tracker.lastTs);
+      const cpu = process.cpuUsage(cpu0);
       const ms = performance.now() - t;
+      const cpuMs = (cpu.user + cpu.system) / 1000;
       row.all.push(ms);
       row.ms = Math.min(row.ms, ms);
+      row.cpuAll.push(cpuMs);
+      row.cpuMs = Math.min(row.cpuMs, cpuMs);
       const hash = createHash('sha1').update(Buffer.from(run.counters.buffer)).digest('hex').slice(0, 10);
       if (row.hash !== '' && row.hash !== hash) throw new Error(`${row.id} (${row.mode}): counters differ between rounds`);
       row.hash = hash;
@@ -102,10 +110,13 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   else {
     console.log(`${r.events} events; read+track ${r.readMs.toFixed(0)} ms; load average ${r.load.map((l) => l.toFixed(2)).join(' -> ')} (${r.rows[0]?.all.length ?? 0} interleaved rounds, min shown)`);
     const totals = {};
+    console.log(`${'strategy'.padEnd(14)} ${'loop'.padEnd(9)} ${'wall'.padStart(8)} ${'cpu'.padStart(8)}  wall of each round  counters`);
     for (const row of r.rows) {
-      totals[row.mode] = (totals[row.mode] ?? 0) + row.ms;
-      console.log(`${row.id.padEnd(14)} ${row.mode.padEnd(9)} ${row.ms.toFixed(0).padStart(5)} ms  (${row.all.map((m) => m.toFixed(0)).join(' ')})  ${row.hash}`);
+      const t = (totals[row.mode] ??= [0, 0]);
+      t[0] += row.ms;
+      t[1] += row.cpuMs;
+      console.log(`${row.id.padEnd(14)} ${row.mode.padEnd(9)} ${row.ms.toFixed(0).padStart(5)} ms ${row.cpuMs.toFixed(0).padStart(5)} ms  (${row.all.map((m) => m.toFixed(0)).join(' ')})  ${row.hash}`);
     }
-    for (const [mode, ms] of Object.entries(totals)) console.log(`total ${mode.padEnd(9)} ${ms.toFixed(0)} ms`);
+    for (const [mode, [ms, cpu]] of Object.entries(totals)) console.log(`${'total'.padEnd(14)} ${mode.padEnd(9)} ${ms.toFixed(0).padStart(5)} ms ${cpu.toFixed(0).padStart(5)} ms`);
   }
 }
