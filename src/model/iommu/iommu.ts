@@ -215,8 +215,13 @@ export class Iommu {
   invalidateRange(domain: number, firstPage: number, pages: number, nonLeafChanged = false): void {
     // The smallest aligned power-of-two block holding the range; past the maximum mask the search
     // stops (2 ** order, not 1 << order, which overflows 32 bits for ranges near page 2^31).
+    // In integers: blocks up to 2^MAX_ADDRESS_MASK pages depend only on the low 32 bits of
+    // firstPage (an integer >= 0), and the range fits block 2^k iff its offset in the block plus
+    // its length does: (lo & (2^k - 1)) + pages <= 2^k, which is floor(first / 2^k) = floor(last / 2^k).
+    const lo = firstPage >>> 0;
     let order = 0;
-    while (order <= MAX_ADDRESS_MASK && (POW2[order] < pages || Math.floor(firstPage / POW2[order]) !== Math.floor((firstPage + pages - 1) / POW2[order]))) order++;
+    if (pages >= 1) while (order <= MAX_ADDRESS_MASK && (POW2[order] < pages || (lo & (POW2[order] - 1)) + pages > POW2[order])) order++;
+    else while (order <= MAX_ADDRESS_MASK && Math.floor(firstPage / POW2[order]) !== Math.floor((firstPage + pages - 1) / POW2[order])) order++;
     if (order > MAX_ADDRESS_MASK) {
       this.invalidateDomain(domain);
       return;
@@ -225,7 +230,7 @@ export class Iommu {
     c[C.iotlbInvalidations]++;
     c[C.cycIotlbInvalidate] += this.invalidateCycles;
     const block = POW2[order];
-    const start = Math.floor(firstPage / block) * block;
+    const start = pages >= 1 ? firstPage - (lo & (block - 1)) : Math.floor(firstPage / block) * block;
     for (let p = start; p < start + block; p++) c[C.iotlbInvalidatedEntries] += this.iotlb.invalidatePage(domain, p);
     if (!this.hint || nonLeafChanged) c[C.walkCacheInvalidatedEntries] += this.walkCaches.invalidateRange(domain, start, block, this.psiWalkLevels);
   }
