@@ -49,6 +49,8 @@ class LinuxLazyRun implements StrategyRun {
     this.api = new LinuxDmaApi(this.counters, ctx);
     this.reference = useReferenceLoop(ctx);
     this.api.iommu.countStaleHits = true;
+    // The reference loop also checks stale hits the readable way: a walk per IOTLB hit.
+    this.api.iommu.staleHitsByWalk = this.reference;
     this.api.countDistinctIovas = true;
     this.entries = ctx.params['linux.fq_size'];
     this.perCpu = ctx.params['linux.fq_per_cpu'] === 1;

@@ -52,8 +52,23 @@ export class Iommu {
   private readonly invalidateCycles: number;
   private readonly waitCycles: number;
   private readonly walkRefCycles: number;
-  /** Count IOTLB hits on removed mappings (costs a silent table lookup per hit: lazy only). */
-  countStaleHits = false;
+  /**
+   * Count IOTLB hits on removed mappings (lazy only). A hit is stale when a walk would not find
+   * its page: the IOTLB remembers which 4 KiB entries are known present (forgotten here whenever
+   * a leaf leaves the tables), so only hits on other entries walk.
+   */
+  get countStaleHits(): boolean {
+    return this.staleHits;
+  }
+  set countStaleHits(on: boolean) {
+    // Nothing was kept while off: start from no entry known present.
+    this.staleHits = on;
+    this.iotlb.forgetPresentAll();
+    this.tables.superpageRemoved = false;
+  }
+  private staleHits = false;
+  /** With countStaleHits: walk on every hit instead (the readable reference; same counts). */
+  staleHitsByWalk = false;
   /** Host page the last successful translation reached (attack evaluation reads it). */
   lastHostPage = -1;
   /**
@@ -78,9 +93,25 @@ export class Iommu {
     this.walkRefCycles = params['iommu.walk_ref_cycles'];
   }
 
+  /**
+   * Stale-hit bookkeeping (countStaleHits): the leaves of pages [first, first + pages) of
+   * `domain` may have left the tables, so their IOTLB entries are no longer known present; when
+   * a superpage leaf went, pages outside the range went with it, and the whole domain is
+   * forgotten. Called after every table change that can remove a leaf.
+   */
+  private forgetPresent(domain: number, first: number, pages: number): void {
+    if (this.tables.superpageRemoved) {
+      this.tables.superpageRemoved = false;
+      this.iotlb.forgetPresentDomain(domain);
+      return;
+    }
+    for (let p = first; p < first + pages; p++) this.iotlb.forgetPresent(domain, p);
+  }
+
   /** Maps one leaf, charging its PTE writes as `pt-update`. */
   mapPage(domain: number, page: number, hostPage: number, perms: number, level = 0): void {
     const writes = this.tables.map(domain, page, hostPage, perms, level);
+    if (this.staleHits && this.tables.superpageRemoved) this.forgetPresent(domain, page, 0);
     const c = this.c;
     c[C.ptUpdates] += writes;
     c[C.cycPtUpdate] += writes * this.ptUpdateCycles;
@@ -106,6 +137,7 @@ export class Iommu {
       c[C.cycPtUpdate] += writes * cycles;
       c[C.ptTables] += tables.lastTablesAllocated;
     }
+    if (this.staleHits && tables.superpageRemoved) this.forgetPresent(domain, first, 0);
     this.noteLevel(domain, 0);
     this.updateGauges();
   }
@@ -125,6 +157,7 @@ export class Iommu {
     const walkToo = !this.hint;
     for (let p = first; p < first + pages; p++) {
       const writes = tables.unmap(domain, p);
+      if (this.staleHits && writes > 0) this.forgetPresent(domain, p, 1);
       c[C.ptUpdates] += writes;
       c[C.cycPtUpdate] += writes * ptCycles;
       c[C.iotlbInvalidations]++;
@@ -138,6 +171,7 @@ export class Iommu {
   /** Maps one leaf as one-time setup: its writes go to the setup counters, not the run's. */
   setupMapPage(domain: number, page: number, hostPage: number, perms: number, level = 0): void {
     const writes = this.tables.map(domain, page, hostPage, perms, level);
+    if (this.staleHits && this.tables.superpageRemoved) this.forgetPresent(domain, page, 0);
     const c = this.c;
     c[C.setupPtUpdates] += writes;
     c[C.setupCycles] += writes * this.ptUpdateCycles;
@@ -173,6 +207,7 @@ export class Iommu {
   /** Clears one leaf (one PTE write when it was present). Does not touch the IOTLB. */
   unmapPage(domain: number, page: number): void {
     const writes = this.tables.unmap(domain, page);
+    if (this.staleHits && writes > 0) this.forgetPresent(domain, page, 1);
     this.c[C.ptUpdates] += writes;
     this.c[C.cycPtUpdate] += writes * this.ptUpdateCycles;
     this.updateGauges();
@@ -186,6 +221,7 @@ export class Iommu {
   unmapRange(domain: number, first: number, pages: number): number {
     const writes = this.tables.unmapRange(domain, first, pages);
     const freed = this.tables.lastTablesFreed;
+    if (this.staleHits && writes > 0) this.forgetPresent(domain, first, pages);
     const c = this.c;
     c[C.ptUpdates] += writes;
     c[C.cycPtUpdate] += writes * this.ptUpdateCycles;
@@ -272,7 +308,10 @@ export class Iommu {
       c[C.iotlbHits]++;
       level = this.iotlb.lastHitLevel;
       // A hit on a translation already removed from the tables: the device still gets through.
-      if (this.countStaleHits && this.tables.walk(domain, page) === 0) c[C.iotlbStaleHits]++;
+      if (this.staleHits && (this.staleHitsByWalk || !this.iotlb.lastHitPresent)) {
+        if (this.tables.walk(domain, page) === 0) c[C.iotlbStaleHits]++;
+        else this.iotlb.confirmPresent();
+      }
     } else {
       c[C.iotlbMisses]++;
       leaf = this.tables.walk(domain, page);

@@ -96,6 +96,12 @@ export class PageTables {
   lastWalkRefs = 0;
   /** Level of the leaf found by the last walk. */
   lastWalkLevel = 0;
+  /**
+   * Set when a map or unmap removed a superpage leaf (cleared, or split by a smaller map):
+   * pages beyond the call's own range then lost their translation too (the IOMMU's stale-hit
+   * bookkeeping then forgets a whole domain, and resets this).
+   */
+  superpageRemoved = false;
 
   /**
    * Writes a leaf for `page` (aligned to the leaf size) in `domain`, creating tables on the way.
@@ -130,7 +136,10 @@ export class PageTables {
       if (next === LAZY) next = this.build(domain, slot, l, page);
       else if (next <= 0) {
         // Empty (or a superpage leaf being split, which this model does not do: replace it).
-        if (next < 0) this.leaves--;
+        if (next < 0) {
+          this.leaves--;
+          this.superpageRemoved = true;
+        }
         next = this.newTable();
         this.tables[slot] = next;
         writes++;
@@ -170,6 +179,7 @@ export class PageTables {
       if (e < 0) {
         this.tables[slot] = 0;
         this.leaves--;
+        if (l > 0) this.superpageRemoved = true;
         return 1;
       }
       table = e === LAZY ? this.build(domain, slot, l, page) : e;
@@ -211,6 +221,7 @@ export class PageTables {
         this.leaves--;
         this.tables[slot] = 0;
         writes++;
+        if (level > 0) this.superpageRemoved = true;
       } else if (whole) {
         this.leaves -= this.leavesBelow(domain, e, level, entryBase);
         this.freeSubtree(domain, e, level, entryBase);
