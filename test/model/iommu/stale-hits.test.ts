@@ -72,6 +72,22 @@ describe('stale IOTLB hits without a walk per hit', () => {
     expect(cf[C.iotlbStaleHits]).toBe(1);
   });
 
+  it('given 4 KiB entries under a 2 MiB leaf, then unmapping another page of that leaf (range or page) makes hits on them stale', () => {
+    for (const unmap of [(m: Iommu) => m.unmapRange(0, 100, 2), (m: Iommu) => m.unmapPage(0, 100)]) {
+      const { fast, walk, cf, cw } = pair();
+      for (const m of [fast, walk]) {
+        m.mapPage(0, 3, 30, Perm.readWrite);
+        m.translate(0, 3, Perm.read); // 4 KiB entry for page 3, known present
+        m.mapPage(0, 0, 5000, Perm.readWrite, 1); // a 2 MiB leaf replaces the table: page 3 still mapped
+        m.translate(0, 3, Perm.read); // a hit, not stale
+        unmap(m); // clears the whole 2 MiB leaf (Linux rounds up to it)
+        m.translate(0, 3, Perm.read); // the old 4 KiB entry: stale
+      }
+      expect(cw[C.iotlbStaleHits]).toBe(1);
+      expect(cf[C.iotlbStaleHits]).toBe(1);
+    }
+  });
+
   it('counts exactly what a walk per hit counts, for any sequence of operations (property)', () => {
     fc.assert(
       fc.property(fc.array(opArb, { minLength: 1, maxLength: 200 }), (ops) => {
