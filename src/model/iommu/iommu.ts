@@ -267,7 +267,7 @@ export class Iommu {
     c[C.cycIotlbInvalidate] += this.invalidateCycles;
     const block = POW2[order];
     const start = pages >= 1 ? firstPage - (lo & (block - 1)) : Math.floor(firstPage / block) * block;
-    for (let p = start; p < start + block; p++) c[C.iotlbInvalidatedEntries] += this.iotlb.invalidatePage(domain, p);
+    c[C.iotlbInvalidatedEntries] += this.iotlb.invalidateBlock(domain, start, block);
     if (!this.hint || nonLeafChanged) c[C.walkCacheInvalidatedEntries] += this.walkCaches.invalidateRange(domain, start, block, this.psiWalkLevels);
   }
 
