@@ -2,8 +2,8 @@
 // Per-strategy cost: reads a trace once, pairs it with the buffer tracker, then times each
 // strategy's consume() alone over the saved batches and prints a hash of its counters, so an
 // optimisation can be checked to change no result. Rounds are interleaved (round 1 of every
-// strategy, then round 2, ...) so that a burst of load on a shared machine hits all strategies
-// alike; each strategy reports the minimum over rounds. With --mode both, each strategy's flat
+// strategy, then round 2, ..., every other round in reverse order) so that a burst of load on a
+// shared machine hits all strategies alike; each strategy reports the minimum over rounds. With --mode both, each strategy's flat
 // loop and its reference loop (StrategyContext.reference) are timed side by side, and their
 // hashes must agree.
 //
@@ -62,7 +62,8 @@ export async function benchStrategies(options = {}) {
   const rows = defs.flatMap((def) => modes.map((mode) => ({ id: def.id, mode, def, ms: Infinity, all: [], cpuMs: Infinity, cpuAll: [], hash: '' })));
   const load = [loadavg()[0]];
   for (let r = 0; r < rounds; r++) {
-    for (const row of rows) {
+    // Odd rounds run in reverse order, so that no strategy (or loop) always runs first or last.
+    for (const row of r % 2 === 0 ? rows : [...rows].reverse()) {
       const run = row.def.create({ params, slots: tracker, reference: row.mode === 'reference' });
       const t = performance.now();
       const cpu0 = process.cpuUsage();
