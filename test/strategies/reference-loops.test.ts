@@ -77,6 +77,17 @@ describe('flat loops give exactly the reference loops\' results', () => {
       { numRuns: 150 },
     );
   }, 120_000);
+
+  it('a fuzzed corpus of longer traces (state that outgrows its first arrays)', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(opArb, { minLength: 300, maxLength: 700 }), settingsArb, fc.constantFrom(...listProfileIds()), async (ops, set, profileId) => {
+        const csv = build(ops);
+        const [flat, reference] = await both('fuzz.csv', profileId, set, Buffer.from(csv));
+        expectSame(flat, reference, `fuzzed trace under ${profileId} with ${set.join(' ')}`);
+      }),
+      { numRuns: 25 },
+    );
+  }, 120_000);
 });
 
 interface FuzzOp {
