@@ -50,8 +50,8 @@ export interface ReplayOptions {
   /** Called as traces finish, in input order. */
   onTraceDone?: (done: number, count: number) => void;
   /** Replay with each strategy's readable reference loop instead of its flat fast loop (same
-   * results, slower; for checking). Default: DMAREPLAY_REFERENCE=1 in the environment, which
-   * worker threads inherit. */
+   * results, slower; for checking). Default: DMAREPLAY_REFERENCE=1 in the environment. With
+   * jobs > 1 only the environment variable reaches the worker threads (they inherit it). */
   reference?: boolean;
 }
 
