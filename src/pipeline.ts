@@ -49,6 +49,10 @@ export interface ReplayOptions {
   onProgress?: (bytesRead: number) => void;
   /** Called as traces finish, in input order. */
   onTraceDone?: (done: number, count: number) => void;
+  /** Replay with each strategy's readable reference loop instead of its flat fast loop (same
+   * results, slower; for checking). Default: DMAREPLAY_REFERENCE=1 in the environment. With
+   * jobs > 1 only the environment variable reaches the worker threads (they inherit it). */
+  reference?: boolean;
 }
 
 export interface ReplayRun extends ReplayReport {
@@ -79,7 +83,7 @@ export async function replay(paths: readonly string[], options: ReplayOptions = 
     const path = paths[i];
     options.onTraceStart?.(path, i, paths.length);
     try {
-      const run = await replayTrace(path, { strategies, profile, diagnostics, read: { onProgress: options.onProgress } });
+      const run = await replayTrace(path, { strategies, profile, diagnostics, read: { onProgress: options.onProgress }, reference: options.reference });
       results.push(...run.results);
       byTrace.push({ trace: path, results: run.results });
       warnings.push(...run.warnings);

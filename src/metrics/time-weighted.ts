@@ -13,7 +13,9 @@ export class TimeWeighted {
     // Reachable pages include those of unmapped ranges not yet invalidated (lazy mode keeps them
     // reachable through the IOTLB until the flush), each distinct page once.
     const exposure = Math.max(0, c[C.reachableBytes] - c[C.inFlightBytes]);
-    if (this.last >= 0) {
+    // dt = 0 (events at one timestamp, common: DMAs posted together) adds exactly 0 to every
+    // integral: skipped.
+    if (this.last >= 0 && ts !== this.last) {
       const dt = ts - this.last;
       c[C.mappingArea] += c[C.liveMappings] * dt;
       c[C.exposureArea] += exposure * dt;

@@ -22,6 +22,8 @@ export interface ReplayTraceOptions {
   /** Name used for the trace in results (default: the path as given). */
   name?: string;
   read?: ReadOptions;
+  /** Reference loops instead of the flat ones (StrategyContext.reference). */
+  reference?: boolean;
 }
 
 export interface TraceReplay {
@@ -84,7 +86,7 @@ export async function replayProfiles(
   path: string,
   strategies: readonly StrategyDefinition[],
   profiles: readonly ResolvedProfile[],
-  options: { diagnostics?: Diagnostics; name?: string; read?: ReadOptions } = {},
+  options: { diagnostics?: Diagnostics; name?: string; read?: ReadOptions; reference?: boolean } = {},
 ): Promise<ProfilesReplay> {
   const diagnostics = options.diagnostics ?? new Diagnostics();
   const first = profiles[0].params;
@@ -95,7 +97,7 @@ export async function replayProfiles(
     diskQueue: first['disk.queue_depth'],
   });
   const defs = strategies.includes(native) ? strategies : [native, ...strategies];
-  const points: StrategyRun[][] = profiles.map((p) => defs.map((d) => d.create({ params: p.params, slots: tracker })));
+  const points: StrategyRun[][] = profiles.map((p) => defs.map((d) => d.create({ params: p.params, slots: tracker, reference: options.reference })));
 
   for await (const batch of reader.batches()) {
     tracker.process(batch);

@@ -9,6 +9,16 @@ import type { Iommu } from '../model/iommu/iommu.js';
 import type { AttackProbe, StrategyContext } from '../types/strategy.js';
 import type { SgList } from '../model/device/sg-list.js';
 
+/**
+ * Whether a run uses its readable reference loop rather than its flat fast loop: the context's
+ * `reference` option, else the environment variable DMAREPLAY_REFERENCE=1 (so worker threads
+ * and child processes follow it too). Both loops give identical counters (a test holds them
+ * equal); the reference is the one to read, and the truth where they could differ.
+ */
+export function useReferenceLoop(ctx: StrategyContext): boolean {
+  return ctx.reference ?? (typeof process !== 'undefined' && process.env.DMAREPLAY_REFERENCE === '1');
+}
+
 export interface DriverCosts {
   map: number;
   unmap: number;

@@ -25,7 +25,7 @@ import { Vmm } from '../model/vmm/vmm.js';
 import { Op, Origin, PAGE_SIZE, Perm, pagesSpanned, permForDir, type EventBatch } from '../types/event.js';
 import type { AttackProbe, StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
 import { TripleKeyMap, hiOf } from '../util/triple-key-map.js';
-import { chargeMap, chargeUnmap, driverCosts, GuestSet, type DriverCosts } from './common.js';
+import { chargeMap, chargeUnmap, driverCosts, GuestSet, useReferenceLoop, type DriverCosts } from './common.js';
 import { RingTraffic } from './ring-traffic.js';
 
 class DirectMapRun implements StrategyRun {
@@ -43,9 +43,12 @@ class DirectMapRun implements StrategyRun {
   private readonly rings: RingTraffic;
 
   private readonly slots: StrategyContext['slots'];
+  /** Run the reference loop (StrategyContext.reference). */
+  private readonly reference: boolean;
 
   constructor(ctx: StrategyContext) {
     this.slots = ctx.slots;
+    this.reference = useReferenceLoop(ctx);
     const kib = ctx.params['direct-map.page_kib'];
     this.leafLevel = kib === 1048576 ? PageSize.huge : kib === 2048 ? PageSize.large : PageSize.small;
     this.driver = driverCosts(ctx.params);
@@ -54,7 +57,17 @@ class DirectMapRun implements StrategyRun {
     this.rings = new RingTraffic(this.counters, ctx.params, this.iommu, this.vmm, 'guest-physical');
   }
 
+  /**
+   * The flat loop: the map of a single-segment buffer inside the guest's RAM (served by the
+   * standing mapping) and every unmap are handled here; maps beyond RAM or not the guest's,
+   * scatter-gather lists and explicit accesses take the reference loop's code (consumeRow).
+   * consumeReference is the readable form and the truth (test/strategies/reference-loops.test.ts).
+   */
   consume(b: EventBatch): void {
+    if (this.reference) {
+      this.consumeReference(b);
+      return;
+    }
     const c = this.counters;
     const iommu = this.iommu;
     const ram = this.vmm.ramPages;
@@ -64,35 +77,74 @@ class DirectMapRun implements StrategyRun {
       this.clock.advance(c, b.ts[i]);
       const guest = b.guest[i];
       if (this.guests.add(guest)) this.startGuest(guest);
-      if (op === Op.map) {
-        chargeMap(c, this.driver, dmaLen(b, i, this.slots));
-        const sg = this.sg.load(b, i, this.slots);
-        // Served by the standing mapping when every page is the guest's and translatable.
-        let served = true;
-        for (let p = 0; p < sg.totalPages; p++) {
-          const gpn = sg.gpn[p];
-          if (!this.vmm.owns(guest, gpn) || gpn >= MAX_IOVA_PAGES) served = false;
-          else if (gpn >= ram) this.mapBeyondRam(guest, gpn);
+      if (op === Op.map && b.segs[i] <= 1) {
+        const gpn = b.page[i];
+        const len = b.len[i];
+        const end = gpn + pagesSpanned(b.offset[i], len);
+        if (guest >= 0 && gpn >= 0 && end <= ram && end <= MAX_IOVA_PAGES) {
+          chargeMap(c, this.driver, len);
+          c[C.mapReuses]++; // every page is in RAM: the guest's, mapped since its start
+          this.rings.posted(b, i);
+          continue;
         }
-        if (served) c[C.mapReuses]++;
-        this.rings.posted(b, i);
-      } else if (op === Op.unmap) {
-        if (b.implicitAccess[i] === 1) {
-          if (b.segs[i] === 1) dmaThroughIommu(iommu, c, guest, b.page[i], b.offset[i], b.len[i], permForDir(b.dir[i]));
-          else sgThroughGpa(iommu, c, guest, this.sg.load(b, i, this.slots), permForDir(b.dir[i]));
-        }
+      } else if (op === Op.unmap && b.segs[i] === 1) {
+        if (b.implicitAccess[i] === 1) dmaThroughIommu(iommu, c, guest, b.page[i], b.offset[i], b.len[i], permForDir(b.dir[i]));
         this.rings.completed(b, i);
         chargeUnmap(c, this.driver, b.len[i]);
-      } else {
-        if (b.origin[i] === Origin.trace) {
-          const n = pagesSpanned(b.offset[i], b.len[i]);
-          for (let p = 0; p < n; p++) {
-            const gpn = b.page[i] + p;
-            if (gpn >= ram && gpn < MAX_IOVA_PAGES && this.vmm.owns(guest, gpn)) this.mapBeyondRam(guest, gpn);
-          }
-        }
-        dmaThroughIommu(iommu, c, guest, b.page[i], b.offset[i], b.len[i], permForDir(b.dir[i]));
+        continue;
       }
+      this.consumeRow(b, i, guest, ram);
+    }
+  }
+
+  /** The reference loop. */
+  private consumeReference(b: EventBatch): void {
+    const c = this.counters;
+    const ram = this.vmm.ramPages;
+    for (let i = 0; i < b.length; i++) {
+      const op = b.op[i];
+      if (op > Op.access) continue;
+      this.clock.advance(c, b.ts[i]);
+      const guest = b.guest[i];
+      if (this.guests.add(guest)) this.startGuest(guest);
+      this.consumeRow(b, i, guest, ram);
+    }
+  }
+
+  /** Row i (a map, unmap or access of `guest`, whose RAM is `ram` pages), after the clock and
+   * the guest's start. */
+  private consumeRow(b: EventBatch, i: number, guest: number, ram: number): void {
+    const c = this.counters;
+    const iommu = this.iommu;
+    const op = b.op[i];
+    if (op === Op.map) {
+      chargeMap(c, this.driver, dmaLen(b, i, this.slots));
+      const sg = this.sg.load(b, i, this.slots);
+      // Served by the standing mapping when every page is the guest's and translatable.
+      let served = true;
+      for (let p = 0; p < sg.totalPages; p++) {
+        const gpn = sg.gpn[p];
+        if (!this.vmm.owns(guest, gpn) || gpn >= MAX_IOVA_PAGES) served = false;
+        else if (gpn >= ram) this.mapBeyondRam(guest, gpn);
+      }
+      if (served) c[C.mapReuses]++;
+      this.rings.posted(b, i);
+    } else if (op === Op.unmap) {
+      if (b.implicitAccess[i] === 1) {
+        if (b.segs[i] === 1) dmaThroughIommu(iommu, c, guest, b.page[i], b.offset[i], b.len[i], permForDir(b.dir[i]));
+        else sgThroughGpa(iommu, c, guest, this.sg.load(b, i, this.slots), permForDir(b.dir[i]));
+      }
+      this.rings.completed(b, i);
+      chargeUnmap(c, this.driver, b.len[i]);
+    } else {
+      if (b.origin[i] === Origin.trace) {
+        const n = pagesSpanned(b.offset[i], b.len[i]);
+        for (let p = 0; p < n; p++) {
+          const gpn = b.page[i] + p;
+          if (gpn >= ram && gpn < MAX_IOVA_PAGES && this.vmm.owns(guest, gpn)) this.mapBeyondRam(guest, gpn);
+        }
+      }
+      dmaThroughIommu(iommu, c, guest, b.page[i], b.offset[i], b.len[i], permForDir(b.dir[i]));
     }
   }
 

@@ -172,7 +172,7 @@ class FandsRun implements StrategyRun {
     const freed = api.iommu.unmapRange(r.domain, r.iova, r.pages);
     api.iommu.invalidateRange(r.domain, r.iova, r.pages, freed > 0);
     api.iommu.waitForInvalidations();
-    api.releaseReachable(r.guest, Float64Array.from(r.gpns), 0, r.gpns.length);
+    for (let k = 0; k < r.gpns.length; k++) api.reachable.note(r.guest, r.gpns[k], -1); // releaseReachable, without copying gpns
     api.freeIova(r.domain, r.iova, r.pages, r.cpu);
     this.counters[C.fandsRanges]++;
     this.ranges[id] = null;

@@ -34,7 +34,7 @@ import { chargeMap, chargeUnmap, refuseMap, driverCosts, growFloat64, iovaOfAcce
 export class LinuxDmaApi {
   readonly vmm: Vmm;
   readonly iommu: Iommu;
-  private readonly driver: DriverCosts;
+  readonly driver: DriverCosts;
   private readonly allocators: LinuxIovaAllocator[] = [];
   private readonly params: StrategyContext['params'];
   private readonly allocCycles: number;
@@ -43,8 +43,8 @@ export class LinuxDmaApi {
   private readonly slowFreeCycles: number;
   /** Per in-flight DMA: first IOVA page (-1 when refused). */
   slotIova = new Float64Array(0);
-  private readonly reachable: ReachablePages;
-  private readonly rings: RingTraffic;
+  readonly reachable: ReachablePages;
+  readonly rings: RingTraffic;
   /** The segments of the DMA being mapped or unmapped (read by the caller after unmapPages). */
   readonly sg = new SgList();
   /** Page-table pages the last unmapPages freed (its invalidation must then clear IH). */

@@ -21,9 +21,11 @@
 import { C, newCounters } from '../metrics/counters.js';
 import { TimeWeighted } from '../metrics/time-weighted.js';
 import { FlushQueue, msecsToJiffies, type CpuRing } from '../model/iommu/flush-queue.js';
-import { Op, PAGE_SIZE, type EventBatch } from '../types/event.js';
+import { GUEST_SPACE_PAGES, Op, PAGE_SIZE, pagesSpanned, permForDir, type EventBatch } from '../types/event.js';
+import { dmaThroughIommu } from '../model/device/dma-engine.js';
 import type { AttackProbe, StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
 import { LinuxDmaApi } from './linux-dma.js';
+import { chargeMap, chargeUnmap, useReferenceLoop } from './common.js';
 
 class LinuxLazyRun implements StrategyRun {
   readonly counters = newCounters();
@@ -38,10 +40,17 @@ class LinuxLazyRun implements StrategyRun {
   private readonly jiffyNs: number;
   private readonly latencyNs: number;
   private readonly pushCycles: number;
+  /** False only when no domain's timer is armed (fireTimers then has nothing to look at). */
+  private anyArmed = false;
+  /** Run the reference loop (StrategyContext.reference). */
+  private readonly reference: boolean;
 
   constructor(ctx: StrategyContext) {
     this.api = new LinuxDmaApi(this.counters, ctx);
+    this.reference = useReferenceLoop(ctx);
     this.api.iommu.countStaleHits = true;
+    // The reference loop also checks stale hits the readable way: a walk per IOTLB hit.
+    this.api.iommu.staleHitsByWalk = this.reference;
     this.api.countDistinctIovas = true;
     this.entries = ctx.params['linux.fq_size'];
     this.perCpu = ctx.params['linux.fq_per_cpu'] === 1;
@@ -51,7 +60,86 @@ class LinuxLazyRun implements StrategyRun {
     this.pushCycles = ctx.params['linux.fq_push_cycles'];
   }
 
+  /**
+   * The flat loop: the map of a single-segment DMA of pages the guest owns, and the unmap of a
+   * mapped single-segment DMA, written out here without LinuxDmaApi's map / unmapPages (whose
+   * steps it repeats in order; each counter gets the same additions in the same order), the
+   * range queued as the reference loop queues it. Scatter-gather DMAs, refused maps and explicit
+   * accesses take the reference path. consumeReference is the readable form and the truth
+   * (test/strategies/reference-loops.test.ts).
+   */
   consume(b: EventBatch): void {
+    if (this.reference) {
+      this.consumeReference(b);
+      return;
+    }
+    const api = this.api;
+    api.syncSlots();
+    const slotIova = api.slotIova;
+    const c = this.counters;
+    const iommu = api.iommu;
+    const driver = api.driver;
+    const reachable = api.reachable;
+    const rings = api.rings;
+    for (let i = 0; i < b.length; i++) {
+      const op = b.op[i];
+      if (op > Op.access) continue;
+      const ts = b.ts[i];
+      if (this.anyArmed) this.fireTimers(ts);
+      this.clock.advance(c, ts);
+      if (op === Op.map) {
+        const guest = b.guest[i];
+        const gpn = b.page[i];
+        const len = b.len[i];
+        const pages = pagesSpanned(b.offset[i], len);
+        // Unusual: a scatter-gather list, or a page the guest does not own (refused).
+        if (b.segs[i] > 1 || guest < 0 || gpn < 0 || gpn + pages > GUEST_SPACE_PAGES) {
+          api.map(b, i);
+          continue;
+        }
+        const domain = b.device[i];
+        chargeMap(c, driver, len);
+        const iova = api.allocIova(domain, pages, b.cpu[i]);
+        iommu.mapRun(domain, iova, guest * GUEST_SPACE_PAGES + gpn, pages, permForDir(b.dir[i]));
+        reachable.noteRun(guest, gpn, pages, 1);
+        c[C.pagesMappedNew] += pages;
+        slotIova[b.slot[i]] = iova;
+        rings.posted(b, i);
+      } else if (op === Op.unmap) {
+        const iova = slotIova[b.slot[i]];
+        // Unusual: a scatter-gather list, or a DMA whose map was refused.
+        if (b.segs[i] > 1 || iova < 0) {
+          this.unmap(b, i, ts);
+          continue;
+        }
+        const domain = b.device[i];
+        const offset = b.offset[i];
+        const len = b.len[i];
+        if (b.implicitAccess[i] === 1) dmaThroughIommu(iommu, c, domain, iova, offset, len, permForDir(b.dir[i]));
+        rings.completed(b, i);
+        chargeUnmap(c, driver, len, false);
+        const pages = pagesSpanned(offset, len);
+        api.lastTablesFreed = iommu.unmapRange(domain, iova, pages);
+        // The pages stay reachable until the flush (as unmapPages(..., true)).
+        const cpu = b.cpu[i];
+        const q = this.queue(domain);
+        const ring = q.ring(cpu);
+        c[C.cycIotlbInvalidate] += this.pushCycles;
+        c[C.staleBytes] += pages * PAGE_SIZE;
+        this.freeCovered(domain, q, ring, cpu);
+        if (ring.full) {
+          this.flush(domain, q);
+          this.freeCovered(domain, q, ring, cpu);
+        }
+        ring.pushRun(iova, pages, b.guest[i], b.page[i], q.flushes);
+        q.arm(ts, cpu);
+        this.anyArmed = true;
+      } else api.access(b, i);
+    }
+  }
+
+  /** The reference loop: every DMA through LinuxDmaApi. */
+  private consumeReference(b: EventBatch): void {
     this.api.syncSlots();
     const c = this.counters;
     const api = this.api;
@@ -62,37 +150,51 @@ class LinuxLazyRun implements StrategyRun {
       this.fireTimers(ts);
       this.clock.advance(c, ts);
       if (op === Op.map) api.map(b, i);
-      else if (op === Op.unmap) {
-        const iova = api.unmapPages(b, i, true);
-        if (iova < 0) continue;
-        const sg = api.sg;
-        const domain = b.device[i];
-        const cpu = b.cpu[i];
-        const q = this.queue(domain);
-        const ring = q.ring(cpu);
-        c[C.cycIotlbInvalidate] += this.pushCycles;
-        c[C.staleBytes] += sg.totalPages * PAGE_SIZE;
-        this.freeCovered(domain, q, ring, cpu);
-        if (ring.full) {
-          this.flush(domain, q);
-          this.freeCovered(domain, q, ring, cpu);
-        }
-        ring.push(iova, sg.totalPages, b.guest[i], sg.gpn, q.flushes);
-        q.arm(ts, cpu);
-      } else api.access(b, i);
+      else if (op === Op.unmap) this.unmap(b, i, ts);
+      else api.access(b, i);
     }
+  }
+
+  /** dma_unmap_* in lazy mode: PTEs cleared, the range queued on the CPU's flush queue (a full
+   * queue flushes the domain first), the domain's timer armed. */
+  private unmap(b: EventBatch, i: number, ts: number): void {
+    const c = this.counters;
+    const api = this.api;
+    const iova = api.unmapPages(b, i, true);
+    if (iova < 0) return;
+    const sg = api.sg;
+    const domain = b.device[i];
+    const cpu = b.cpu[i];
+    const q = this.queue(domain);
+    const ring = q.ring(cpu);
+    c[C.cycIotlbInvalidate] += this.pushCycles;
+    c[C.staleBytes] += sg.totalPages * PAGE_SIZE;
+    this.freeCovered(domain, q, ring, cpu);
+    if (ring.full) {
+      this.flush(domain, q);
+      this.freeCovered(domain, q, ring, cpu);
+    }
+    ring.push(iova, sg.totalPages, b.guest[i], sg.gpn, q.flushes);
+    q.arm(ts, cpu);
+    this.anyArmed = true;
   }
 
   /** Timers whose deadline has come by trace time `ts` fire, each at its own deadline, earliest
    * first. */
   private fireTimers(ts: number): void {
     for (;;) {
+      if (!this.anyArmed) return;
       let domain = -1;
+      let armed = false;
       for (let k = 0; k < this.domains.length; k++) {
         const d = this.queues[this.domains[k]].deadline;
+        if (d >= 0) armed = true;
         if (d >= 0 && d <= ts && (domain < 0 || d < this.queues[domain].deadline)) domain = this.domains[k];
       }
-      if (domain < 0) return;
+      if (domain < 0) {
+        this.anyArmed = armed;
+        return;
+      }
       const q = this.queues[domain];
       this.clock.advance(this.counters, q.deadline);
       q.deadline = -1;

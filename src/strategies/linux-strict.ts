@@ -11,22 +11,94 @@
  * unmap (one request + one wait); `iotlb-walk`.
  * Protection: as single-use, per device: pages of buffers in flight only.
  */
-import { newCounters } from '../metrics/counters.js';
+import { C, newCounters } from '../metrics/counters.js';
+import { dmaThroughIommu } from '../model/device/dma-engine.js';
 import { TimeWeighted } from '../metrics/time-weighted.js';
-import { Op, type EventBatch } from '../types/event.js';
+import { GUEST_SPACE_PAGES, Op, pagesSpanned, permForDir, type EventBatch } from '../types/event.js';
 import type { AttackProbe, StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
 import { LinuxDmaApi } from './linux-dma.js';
+import { chargeMap, chargeUnmap, useReferenceLoop } from './common.js';
 
 class LinuxStrictRun implements StrategyRun {
   readonly counters = newCounters();
   private readonly clock = new TimeWeighted();
   private readonly api: LinuxDmaApi;
 
+  /** Run the reference loop (StrategyContext.reference). */
+  private readonly reference: boolean;
+
   constructor(ctx: StrategyContext) {
     this.api = new LinuxDmaApi(this.counters, ctx);
+    this.reference = useReferenceLoop(ctx);
   }
 
+  /**
+   * The flat loop: the map of a single-segment DMA of pages the guest owns, and the unmap of a
+   * mapped single-segment DMA, written out here without LinuxDmaApi's map / unmapPages (whose
+   * steps it repeats in order; each counter gets the same additions in the same order).
+   * Scatter-gather DMAs, refused maps and explicit accesses take the reference path.
+   * consumeReference is the readable form and the truth (test/strategies/reference-loops.test.ts).
+   */
   consume(b: EventBatch): void {
+    if (this.reference) {
+      this.consumeReference(b);
+      return;
+    }
+    const api = this.api;
+    api.syncSlots();
+    const slotIova = api.slotIova;
+    const c = this.counters;
+    const iommu = api.iommu;
+    const driver = api.driver;
+    const reachable = api.reachable;
+    const rings = api.rings;
+    for (let i = 0; i < b.length; i++) {
+      const op = b.op[i];
+      if (op > Op.access) continue;
+      this.clock.advance(c, b.ts[i]);
+      if (op === Op.map) {
+        const guest = b.guest[i];
+        const gpn = b.page[i];
+        const len = b.len[i];
+        const pages = pagesSpanned(b.offset[i], len);
+        // Unusual: a scatter-gather list, or a page the guest does not own (refused).
+        if (b.segs[i] > 1 || guest < 0 || gpn < 0 || gpn + pages > GUEST_SPACE_PAGES) {
+          api.map(b, i);
+          continue;
+        }
+        const domain = b.device[i];
+        chargeMap(c, driver, len);
+        const iova = api.allocIova(domain, pages, b.cpu[i]);
+        iommu.mapRun(domain, iova, guest * GUEST_SPACE_PAGES + gpn, pages, permForDir(b.dir[i]));
+        reachable.noteRun(guest, gpn, pages, 1);
+        c[C.pagesMappedNew] += pages;
+        slotIova[b.slot[i]] = iova;
+        rings.posted(b, i);
+      } else if (op === Op.unmap) {
+        const iova = slotIova[b.slot[i]];
+        // Unusual: a scatter-gather list, or a DMA whose map was refused.
+        if (b.segs[i] > 1 || iova < 0) {
+          this.unmap(b, i);
+          continue;
+        }
+        const domain = b.device[i];
+        const offset = b.offset[i];
+        const len = b.len[i];
+        if (b.implicitAccess[i] === 1) dmaThroughIommu(iommu, c, domain, iova, offset, len, permForDir(b.dir[i]));
+        rings.completed(b, i);
+        chargeUnmap(c, driver, len, false);
+        const pages = pagesSpanned(offset, len);
+        const freed = iommu.unmapRange(domain, iova, pages);
+        reachable.noteRun(b.guest[i], b.page[i], pages, -1);
+        iommu.invalidateRange(domain, iova, pages, freed > 0);
+        iommu.waitForInvalidations();
+        api.freeIova(domain, iova, pages, b.cpu[i]);
+      } else api.access(b, i);
+    }
+  }
+
+  /** The reference loop: every DMA through LinuxDmaApi. */
+  private consumeReference(b: EventBatch): void {
     this.api.syncSlots();
     const c = this.counters;
     const api = this.api;
@@ -35,15 +107,20 @@ class LinuxStrictRun implements StrategyRun {
       if (op > Op.access) continue;
       this.clock.advance(c, b.ts[i]);
       if (op === Op.map) api.map(b, i);
-      else if (op === Op.unmap) {
-        const iova = api.unmapPages(b, i);
-        if (iova < 0) continue;
-        const pages = api.sg.totalPages;
-        api.iommu.invalidateRange(b.device[i], iova, pages, api.lastTablesFreed > 0);
-        api.iommu.waitForInvalidations();
-        api.freeIova(b.device[i], iova, pages, b.cpu[i]);
-      } else api.access(b, i);
+      else if (op === Op.unmap) this.unmap(b, i);
+      else api.access(b, i);
     }
+  }
+
+  /** dma_unmap_* in strict mode: PTEs cleared, one invalidation of the range, a wait, the IOVA freed. */
+  private unmap(b: EventBatch, i: number): void {
+    const api = this.api;
+    const iova = api.unmapPages(b, i);
+    if (iova < 0) return;
+    const pages = api.sg.totalPages;
+    api.iommu.invalidateRange(b.device[i], iova, pages, api.lastTablesFreed > 0);
+    api.iommu.waitForInvalidations();
+    api.freeIova(b.device[i], iova, pages, b.cpu[i]);
   }
 
   finish(endTs: number): void {

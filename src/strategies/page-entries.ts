@@ -4,7 +4,7 @@
  * IOMMU mapping grants, and an LRU list of entries with nothing in flight (for bounded caches).
  * Entries live in growable typed arrays and are recycled through a free list.
  */
-import { TripleKeyMap, hiOf } from '../util/triple-key-map.js';
+import { PageIndex } from '../util/page-index.js';
 import { growFloat64, growInt32, growUint8 } from './common.js';
 import { C } from '../metrics/counters.js';
 import { PAGE_SIZE } from '../types/event.js';
@@ -13,7 +13,8 @@ import { MAX_IOVA_PAGES } from '../model/iommu/page-table.js';
 import type { Vmm } from '../model/vmm/vmm.js';
 
 export class PageEntries {
-  private readonly index = new TripleKeyMap(1024);
+  /** (guest, guest page) -> entry. */
+  private readonly index = new PageIndex();
   inFlight = new Int32Array(256);
   perms = new Uint8Array(256);
   guest = new Int32Array(256);
@@ -32,7 +33,7 @@ export class PageEntries {
   size = 0;
 
   find(guest: number, gpn: number): number {
-    return this.index.get(guest, hiOf(gpn), gpn >>> 0);
+    return this.index.get(guest, gpn);
   }
 
   /** Adds an entry (the page must not be present) with nothing in flight. */
@@ -43,7 +44,7 @@ export class PageEntries {
       if (this.used === this.inFlight.length) this.grow();
       e = this.used++;
     }
-    this.index.set(guest, hiOf(gpn), gpn >>> 0, e);
+    this.index.set(guest, gpn, e);
     this.inFlight[e] = 0;
     this.perms[e] = perms;
     this.guest[e] = guest;
@@ -55,7 +56,7 @@ export class PageEntries {
 
   remove(e: number): void {
     if (this.inLru[e] === 1) this.unlink(e);
-    this.index.delete(this.guest[e], hiOf(this.page[e]), this.page[e] >>> 0);
+    this.index.delete(this.guest[e], this.page[e]);
     this.free.push(e);
     this.size--;
   }

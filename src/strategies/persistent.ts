@@ -28,9 +28,9 @@ import { HypercallBatch } from './hypercall-batch.js';
 import { RingTraffic } from './ring-traffic.js';
 import { Iommu } from '../model/iommu/iommu.js';
 import { Vmm } from '../model/vmm/vmm.js';
-import { Op, PAGE_SIZE, permForDir, type EventBatch } from '../types/event.js';
+import { Op, PAGE_SIZE, pagesSpanned, permForDir, type EventBatch } from '../types/event.js';
 import type { AttackProbe, StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
-import { chargeMap, chargeUnmap, refuseMap, driverCosts, fixedProbe, guestPageOfSlot, growUint8, type DriverCosts } from './common.js';
+import { chargeMap, chargeUnmap, refuseMap, driverCosts, fixedProbe, guestPageOfSlot, growUint8, useReferenceLoop, type DriverCosts } from './common.js';
 import { PageEntries } from './page-entries.js';
 
 class PersistentRun implements StrategyRun {
@@ -46,8 +46,15 @@ class PersistentRun implements StrategyRun {
   private readonly mapCalls: HypercallBatch;
   private readonly sg = new SgList();
   private readonly rings: RingTraffic;
+  /** Run the reference loop (StrategyContext.reference). */
+  private readonly reference: boolean;
+  private readonly refcountCycles: number;
+  /** The flat loop's entries of the pages of the DMA being mapped. */
+  private found = new Int32Array(64);
 
   constructor(private readonly ctx: StrategyContext) {
+    this.reference = useReferenceLoop(ctx);
+    this.refcountCycles = ctx.params['refcount.update_cycles'];
     this.driver = driverCosts(ctx.params);
     this.vmm = new Vmm(this.counters, ctx.params);
     this.iommu = new Iommu(this.counters, ctx.params);
@@ -56,7 +63,86 @@ class PersistentRun implements StrategyRun {
     this.rings = new RingTraffic(this.counters, ctx.params, this.iommu, this.vmm, 'guest-domain');
   }
 
+  /**
+   * The flat loop: a single-segment DMA's pages are a run gpn, gpn + 1, ..., looked up here
+   * without an SgList; the common cases are handled here: a map every page of which is mapped
+   * already with the direction it needs (a reuse), and the unmap of a DMA whose map was not
+   * refused. Maps that need the hypercall (new pages, upgrades, evictions, refusals),
+   * scatter-gather lists and everything else take the reference methods below.
+   * consumeReference is the readable form and the truth (test/strategies/reference-loops.test.ts).
+   */
   consume(b: EventBatch): void {
+    if (this.reference) {
+      this.consumeReference(b);
+      return;
+    }
+    if (this.ctx.slots.slotCapacity > this.slotRefused.length) this.slotRefused = growUint8(this.slotRefused, this.ctx.slots.slotCapacity);
+    const c = this.counters;
+    const entries = this.pages;
+    const bounded = this.capacity > 0;
+    const refcountCycles = this.refcountCycles;
+    for (let i = 0; i < b.length; i++) {
+      const op = b.op[i];
+      if (op > Op.access) continue;
+      this.clock.advance(c, b.ts[i]);
+      this.mapCalls.row(b, i);
+      if (op === Op.map) {
+        const guest = b.guest[i];
+        const gpn = b.page[i];
+        const len = b.len[i];
+        const n = pagesSpanned(b.offset[i], len);
+        if (b.segs[i] > 1 || !this.allMapped(guest, gpn, n, permForDir(b.dir[i]))) {
+          this.map(b, i);
+          continue;
+        }
+        // Every page is mapped with the access it needs: the driver's lookups, and no hypercall.
+        chargeMap(c, this.driver, len);
+        for (let p = 0; p < n; p++) {
+          c[C.refcountUpdates]++;
+          c[C.cycRefcount] += refcountCycles;
+        }
+        c[C.mapReuses]++;
+        if (bounded) for (let p = 0; p < n; p++) entries.hold(this.found[p]);
+        this.slotRefused[b.slot[i]] = 0;
+        this.rings.posted(b, i);
+      } else if (op === Op.unmap) {
+        if (b.segs[i] > 1 || this.slotRefused[b.slot[i]] === 1) {
+          this.unmap(b, i);
+          continue;
+        }
+        const guest = b.guest[i];
+        const gpn = b.page[i];
+        const offset = b.offset[i];
+        const len = b.len[i];
+        if (b.implicitAccess[i] === 1) dmaThroughIommu(this.iommu, c, guest, gpn, offset, len, permForDir(b.dir[i]));
+        this.rings.completed(b, i);
+        chargeUnmap(c, this.driver, len, false);
+        if (!bounded) continue; // the mapping stays; nothing else to do
+        const n = pagesSpanned(offset, len);
+        for (let p = 0; p < n; p++) {
+          c[C.refcountUpdates]++;
+          c[C.cycRefcount] += refcountCycles;
+          const e = entries.find(guest, gpn + p);
+          if (--entries.inFlight[e] === 0) entries.pushIdle(e);
+        }
+      } else dmaThroughIommu(this.iommu, c, b.guest[i], b.page[i], b.offset[i], b.len[i], permForDir(b.dir[i]));
+    }
+  }
+
+  /** Whether every page of gpn .. gpn + n - 1 of `guest` has an entry with `need`; the entries
+   * go to `found`. */
+  private allMapped(guest: number, gpn: number, n: number, need: number): boolean {
+    if (n > this.found.length) this.found = new Int32Array(Math.max(n, this.found.length * 2));
+    for (let p = 0; p < n; p++) {
+      const e = this.pages.find(guest, gpn + p);
+      if (e < 0 || (this.pages.perms[e] & need) !== need) return false;
+      this.found[p] = e;
+    }
+    return true;
+  }
+
+  /** The reference loop: every DMA through map / unmap below. */
+  private consumeReference(b: EventBatch): void {
     if (this.ctx.slots.slotCapacity > this.slotRefused.length) this.slotRefused = growUint8(this.slotRefused, this.ctx.slots.slotCapacity);
     const c = this.counters;
     for (let i = 0; i < b.length; i++) {

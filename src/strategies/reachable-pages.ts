@@ -19,4 +19,9 @@ export class ReachablePages {
     if (n === 0 && delta > 0) this.c[C.reachableBytes] += PAGE_SIZE;
     else if (n > 0 && n + delta <= 0) this.c[C.reachableBytes] -= PAGE_SIZE;
   }
+
+  /** `note` for guest pages gpn .. gpn + pages - 1 (a contiguous buffer), in that order. */
+  noteRun(guest: number, gpn: number, pages: number, delta: number): void {
+    for (let p = 0; p < pages; p++) this.note(guest, gpn + p, delta);
+  }
 }

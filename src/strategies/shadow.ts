@@ -26,9 +26,9 @@ import { RingTraffic, ringReservePages } from './ring-traffic.js';
 import { Iommu } from '../model/iommu/iommu.js';
 import { ShadowPool } from '../model/iommu/shadow-pool.js';
 import { Vmm } from '../model/vmm/vmm.js';
-import { Dir, Op, PAGE_SIZE, Perm, permForDir, type EventBatch } from '../types/event.js';
+import { Dir, GUEST_SPACE_PAGES, Op, PAGE_SIZE, Perm, pagesSpanned, permForDir, type EventBatch } from '../types/event.js';
 import type { AttackProbe, StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
-import { chargeMap, chargeUnmap, refuseMap, driverCosts, fixedProbe, growFloat64, type DriverCosts } from './common.js';
+import { chargeMap, chargeUnmap, refuseMap, driverCosts, fixedProbe, growFloat64, useReferenceLoop, type DriverCosts } from './common.js';
 
 class ShadowRun implements StrategyRun {
   readonly counters = newCounters();
@@ -48,8 +48,11 @@ class ShadowRun implements StrategyRun {
   private readonly slotShadows = new Map<number, Float64Array>();
   private readonly sg = new SgList();
   private readonly rings: RingTraffic;
+  /** Run the reference loop (StrategyContext.reference). */
+  private readonly reference: boolean;
 
   constructor(private readonly ctx: StrategyContext) {
+    this.reference = useReferenceLoop(ctx);
     this.driver = driverCosts(ctx.params);
     this.vmm = new Vmm(this.counters, ctx.params);
     this.iommu = new Iommu(this.counters, ctx.params);
@@ -59,7 +62,62 @@ class ShadowRun implements StrategyRun {
     this.copyByte = ctx.params['copy.byte_cycles'];
   }
 
+  /**
+   * The flat loop: the map of a single-segment buffer of the guest's own pages (one shadow
+   * buffer) and the unmap of a single-segment DMA whose map was not refused are handled here;
+   * refused maps, scatter-gather lists and explicit accesses take the reference methods below.
+   * consumeReference is the readable form and the truth (test/strategies/reference-loops.test.ts).
+   */
   consume(b: EventBatch): void {
+    if (this.reference) {
+      this.consumeReference(b);
+      return;
+    }
+    if (this.ctx.slots.slotCapacity > this.slotShadow.length) this.slotShadow = growFloat64(this.slotShadow, this.ctx.slots.slotCapacity);
+    const c = this.counters;
+    for (let i = 0; i < b.length; i++) {
+      const op = b.op[i];
+      if (op > Op.access) continue;
+      this.clock.advance(c, b.ts[i]);
+      if (op === Op.map) {
+        const guest = b.guest[i];
+        const gpn = b.page[i];
+        const len = b.len[i];
+        if (b.segs[i] > 1 || guest < 0 || gpn < 0 || gpn + pagesSpanned(b.offset[i], len) > GUEST_SPACE_PAGES) {
+          this.map(b, i);
+          continue;
+        }
+        chargeMap(c, this.driver, len);
+        const pool = this.pool(b.device[i]);
+        const addr = pool.take(len);
+        c[C.cycIovaAlloc] += this.allocCycles;
+        const grew = pool.lastGrowPages > 0;
+        if (grew) this.grow(guest, b.device[i], pool);
+        if (b.dir[i] !== Dir.from_device) this.copy(len);
+        this.slotShadow[b.slot[i]] = addr;
+        if (!grew) c[C.mapReuses]++;
+        c[C.reachableBytes] += len;
+        this.rings.posted(b, i);
+      } else if (op === Op.unmap) {
+        const first = this.slotShadow[b.slot[i]];
+        if (b.segs[i] > 1 || first < 0) {
+          this.unmap(b, i);
+          continue;
+        }
+        const len = b.len[i];
+        if (b.implicitAccess[i] === 1) this.deviceAccess(b.device[i], first, len, permForDir(b.dir[i]));
+        this.rings.completed(b, i);
+        chargeUnmap(c, this.driver, len, false);
+        if (b.dir[i] !== Dir.to_device) this.copy(len);
+        this.pool(b.device[i]).give(first, len);
+        c[C.cycIovaAlloc] += this.allocCycles;
+        c[C.reachableBytes] -= len;
+      } else this.access(b, i);
+    }
+  }
+
+  /** The reference loop: every DMA through map / unmap / access below. */
+  private consumeReference(b: EventBatch): void {
     if (this.ctx.slots.slotCapacity > this.slotShadow.length) this.slotShadow = growFloat64(this.slotShadow, this.ctx.slots.slotCapacity);
     const c = this.counters;
     for (let i = 0; i < b.length; i++) {

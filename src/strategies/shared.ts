@@ -22,9 +22,10 @@ import { HypercallBatch } from './hypercall-batch.js';
 import { RingTraffic } from './ring-traffic.js';
 import { Iommu } from '../model/iommu/iommu.js';
 import { Vmm } from '../model/vmm/vmm.js';
-import { Op, PAGE_SIZE, permForDir, type EventBatch } from '../types/event.js';
+import { GUEST_SPACE_PAGES, Op, PAGE_SIZE, pagesSpanned, permForDir, type EventBatch } from '../types/event.js';
+import { MAX_IOVA_PAGES } from '../model/iommu/page-table.js';
 import type { AttackProbe, StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
-import { chargeMap, chargeUnmap, refuseMap, driverCosts, fixedProbe, guestPageOfSlot, growUint8, type DriverCosts } from './common.js';
+import { chargeMap, chargeUnmap, refuseMap, driverCosts, fixedProbe, guestPageOfSlot, growUint8, useReferenceLoop, type DriverCosts } from './common.js';
 import { PageEntries } from './page-entries.js';
 
 class SharedRun implements StrategyRun {
@@ -40,8 +41,17 @@ class SharedRun implements StrategyRun {
   private readonly unmapCalls: HypercallBatch;
   private readonly sg = new SgList();
   private readonly rings: RingTraffic;
+  /** Run the reference loop (StrategyContext.reference). */
+  private readonly reference: boolean;
+  private readonly refcountCycles: number;
+  private readonly validateCycles: number;
+  /** The flat loop's entries of the pages of the DMA being unmapped. */
+  private found = new Int32Array(64);
 
   constructor(private readonly ctx: StrategyContext) {
+    this.reference = useReferenceLoop(ctx);
+    this.refcountCycles = ctx.params['refcount.update_cycles'];
+    this.validateCycles = ctx.params['validate.page_cycles'];
     this.driver = driverCosts(ctx.params);
     this.vmm = new Vmm(this.counters, ctx.params);
     this.iommu = new Iommu(this.counters, ctx.params);
@@ -50,7 +60,115 @@ class SharedRun implements StrategyRun {
     this.rings = new RingTraffic(this.counters, ctx.params, this.iommu, this.vmm, 'guest-domain');
   }
 
+  /**
+   * The flat loop: a single-segment DMA's pages are a run gpn, gpn + 1, ..., written into a
+   * scratch list instead of loading an SgList, and the common cases are handled here: a map
+   * whose pages are all unmapped (the first user maps them), and an unmap whose entries all
+   * exist (with an implicit access in one piece). Maps that reuse or upgrade entries, refused
+   * maps, scatter-gather lists and everything else take the reference methods below.
+   * consumeReference is the readable form and the truth (test/strategies/reference-loops.test.ts).
+   */
   consume(b: EventBatch): void {
+    if (this.reference) {
+      this.consumeReference(b);
+      return;
+    }
+    if (this.ctx.slots.slotCapacity > this.slotRefused.length) this.slotRefused = growUint8(this.slotRefused, this.ctx.slots.slotCapacity);
+    const c = this.counters;
+    const entries = this.pages;
+    const iommu = this.iommu;
+    const refcountCycles = this.refcountCycles;
+    const validateCycles = this.validateCycles;
+    for (let i = 0; i < b.length; i++) {
+      const op = b.op[i];
+      if (op > Op.access) continue;
+      this.clock.advance(c, b.ts[i]);
+      this.mapCalls.row(b, i);
+      this.unmapCalls.row(b, i);
+      if (op === Op.map) {
+        const guest = b.guest[i];
+        const gpn = b.page[i];
+        const len = b.len[i];
+        const n = pagesSpanned(b.offset[i], len);
+        if (b.segs[i] > 1 || guest < 0 || gpn < 0 || gpn + n > MAX_IOVA_PAGES || !this.allAbsent(guest, gpn, n)) {
+          this.map(b, i);
+          continue;
+        }
+        // The first user of every page: one hypercall validates and maps them all.
+        const need = permForDir(b.dir[i]);
+        chargeMap(c, this.driver, len);
+        for (let p = 0; p < n; p++) {
+          c[C.refcountUpdates]++;
+          c[C.cycRefcount] += refcountCycles;
+        }
+        this.mapCalls.call();
+        for (let p = 0; p < n; p++) {
+          c[C.validations]++;
+          c[C.cycValidate] += validateCycles;
+        }
+        for (let p = 0; p < n; p++) {
+          const e = entries.add(guest, gpn + p, need); // may grow the arrays: read inFlight after
+          entries.inFlight[e] = 1;
+          c[C.reachableBytes] += PAGE_SIZE;
+          c[C.pagesMappedNew]++;
+        }
+        iommu.mapRun(guest, gpn, guest * GUEST_SPACE_PAGES + gpn, n, need);
+        this.slotRefused[b.slot[i]] = 0;
+        this.rings.posted(b, i);
+      } else if (op === Op.unmap) {
+        const guest = b.guest[i];
+        const gpn = b.page[i];
+        const offset = b.offset[i];
+        const len = b.len[i];
+        const n = pagesSpanned(offset, len);
+        if (b.segs[i] > 1 || this.slotRefused[b.slot[i]] === 1 || !this.allPresent(guest, gpn, n)) {
+          this.unmap(b, i);
+          continue;
+        }
+        const found = this.found;
+        if (b.implicitAccess[i] === 1) dmaThroughIommu(iommu, c, guest, gpn, offset, len, permForDir(b.dir[i]));
+        this.rings.completed(b, i);
+        chargeUnmap(c, this.driver, len, false);
+        let idle = 0;
+        for (let p = 0; p < n; p++) {
+          c[C.refcountUpdates]++;
+          c[C.cycRefcount] += refcountCycles;
+          if (--entries.inFlight[found[p]] === 0) idle++;
+        }
+        if (idle === 0) continue;
+        this.unmapCalls.call();
+        for (let p = 0; p < n; p++) {
+          const e = found[p];
+          if (entries.inFlight[e] !== 0) continue;
+          entries.remove(e);
+          iommu.unmapPage(guest, gpn + p);
+          iommu.invalidatePage(guest, gpn + p);
+          c[C.reachableBytes] -= PAGE_SIZE;
+        }
+        iommu.waitForInvalidations();
+      } else dmaThroughIommu(iommu, c, b.guest[i], b.page[i], b.offset[i], b.len[i], permForDir(b.dir[i]));
+    }
+  }
+
+  /** Whether no page of gpn .. gpn + n - 1 of `guest` has an entry. */
+  private allAbsent(guest: number, gpn: number, n: number): boolean {
+    for (let p = 0; p < n; p++) if (this.pages.find(guest, gpn + p) >= 0) return false;
+    return true;
+  }
+
+  /** Whether every page of gpn .. gpn + n - 1 of `guest` has an entry; they go to `found`. */
+  private allPresent(guest: number, gpn: number, n: number): boolean {
+    if (n > this.found.length) this.found = new Int32Array(Math.max(n, this.found.length * 2));
+    for (let p = 0; p < n; p++) {
+      const e = this.pages.find(guest, gpn + p);
+      if (e < 0) return false;
+      this.found[p] = e;
+    }
+    return true;
+  }
+
+  /** The reference loop: every DMA through map / unmap below. */
+  private consumeReference(b: EventBatch): void {
     if (this.ctx.slots.slotCapacity > this.slotRefused.length) this.slotRefused = growUint8(this.slotRefused, this.ctx.slots.slotCapacity);
     const c = this.counters;
     for (let i = 0; i < b.length; i++) {

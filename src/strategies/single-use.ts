@@ -22,12 +22,12 @@ import { SgList } from '../model/device/sg-list.js';
 import { Iommu } from '../model/iommu/iommu.js';
 import { IovaAllocator } from '../model/iommu/iova-allocator.js';
 import { Vmm } from '../model/vmm/vmm.js';
-import { Op, permForDir, type EventBatch } from '../types/event.js';
+import { GUEST_SPACE_PAGES, Op, pagesSpanned, permForDir, type EventBatch } from '../types/event.js';
 import type { AttackProbe, StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
 import { ReachablePages } from './reachable-pages.js';
 import { HypercallBatch } from './hypercall-batch.js';
 import { RingTraffic } from './ring-traffic.js';
-import { chargeMap, chargeUnmap, refuseMap, driverCosts, fixedProbe, growFloat64, iovaOfAccess, type DriverCosts } from './common.js';
+import { chargeMap, chargeUnmap, refuseMap, driverCosts, fixedProbe, growFloat64, iovaOfAccess, useReferenceLoop, type DriverCosts } from './common.js';
 
 class SingleUseRun implements StrategyRun {
   readonly counters = newCounters();
@@ -46,8 +46,13 @@ class SingleUseRun implements StrategyRun {
   private readonly unmapCalls: HypercallBatch;
   private readonly sg = new SgList();
   private readonly rings: RingTraffic;
+  /** Run the reference loop (StrategyContext.reference). */
+  private readonly reference: boolean;
+  private readonly validateCycles: number;
 
   constructor(private readonly ctx: StrategyContext) {
+    this.reference = useReferenceLoop(ctx);
+    this.validateCycles = ctx.params['validate.page_cycles'];
     this.driver = driverCosts(ctx.params);
     this.vmm = new Vmm(this.counters, ctx.params);
     this.iommu = new Iommu(this.counters, ctx.params);
@@ -59,7 +64,80 @@ class SingleUseRun implements StrategyRun {
     this.rings = new RingTraffic(this.counters, ctx.params, this.iommu, this.vmm, 'guest-domain');
   }
 
+  /**
+   * The flat loop: a single-segment map of the guest's own pages and the unmap of a mapped
+   * single-segment DMA are written out here in one piece (the model's run-length fast paths:
+   * Iommu.mapRun, unmapInvalidateRun); scatter-gather DMAs, refused maps and explicit accesses
+   * go to the reference methods below. consumeReference is the readable form and the truth:
+   * test/strategies/reference-loops.test.ts holds the two equal, counter for counter.
+   */
   consume(b: EventBatch): void {
+    if (this.reference) {
+      this.consumeReference(b);
+      return;
+    }
+    if (this.ctx.slots.slotCapacity > this.slotCap) this.growSlots(this.ctx.slots.slotCapacity);
+    const c = this.counters;
+    const iommu = this.iommu;
+    const validateCycles = this.validateCycles;
+    for (let i = 0; i < b.length; i++) {
+      const op = b.op[i];
+      if (op > Op.access) continue;
+      this.clock.advance(c, b.ts[i]);
+      this.mapCalls.row(b, i);
+      this.unmapCalls.row(b, i);
+      if (op === Op.map) {
+        const guest = b.guest[i];
+        const gpn = b.page[i];
+        const len = b.len[i];
+        const pages = pagesSpanned(b.offset[i], len);
+        // Unusual: a scatter-gather list, or a page the guest does not own (the map is refused).
+        if (b.segs[i] > 1 || guest < 0 || gpn < 0 || gpn + pages > GUEST_SPACE_PAGES) {
+          this.map(b, i);
+          continue;
+        }
+        chargeMap(c, this.driver, len);
+        this.mapCalls.call();
+        for (let p = 0; p < pages; p++) {
+          // vmm.validate of each page: charged, and owned (checked above).
+          c[C.validations]++;
+          c[C.cycValidate] += validateCycles;
+        }
+        const iova = this.allocator(guest).alloc(pages);
+        c[C.iovaAllocs]++;
+        c[C.cycIovaAlloc] += this.iovaAllocCycles;
+        iommu.mapRun(guest, iova, guest * GUEST_SPACE_PAGES + gpn, pages, permForDir(b.dir[i]));
+        this.reachable.noteRun(guest, gpn, pages, 1);
+        c[C.pagesMappedNew] += pages;
+        this.slotIova[b.slot[i]] = iova;
+        this.rings.posted(b, i);
+      } else if (op === Op.unmap) {
+        const iova = this.slotIova[b.slot[i]];
+        // Unusual: a scatter-gather list, or a DMA whose map was refused.
+        if (b.segs[i] > 1 || iova < 0) {
+          this.unmap(b, i);
+          continue;
+        }
+        const guest = b.guest[i];
+        const offset = b.offset[i];
+        const len = b.len[i];
+        if (b.implicitAccess[i] === 1) dmaThroughIommu(iommu, c, guest, iova, offset, len, permForDir(b.dir[i]));
+        this.rings.completed(b, i);
+        chargeUnmap(c, this.driver, len, false);
+        const pages = pagesSpanned(offset, len);
+        this.unmapCalls.call();
+        iommu.unmapInvalidateRun(guest, iova, pages);
+        this.reachable.noteRun(guest, b.page[i], pages, -1);
+        iommu.waitForInvalidations();
+        this.allocator(guest).free(iova, pages);
+        c[C.iovaFrees]++;
+        c[C.cycIovaAlloc] += this.iovaFreeCycles;
+      } else this.access(b, i);
+    }
+  }
+
+  /** The reference loop: every DMA through map / unmap / access below. */
+  private consumeReference(b: EventBatch): void {
     if (this.ctx.slots.slotCapacity > this.slotCap) this.growSlots(this.ctx.slots.slotCapacity);
     const c = this.counters;
     for (let i = 0; i < b.length; i++) {

@@ -22,9 +22,9 @@ import { TimeWeighted } from '../metrics/time-weighted.js';
 import { dmaPhysical, dmaRefused, sgPhysical, sgRefused } from '../model/device/dma-engine.js';
 import { SgList } from '../model/device/sg-list.js';
 import { Vmm } from '../model/vmm/vmm.js';
-import { Op, Origin, pagesSpanned, type EventBatch } from '../types/event.js';
+import { GUEST_SPACE_PAGES, Op, Origin, pagesSpanned, type EventBatch } from '../types/event.js';
 import type { AttackProbe, StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
-import { chargeMap, chargeUnmap, refuseMap, driverCosts, fixedProbe, guestPageOfSlot, growUint8, type DriverCosts } from './common.js';
+import { chargeMap, chargeUnmap, refuseMap, driverCosts, fixedProbe, guestPageOfSlot, growUint8, useReferenceLoop, type DriverCosts } from './common.js';
 import { HypercallBatch } from './hypercall-batch.js';
 import { RingTraffic } from './ring-traffic.js';
 
@@ -39,8 +39,13 @@ class SoftwareRun implements StrategyRun {
   private slotRefused = new Uint8Array(0);
   private readonly sg = new SgList();
   private readonly rings: RingTraffic;
+  /** Run the reference loop (StrategyContext.reference). */
+  private readonly reference: boolean;
+  private readonly validateCycles: number;
 
   constructor(private readonly ctx: StrategyContext) {
+    this.reference = useReferenceLoop(ctx);
+    this.validateCycles = ctx.params['validate.page_cycles'];
     this.driver = driverCosts(ctx.params);
     this.vmm = new Vmm(this.counters, ctx.params);
     this.mapCalls = new HypercallBatch(this.vmm, Op.map, ctx.params['hypercall.batch']);
@@ -48,7 +53,70 @@ class SoftwareRun implements StrategyRun {
     this.rings = new RingTraffic(this.counters, ctx.params, null, null, 'no-iommu');
   }
 
+  /**
+   * The flat loop: the map of a single-segment buffer of the guest's own pages and the unmap of
+   * a single-segment DMA whose map was not refused are handled here; refused maps,
+   * scatter-gather lists and explicit accesses take the reference methods below.
+   * consumeReference is the readable form and the truth (test/strategies/reference-loops.test.ts).
+   */
   consume(b: EventBatch): void {
+    if (this.reference) {
+      this.consumeReference(b);
+      return;
+    }
+    if (this.ctx.slots.slotCapacity > this.slotRefused.length) this.slotRefused = growUint8(this.slotRefused, this.ctx.slots.slotCapacity);
+    const c = this.counters;
+    const vmm = this.vmm;
+    const validateCycles = this.validateCycles;
+    for (let i = 0; i < b.length; i++) {
+      const op = b.op[i];
+      if (op > Op.access) continue;
+      this.clock.advance(c, b.ts[i]);
+      if (!this.started) {
+        this.started = true;
+        c[C.reachableBytes] += this.hostBytes;
+      }
+      this.mapCalls.row(b, i);
+      if (op === Op.map) {
+        const guest = b.guest[i];
+        const gpn = b.page[i];
+        const len = b.len[i];
+        const n = pagesSpanned(b.offset[i], len);
+        if (b.segs[i] > 1 || guest < 0 || gpn < 0 || gpn + n > GUEST_SPACE_PAGES) {
+          this.map(b, i);
+          continue;
+        }
+        chargeMap(c, this.driver, len);
+        this.mapCalls.call();
+        for (let p = 0; p < n; p++) {
+          // vmm.validate of each page: charged, and owned (checked above).
+          c[C.validations]++;
+          c[C.cycValidate] += validateCycles;
+        }
+        for (let p = 0; p < n; p++) vmm.pin(guest, gpn + p);
+        this.slotRefused[b.slot[i]] = 0;
+        this.rings.posted(b, i);
+      } else if (op === Op.unmap) {
+        if (b.segs[i] > 1 || this.slotRefused[b.slot[i]] === 1) {
+          this.unmap(b, i);
+          continue;
+        }
+        const offset = b.offset[i];
+        const len = b.len[i];
+        if (b.implicitAccess[i] === 1) dmaPhysical(c, offset, len);
+        this.rings.completed(b, i);
+        chargeUnmap(c, this.driver, len, false);
+        const guest = b.guest[i];
+        const gpn = b.page[i];
+        const n = pagesSpanned(offset, len);
+        for (let p = 0; p < n; p++) vmm.unpin(guest, gpn + p);
+      } else if (b.origin[i] === Origin.driver && !this.validDescriptor(b, i)) dmaRefused(c, b.offset[i], b.len[i]);
+      else dmaPhysical(c, b.offset[i], b.len[i]);
+    }
+  }
+
+  /** The reference loop: every DMA through map / unmap below. */
+  private consumeReference(b: EventBatch): void {
     if (this.ctx.slots.slotCapacity > this.slotRefused.length) this.slotRefused = growUint8(this.slotRefused, this.ctx.slots.slotCapacity);
     const c = this.counters;
     for (let i = 0; i < b.length; i++) {

@@ -23,6 +23,11 @@ export interface StrategyContext {
   /** The replay's buffer tracker: strategies size per-slot state to its slot capacity, and read
    * the segments of scatter-gather DMAs from it. */
   slots: SegmentSource & { readonly slotCapacity: number; pageOfSlot(slot: number): number };
+  /**
+   * Run the readable reference loops instead of the flat fast loops (same counters, slower).
+   * Default: the environment variable DMAREPLAY_REFERENCE=1 (strategies/common.ts).
+   */
+  reference?: boolean;
 }
 
 /**

@@ -76,9 +76,12 @@ export class DescriptorRings {
 
   /** Page (in the ring areas' numbering) of the entry at `index` of ring `r` of `device`. */
   private page(device: number, cls: number, r: number, index: number): number {
-    const [bytes0] = this.ringBytes(cls, 0);
-    const [bytes, entry] = this.ringBytes(cls, r);
-    const count = bytes / entry;
+    // ringBytes' numbers without its tuples (this runs twice per DMA): entries of the ring, bytes
+    // per entry, and bytes of ring 0 (ring 1 starts on the page after it).
+    const disk = cls === DeviceClass.disk;
+    const entry = disk ? (r === 0 ? this.sqeBytes : this.cqeBytes) : this.descBytes;
+    const count = disk ? this.diskQueue : r === 0 ? this.txRing : this.rxRing;
+    const bytes0 = disk ? this.diskQueue * this.sqeBytes : this.txRing * this.descBytes;
     const offset = (r === 1 ? Math.ceil(bytes0 / PAGE_SIZE) * PAGE_SIZE : 0) + (index % count) * entry;
     return this.base[device] + Math.floor(offset / PAGE_SIZE);
   }

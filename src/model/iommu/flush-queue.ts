@@ -70,6 +70,23 @@ export class CpuRing {
     this.length++;
   }
 
+  /** `push` of a range whose guest pages are gpn, gpn + 1, ... (a single-segment DMA). */
+  pushRun(iova: number, pages: number, guest: number, gpn: number, counter: number): void {
+    if (this.length === 0) this.gpnUsed = 0;
+    if (this.gpnUsed + pages > this.gpns.length) this.compactGpns(pages);
+    const k = this.slot(this.length);
+    const at = this.gpnUsed;
+    for (let p = 0; p < pages; p++) this.gpns[at + p] = gpn + p;
+    this.iova[k] = iova;
+    this.pages[k] = pages;
+    this.guest[k] = guest;
+    this.counter[k] = counter;
+    this.invalidated[k] = 0;
+    this.gpnStart[k] = at;
+    this.gpnUsed = at + pages;
+    this.length++;
+  }
+
   /** Drops the oldest range. */
   shift(): void {
     this.head = (this.head + 1) % this.capacity;

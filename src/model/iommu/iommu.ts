@@ -52,8 +52,23 @@ export class Iommu {
   private readonly invalidateCycles: number;
   private readonly waitCycles: number;
   private readonly walkRefCycles: number;
-  /** Count IOTLB hits on removed mappings (costs a silent table lookup per hit: lazy only). */
-  countStaleHits = false;
+  /**
+   * Count IOTLB hits on removed mappings (lazy only). A hit is stale when a walk would not find
+   * its page: the IOTLB remembers which 4 KiB entries are known present (forgotten here whenever
+   * a leaf leaves the tables), so only hits on other entries walk.
+   */
+  get countStaleHits(): boolean {
+    return this.staleHits;
+  }
+  set countStaleHits(on: boolean) {
+    // Nothing was kept while off: start from no entry known present.
+    this.staleHits = on;
+    this.iotlb.forgetPresentAll();
+    this.tables.superpageRemoved = false;
+  }
+  private staleHits = false;
+  /** With countStaleHits: walk on every hit instead (the readable reference; same counts). */
+  staleHitsByWalk = false;
   /** Host page the last successful translation reached (attack evaluation reads it). */
   lastHostPage = -1;
   /**
@@ -78,9 +93,25 @@ export class Iommu {
     this.walkRefCycles = params['iommu.walk_ref_cycles'];
   }
 
+  /**
+   * Stale-hit bookkeeping (countStaleHits): the leaves of pages [first, first + pages) of
+   * `domain` may have left the tables, so their IOTLB entries are no longer known present; when
+   * a superpage leaf went, pages outside the range went with it, and the whole domain is
+   * forgotten. Called after every table change that can remove a leaf.
+   */
+  private forgetPresent(domain: number, first: number, pages: number): void {
+    if (this.tables.superpageRemoved) {
+      this.tables.superpageRemoved = false;
+      this.iotlb.forgetPresentDomain(domain);
+      return;
+    }
+    for (let p = first; p < first + pages; p++) this.iotlb.forgetPresent(domain, p);
+  }
+
   /** Maps one leaf, charging its PTE writes as `pt-update`. */
   mapPage(domain: number, page: number, hostPage: number, perms: number, level = 0): void {
     const writes = this.tables.map(domain, page, hostPage, perms, level);
+    if (this.staleHits && this.tables.superpageRemoved) this.forgetPresent(domain, page, 0);
     const c = this.c;
     c[C.ptUpdates] += writes;
     c[C.cycPtUpdate] += writes * this.ptUpdateCycles;
@@ -89,9 +120,58 @@ export class Iommu {
     this.updateGauges();
   }
 
+  /**
+   * Fast path for the strategies' flat loops: maps 4 KiB leaves for IOVA pages [first, first +
+   * pages) to host pages hostFirst + k, exactly as `pages` mapPage calls do (each counter gets
+   * the same additions in the same order); the gauges are set once at the end, which is the same
+   * because mapping only raises them.
+   */
+  mapRun(domain: number, first: number, hostFirst: number, pages: number, perms: number): void {
+    if (pages <= 0) return;
+    const c = this.c;
+    const tables = this.tables;
+    const cycles = this.ptUpdateCycles;
+    for (let p = 0; p < pages; p++) {
+      const writes = tables.map(domain, first + p, hostFirst + p, perms, 0);
+      c[C.ptUpdates] += writes;
+      c[C.cycPtUpdate] += writes * cycles;
+      c[C.ptTables] += tables.lastTablesAllocated;
+    }
+    if (this.staleHits && tables.superpageRemoved) this.forgetPresent(domain, first, 0);
+    this.noteLevel(domain, 0);
+    this.updateGauges();
+  }
+
+  /**
+   * Fast path for the flat loops: for each IOVA page of [first, first + pages), unmapPage then
+   * invalidatePage (as single-use and shared tear a buffer down), with the gauges set once at the
+   * end (clearing leaves only lowers them, and never a peak).
+   */
+  unmapInvalidateRun(domain: number, first: number, pages: number): void {
+    if (pages <= 0) return;
+    const c = this.c;
+    const tables = this.tables;
+    const iotlb = this.iotlb;
+    const ptCycles = this.ptUpdateCycles;
+    const invCycles = this.invalidateCycles;
+    const walkToo = !this.hint;
+    for (let p = first; p < first + pages; p++) {
+      const writes = tables.unmap(domain, p);
+      if (this.staleHits && writes > 0) this.forgetPresent(domain, p, 1);
+      c[C.ptUpdates] += writes;
+      c[C.cycPtUpdate] += writes * ptCycles;
+      c[C.iotlbInvalidations]++;
+      c[C.cycIotlbInvalidate] += invCycles;
+      c[C.iotlbInvalidatedEntries] += iotlb.invalidatePage(domain, p);
+      if (walkToo) c[C.walkCacheInvalidatedEntries] += this.walkCaches.invalidateRange(domain, p, 1, this.psiWalkLevels);
+    }
+    this.updateGauges();
+  }
+
   /** Maps one leaf as one-time setup: its writes go to the setup counters, not the run's. */
   setupMapPage(domain: number, page: number, hostPage: number, perms: number, level = 0): void {
     const writes = this.tables.map(domain, page, hostPage, perms, level);
+    if (this.staleHits && this.tables.superpageRemoved) this.forgetPresent(domain, page, 0);
     const c = this.c;
     c[C.setupPtUpdates] += writes;
     c[C.setupCycles] += writes * this.ptUpdateCycles;
@@ -127,6 +207,7 @@ export class Iommu {
   /** Clears one leaf (one PTE write when it was present). Does not touch the IOTLB. */
   unmapPage(domain: number, page: number): void {
     const writes = this.tables.unmap(domain, page);
+    if (this.staleHits && writes > 0) this.forgetPresent(domain, page, 1);
     this.c[C.ptUpdates] += writes;
     this.c[C.cycPtUpdate] += writes * this.ptUpdateCycles;
     this.updateGauges();
@@ -140,6 +221,7 @@ export class Iommu {
   unmapRange(domain: number, first: number, pages: number): number {
     const writes = this.tables.unmapRange(domain, first, pages);
     const freed = this.tables.lastTablesFreed;
+    if (this.staleHits && writes > 0) this.forgetPresent(domain, first, pages);
     const c = this.c;
     c[C.ptUpdates] += writes;
     c[C.cycPtUpdate] += writes * this.ptUpdateCycles;
@@ -169,8 +251,13 @@ export class Iommu {
   invalidateRange(domain: number, firstPage: number, pages: number, nonLeafChanged = false): void {
     // The smallest aligned power-of-two block holding the range; past the maximum mask the search
     // stops (2 ** order, not 1 << order, which overflows 32 bits for ranges near page 2^31).
+    // In integers: blocks up to 2^MAX_ADDRESS_MASK pages depend only on the low 32 bits of
+    // firstPage (an integer >= 0), and the range fits block 2^k iff its offset in the block plus
+    // its length does: (lo & (2^k - 1)) + pages <= 2^k, which is floor(first / 2^k) = floor(last / 2^k).
+    const lo = firstPage >>> 0;
     let order = 0;
-    while (order <= MAX_ADDRESS_MASK && (POW2[order] < pages || Math.floor(firstPage / POW2[order]) !== Math.floor((firstPage + pages - 1) / POW2[order]))) order++;
+    if (pages >= 1) while (order <= MAX_ADDRESS_MASK && (POW2[order] < pages || (lo & (POW2[order] - 1)) + pages > POW2[order])) order++;
+    else while (order <= MAX_ADDRESS_MASK && Math.floor(firstPage / POW2[order]) !== Math.floor((firstPage + pages - 1) / POW2[order])) order++;
     if (order > MAX_ADDRESS_MASK) {
       this.invalidateDomain(domain);
       return;
@@ -179,8 +266,8 @@ export class Iommu {
     c[C.iotlbInvalidations]++;
     c[C.cycIotlbInvalidate] += this.invalidateCycles;
     const block = POW2[order];
-    const start = Math.floor(firstPage / block) * block;
-    for (let p = start; p < start + block; p++) c[C.iotlbInvalidatedEntries] += this.iotlb.invalidatePage(domain, p);
+    const start = pages >= 1 ? firstPage - (lo & (block - 1)) : Math.floor(firstPage / block) * block;
+    c[C.iotlbInvalidatedEntries] += this.iotlb.invalidateBlock(domain, start, block);
     if (!this.hint || nonLeafChanged) c[C.walkCacheInvalidatedEntries] += this.walkCaches.invalidateRange(domain, start, block, this.psiWalkLevels);
   }
 
@@ -221,7 +308,10 @@ export class Iommu {
       c[C.iotlbHits]++;
       level = this.iotlb.lastHitLevel;
       // A hit on a translation already removed from the tables: the device still gets through.
-      if (this.countStaleHits && this.tables.walk(domain, page) === 0) c[C.iotlbStaleHits]++;
+      if (this.staleHits && (this.staleHitsByWalk || !this.iotlb.lastHitPresent)) {
+        if (this.tables.walk(domain, page) === 0) c[C.iotlbStaleHits]++;
+        else this.iotlb.confirmPresent();
+      }
     } else {
       c[C.iotlbMisses]++;
       leaf = this.tables.walk(domain, page);

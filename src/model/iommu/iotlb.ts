@@ -32,6 +32,17 @@ export class Iotlb {
   lastHitLevel = 0;
   /** The way a 4 KiB insert would replace in the set the last missed lookup scanned. */
   private missVictim = 0;
+  /**
+   * Per entry: 1 when it is a 4 KiB entry whose leaf is known to be still in the page tables
+   * (set when filled after a walk, or confirmed by one; cleared by the IOMMU when that leaf, or
+   * any leaf of its domain in a way it cannot pin down, is removed). Lets lazy mode count stale
+   * hits without a table walk per hit (Iommu.translate).
+   */
+  private readonly present: Uint8Array;
+  /** Whether the entry the last successful lookup hit is known present (see `present`). */
+  lastHitPresent = false;
+  /** The way the last successful lookup hit. */
+  private lastHitWay = 0;
 
   constructor(entries: number, ways: number) {
     if (entries < 1 || ways < 1 || entries % ways !== 0 || ((entries / ways) & (entries / ways - 1)) !== 0) {
@@ -45,6 +56,7 @@ export class Iotlb {
     this.tagPage = new Float64Array(entries);
     this.value = new Float64Array(entries);
     this.stamp = new Float64Array(entries);
+    this.present = new Uint8Array(entries);
   }
 
   /** The set a tag page of a domain falls in. */
@@ -69,6 +81,8 @@ export class Iotlb {
       if (key === key0 && this.tagPage[w] === page) {
         this.stamp[w] = ++this.clock;
         this.lastHitLevel = 0;
+        this.lastHitWay = w;
+        this.lastHitPresent = this.present[w] === 1;
         return this.value[w];
       }
       if (!invalidFound) {
@@ -87,6 +101,8 @@ export class Iotlb {
         if (this.tagKey[w] === key && this.tagPage[w] === tag) {
           this.stamp[w] = ++this.clock;
           this.lastHitLevel = level;
+          this.lastHitWay = w;
+          this.lastHitPresent = false; // superpage entries are always checked by a walk
           return this.value[w];
         }
       }
@@ -125,6 +141,31 @@ export class Iotlb {
     this.tagPage[victim] = tag;
     this.value[victim] = leaf;
     this.stamp[victim] = ++this.clock;
+    this.present[victim] = level === 0 ? 1 : 0; // filled after a walk found the leaf
+  }
+
+  /** A walk found the leaf behind the entry the last lookup hit still present. */
+  confirmPresent(): void {
+    if (this.lastHitLevel === 0) this.present[this.lastHitWay] = 1;
+  }
+
+  /** The 4 KiB leaf of `page` in `domain` left the tables: its entry, if any, is no longer
+   * known present. */
+  forgetPresent(domain: number, page: number): void {
+    const key = domain * 4;
+    const base = this.setOf(domain, page) * this.ways;
+    for (let w = base; w < base + this.ways; w++) if (this.tagKey[w] === key && this.tagPage[w] === page) this.present[w] = 0;
+  }
+
+  /** No entry is known present any more. */
+  forgetPresentAll(): void {
+    this.present.fill(0);
+  }
+
+  /** Leaves of `domain` left the tables in a way not pinned to pages: none of its entries is
+   * known present any more. */
+  forgetPresentDomain(domain: number): void {
+    for (let w = 0; w < this.entries; w++) if (this.tagKey[w] >= 0 && this.tagKey[w] >> 2 === domain) this.present[w] = 0;
   }
 
   /** Drops every entry of `domain` covering 4 KiB page `page`; returns how many were valid. */
@@ -140,6 +181,35 @@ export class Iotlb {
           this.tagKey[w] = -1;
           dropped++;
         }
+      }
+    }
+    return dropped;
+  }
+
+  /**
+   * Drops every entry of `domain` covering any 4 KiB page of [start, start + pages): the same
+   * entries, and so the same count, as invalidatePage on each page in turn. For a block larger
+   * than the lookups it would take, one pass over all entries instead (F&S invalidates 64-page
+   * ranges: 64 set scans against one scan of a 64-entry IOTLB).
+   */
+  invalidateBlock(domain: number, start: number, pages: number): number {
+    if (this.entries > pages * this.ways * (this.maxLevelInserted + 1)) {
+      let dropped = 0;
+      for (let p = start; p < start + pages; p++) dropped += this.invalidatePage(domain, p);
+      return dropped;
+    }
+    const end = start + pages - 1;
+    let dropped = 0;
+    for (let w = 0; w < this.entries; w++) {
+      const key = this.tagKey[w];
+      if (key < 0 || key >> 2 !== domain) continue;
+      const level = key & 3;
+      const tag = this.tagPage[w];
+      // The entry's pages [tag * size, (tag + 1) * size) meet the block.
+      const inBlock = level === 0 ? tag >= start && tag <= end : tag >= Math.floor(start / PAGES_PER_LEAF[level]) && tag <= Math.floor(end / PAGES_PER_LEAF[level]);
+      if (inBlock) {
+        this.tagKey[w] = -1;
+        dropped++;
       }
     }
     return dropped;

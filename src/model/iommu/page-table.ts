@@ -48,9 +48,9 @@ export function encodeLeaf(hostPage: number, perms: number): number {
   return -(hostPage * 4 + perms);
 }
 export function leafPerms(leaf: number): number {
-  // Not `-leaf % 4`: leaves exceed int32, and % on doubles is a slow fmod call.
-  const v = -leaf;
-  return v - Math.floor(v / 4) * 4;
+  // Not `-leaf % 4`: leaves exceed int32, and % on doubles is a slow fmod call. The low two bits
+  // of the integer -leaf (< 2^53) instead: ToUint32 keeps it modulo 2^32, exactly.
+  return (-leaf >>> 0) & 3;
 }
 export function leafHostPage(leaf: number): number {
   return Math.floor(-leaf / 4);
@@ -96,6 +96,12 @@ export class PageTables {
   lastWalkRefs = 0;
   /** Level of the leaf found by the last walk. */
   lastWalkLevel = 0;
+  /**
+   * Set when a map or unmap removed a superpage leaf (cleared, or split by a smaller map):
+   * pages beyond the call's own range then lost their translation too (the IOMMU's stale-hit
+   * bookkeeping then forgets a whole domain, and resets this).
+   */
+  superpageRemoved = false;
 
   /**
    * Writes a leaf for `page` (aligned to the leaf size) in `domain`, creating tables on the way.
@@ -130,7 +136,10 @@ export class PageTables {
       if (next === LAZY) next = this.build(domain, slot, l, page);
       else if (next <= 0) {
         // Empty (or a superpage leaf being split, which this model does not do: replace it).
-        if (next < 0) this.leaves--;
+        if (next < 0) {
+          this.leaves--;
+          this.superpageRemoved = true;
+        }
         next = this.newTable();
         this.tables[slot] = next;
         writes++;
@@ -170,6 +179,7 @@ export class PageTables {
       if (e < 0) {
         this.tables[slot] = 0;
         this.leaves--;
+        if (l > 0) this.superpageRemoved = true;
         return 1;
       }
       table = e === LAZY ? this.build(domain, slot, l, page) : e;
@@ -190,6 +200,27 @@ export class PageTables {
     const root = this.root(domain);
     if (root < 0 || pages <= 0 || first >= MAX_IOVA_PAGES) return 0;
     const last = Math.min(first + pages, MAX_IOVA_PAGES) - 1;
+    // Fast path: a range inside one cached leaf table (the common small unmap) touches only that
+    // table's entries, all leaves or empty (a superpage map empties the cache, so no 2 MiB leaf
+    // stands above a cached table), and frees no table (it spans less than the table): what
+    // clearLevel does, without the descent.
+    if (Math.floor(first / ENTRIES) === Math.floor(last / ENTRIES)) {
+      const leafTable = this.cachedLeafTable(domain, first);
+      if (leafTable > 0 && last - first < ENTRIES - 1) {
+        const base = leafTable * ENTRIES;
+        const lo = (first >>> 0) & 511;
+        const hi = (last >>> 0) & 511;
+        let writes = 0;
+        for (let k = base + lo; k <= base + hi; k++) {
+          if (this.tables[k] !== 0) {
+            this.tables[k] = 0;
+            this.leaves--;
+            writes++;
+          }
+        }
+        return writes;
+      }
+    }
     const writes = this.clearLevel(domain, root, LEVELS - 1, 0, first, last);
     if (this.lastTablesFreed > 0) this.cacheDomain.fill(-1);
     return writes;
@@ -211,6 +242,7 @@ export class PageTables {
         this.leaves--;
         this.tables[slot] = 0;
         writes++;
+        if (level > 0) this.superpageRemoved = true;
       } else if (whole) {
         this.leaves -= this.leavesBelow(domain, e, level, entryBase);
         this.freeSubtree(domain, e, level, entryBase);

@@ -23,8 +23,9 @@ export const SHADOW_IOVA_BASE_PAGE = 2 ** 34;
 export type ShadowAddress = number;
 
 export class ShadowPool {
-  /** Free buffers per class key (bytes for sub-page classes, pages * 4096 for runs). */
-  private readonly free = new Map<number, number[]>();
+  /** Free buffers per class, indexed by log2 of the class key (bytes for sub-page classes,
+   * pages * 4096 for runs: always a power of two), so a take or give needs no Map lookup. */
+  private readonly free: number[][] = [];
   private nextIovaPage = SHADOW_IOVA_BASE_PAGE;
   /** Pages mapped into this pool so far. */
   pages = 0;
@@ -42,10 +43,11 @@ export class ShadowPool {
   /** Takes a shadow buffer for `len` bytes; sets lastGrow* when the pool had to grow. */
   take(len: number): ShadowAddress {
     const cls = ShadowPool.classOf(len);
-    let list = this.free.get(cls);
+    const k = log2(cls);
+    let list = this.free[k];
     if (list === undefined) {
       list = [];
-      this.free.set(cls, list);
+      this.free[k] = list;
     }
     this.lastGrowPages = 0;
     if (list.length === 0) {
@@ -67,6 +69,11 @@ export class ShadowPool {
   }
 
   give(addr: ShadowAddress, len: number): void {
-    this.free.get(ShadowPool.classOf(len))!.push(addr);
+    this.free[log2(ShadowPool.classOf(len))].push(addr);
   }
+}
+
+/** log2 of a power of two (by count of leading zeros below 2^31). */
+function log2(x: number): number {
+  return x < 2147483648 ? 31 - Math.clz32(x) : Math.round(Math.log2(x));
 }
