@@ -56,6 +56,7 @@ Profiles: ${listProfileIds().join(', ')} (see \`dmareplay profiles\`).`;
     output: Flags.string({ char: 'o', description: 'also write results to this file: .json, .csv, or .arrow (flat rows with a task column, for merge)' }),
     shard: Flags.string({ description: 'replay only shard i of N of the traces (i/N, from 0); default: from Slurm or Kubernetes indexed-Job variables when set (docs/cluster.md)' }),
     jobs: Flags.string({ char: 'j', description: `traces replayed at a time, on this thread and N-1 worker threads (at most one per core: this machine has ${CORES}); output is the same for any N`, default: '1', helpValue: 'N' }),
+    threads: Flags.string({ description: `threads each trace's strategies are spread over: this one (reading the trace once, pairing, native) and N-1 workers, each with a group of strategies, batches shared in memory (at most one per core: this machine has ${CORES}); output is the same for any N`, default: '1', helpValue: 'N' }),
     strict: Flags.boolean({ description: 'stop with exit code 1 at the first rejected input line' }),
     'per-page': Flags.boolean({ description: 'text output: the IOMMU\'s work per 4 KiB of data moved instead (IOTLB and walk-cache misses, memory reads, invalidations, the line rate they allow), as F&S measure it' }),
     format: Flags.string({ char: 'f', description: 'stdout format: text (one aligned table per trace), or the full results table as csv, json or markdown', options: [...TABLE_FORMATS], default: 'text' }),
@@ -65,6 +66,7 @@ Profiles: ${listProfileIds().join(', ')} (see \`dmareplay profiles\`).`;
     const { argv, flags } = await this.parse(Replay);
     if (flags.output && !/\.(json|csv|arrow)$/.test(flags.output)) throw new UsageError(`--output '${flags.output}': use a .json, .csv or .arrow file name`);
     const jobs = parseJobs(flags.jobs);
+    const threads = parseJobs(flags.threads, '--threads');
     const shard = parseShard(flags.shard);
     const all = argv as string[];
     protectInputs([...all, flags.profile]);
@@ -90,6 +92,7 @@ Profiles: ${listProfileIds().join(', ')} (see \`dmareplay profiles\`).`;
       strict: flags.strict,
       diagnostics,
       jobs,
+      threads,
       onTraceStart: parallel ? undefined : (path, i, n) => progress.start(`replaying ${path}${n > 1 ? ` [${i + 1}/${n}]` : ''}`, fileSize(path)),
       onProgress: (bytes) => progress.update(bytes),
       onTraceDone: parallel ? (done) => progress.relabel(label(done)) : undefined,
