@@ -29,6 +29,8 @@ table per trace with a row per strategy. Rejected input lines are reported as fi
 the rest of the trace is still replayed. --jobs N replays N traces at a time (this thread and N-1
 worker threads); results, their order and every output are the same as with one. It pays off when
 each trace takes a second or more: a worker thread costs about half a second to start and warm up.
+--threads N spreads one trace's strategies over N threads instead: the trace is still read once,
+and the output is again the same for any N.
 
 Strategies: ${STRATEGY_IDS.join(', ')} (see \`dmareplay strategies\`).
 
@@ -39,6 +41,7 @@ Profiles: ${listProfileIds().join(', ')} (see \`dmareplay profiles\`).`;
     { description: 'Compare two strategies on all bundled traces', command: '<%= config.bin %> replay traces/*.csv --strategy single-use,persistent' },
     { description: 'A larger IOTLB and a bounded persistent cache, results as JSON', command: '<%= config.bin %> replay traces/scenario-tx-multipage.csv --set iotlb.entries=128 --set persistent.capacity=64 --json' },
     { description: 'Save results for later diffing', command: '<%= config.bin %> replay traces/*.csv -o results.json' },
+    { description: 'One long trace, its strategies over two threads (same results)', command: '<%= config.bin %> replay captures/big.csv.gz --threads 2' },
     { description: 'Long traces two at a time (same results as one at a time)', command: '<%= config.bin %> replay captures/*.csv.gz --jobs 2 -o results.json' },
     { description: 'IOMMU misses and memory reads per 4 KiB page at 100 Gb/s, 40 flows (F&S-style)', command: '<%= config.bin %> synth rx-100g --opt flows=40 --dmas 60000 -o rx40.csv && <%= config.bin %> replay rx40.csv -p modern-vtd -s linux-strict,linux-lazy,fands,shadow --per-page' },
     { description: 'Every result field as a Markdown table', command: '<%= config.bin %> replay traces/netperf-rx.csv -s native,persistent --format markdown' },
