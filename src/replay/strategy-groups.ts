@@ -8,27 +8,28 @@
 import type { StrategyDefinition } from '../types/strategy.js';
 
 /**
- * Relative cost of a strategy's `consume` per event: ns per DMA on the 2 M-event mixed trace
- * (docs/performance.md, "Why the replay is where it is"), rounded. Only the proportions matter;
- * a strategy missing here counts as an average one.
+ * Relative cost of a strategy's `consume` per event, in ns: CPU time of `native + <strategy>`
+ * less `native` alone on the bench's 2 M-event Arrow trace (npm run bench, issue #17 round 2;
+ * docs/performance.md), rounded. Only the proportions matter; a strategy missing here counts as
+ * an average one. `fands` is the costliest by far, and a group is never faster than it alone.
  */
 const COST: Readonly<Record<string, number>> = {
-  native: 24,
-  'direct-map': 104,
-  'single-use': 206,
-  shared: 190,
-  persistent: 114,
-  software: 72,
-  'linux-strict': 199,
-  'linux-lazy': 231,
-  shadow: 131,
-  fands: 200,
+  native: 50,
+  'direct-map': 275,
+  'single-use': 455,
+  shared: 485,
+  persistent: 405,
+  software: 160,
+  'linux-strict': 515,
+  'linux-lazy': 795,
+  shadow: 350,
+  fands: 1460,
 };
-const AVERAGE = 150;
-/** What the main thread does besides its strategies: reading the trace and pairing it. */
-const MAIN_THREAD_WORK = 250;
+const AVERAGE = 500;
+/** What the main thread does besides its strategies (native among them): reading a CSV trace, pairing. */
+const MAIN_THREAD_WORK = 440;
 /** What each worker does besides its strategies: its own buffer tracker, copying batches in. */
-const WORKER_WORK = 60;
+const WORKER_WORK = 200;
 
 export const costOf = (id: string): number => COST[id] ?? AVERAGE;
 
