@@ -15,6 +15,9 @@
  * A trace that cannot be read at all (missing, a directory, no header) is reported and the
  * other traces are still replayed; under --strict the first problem of any kind stops the run.
  *
+ * With `threads` T > 1, each trace's strategies are spread over this thread and T-1 workers
+ * (replay/strategy-threads.ts), the trace still read once; results are the same for any T.
+ *
  * With `jobs` N > 1, N traces are replayed at a time, on this thread and N-1 worker threads
  * (runs/worker-pool.ts), largest file first. Each worker collects its trace's problems in its own Diagnostics; the main thread
  * takes the traces' outcomes in input order as soon as every earlier trace is done, and replays
@@ -43,6 +46,10 @@ export interface ReplayOptions {
   diagnostics?: Diagnostics;
   /** Traces replayed at a time, on this thread and jobs-1 worker threads (default 1). */
   jobs?: number;
+  /** Threads each trace's strategies are spread over: this thread (reading, pairing, `native`
+   * and a group of strategies) and threads-1 workers, each with a group (default 1). Results
+   * are identical for any value. */
+  threads?: number;
   /** Called when a trace starts, and with progress through it (with jobs > 1: bytes read of
    * all traces together). */
   onTraceStart?: (path: string, index: number, count: number) => void;
@@ -83,7 +90,7 @@ export async function replay(paths: readonly string[], options: ReplayOptions = 
     const path = paths[i];
     options.onTraceStart?.(path, i, paths.length);
     try {
-      const run = await replayTrace(path, { strategies, profile, diagnostics, read: { onProgress: options.onProgress }, reference: options.reference });
+      const run = await replayTrace(path, { strategies, profile, diagnostics, threads: options.threads, read: { onProgress: options.onProgress }, reference: options.reference });
       results.push(...run.results);
       byTrace.push({ trace: path, results: run.results });
       warnings.push(...run.warnings);
@@ -106,6 +113,8 @@ export interface ReplayTask {
   strict: boolean;
   /** Problems to keep (the caller's Diagnostics keeps as many over all traces). */
   keep: number;
+  /** Threads for the trace's strategies (ReplayOptions.threads). */
+  threads?: number;
 }
 
 /** What a worker found in its trace's input: enough to replay it into another Diagnostics. */
@@ -131,7 +140,7 @@ export async function runReplayTask(t: ReplayTask, onProgress?: (bytesRead: numb
   const record = (): DiagnosticsRecord => ({ problems: diagnostics.problems, counts: [...diagnostics.countsByKind], total: diagnostics.total, warnings: diagnostics.warnings });
   try {
     const profile = resolveProfileByName(t.profile, t.set);
-    const run = await replayTrace(t.path, { strategies: parseStrategyList(t.strategies), profile, diagnostics, read: { onProgress } });
+    const run = await replayTrace(t.path, { strategies: parseStrategyList(t.strategies), profile, diagnostics, threads: t.threads, read: { onProgress } });
     return { results: run.results, warnings: run.warnings, diagnostics: record() };
   } catch (e) {
     if (e instanceof StrictInputError) return { strict: e.message, diagnostics: record() };
@@ -175,6 +184,7 @@ async function replayOnWorkers(
     set: options.set ?? [],
     strict: diagnostics.strict,
     keep: diagnostics.keep,
+    threads: options.threads,
   }));
   const outcomes: (ReplayOutcome | undefined)[] = new Array(paths.length);
   let committed = 0;

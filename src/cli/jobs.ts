@@ -9,13 +9,14 @@ export const CORES = availableParallelism();
  * integer flag so that a bad value is one line (exit 2) like every other usage error. More than
  * one thread per core only adds memory (each worker loads the modules and has its own heap: 1,000
  * of them took 3.9 GB), so N is capped at the cores; the output is the same for any N, so the cap
- * changes nothing else. The pool also never starts more threads than it has tasks.
+ * changes nothing else. The pool also never starts more threads than it has tasks. `--threads N`
+ * (strategies of one trace over N threads) is read by the same rule.
  */
-export function parseJobs(text: string | undefined): number {
+export function parseJobs(text: string | undefined, flag = '--jobs'): number {
   if (text === undefined) return 1;
   const t = text.trim();
   if (!/^\d+$/.test(t) || Number(t) < 1 || !Number.isSafeInteger(Number(t))) {
-    throw new UsageError(`--jobs '${text}': expected a whole number of worker threads, 1 or more (this machine has ${CORES} cores)`);
+    throw new UsageError(`${flag} '${text}': expected a whole number of worker threads, 1 or more (this machine has ${CORES} cores)`);
   }
   return Math.min(Number(t), CORES);
 }

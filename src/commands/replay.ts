@@ -28,6 +28,8 @@ table per trace with a row per strategy. Rejected input lines are reported as fi
 the rest of the trace is still replayed. --jobs N replays N traces at a time (this thread and N-1
 worker threads); results, their order and every output are the same as with one. It pays off when
 each trace takes a second or more: a worker thread costs about half a second to start and warm up.
+--threads N spreads one trace's strategies over N threads instead: the trace is still read once,
+and the output is again the same for any N.
 
 Strategies: ${STRATEGY_IDS.join(', ')} (see \`dmareplay strategies\`).
 
@@ -38,6 +40,7 @@ Profiles: ${listProfileIds().join(', ')} (see \`dmareplay profiles\`).`;
     { description: 'Compare two strategies on all bundled traces', command: '<%= config.bin %> replay traces/*.csv --strategy single-use,persistent' },
     { description: 'A larger IOTLB and a bounded persistent cache, results as JSON', command: '<%= config.bin %> replay traces/scenario-tx-multipage.csv --set iotlb.entries=128 --set persistent.capacity=64 --json' },
     { description: 'Save results for later diffing', command: '<%= config.bin %> replay traces/*.csv -o results.json' },
+    { description: 'One long trace, its strategies over two threads (same results)', command: '<%= config.bin %> replay captures/big.csv.gz --threads 2' },
     { description: 'Long traces two at a time (same results as one at a time)', command: '<%= config.bin %> replay captures/*.csv.gz --jobs 2 -o results.json' },
     { description: 'IOMMU misses and memory reads per 4 KiB page at 100 Gb/s, 40 flows (F&S-style)', command: '<%= config.bin %> synth rx-100g --opt flows=40 --dmas 60000 -o rx40.csv && <%= config.bin %> replay rx40.csv -p modern-vtd -s linux-strict,linux-lazy,fands,shadow --per-page' },
     { description: 'Every result field as a Markdown table', command: '<%= config.bin %> replay traces/netperf-rx.csv -s native,persistent --format markdown' },
@@ -55,6 +58,7 @@ Profiles: ${listProfileIds().join(', ')} (see \`dmareplay profiles\`).`;
     output: Flags.string({ char: 'o', description: 'also write results to this file: .json, .csv, or .arrow (flat rows with a task column, for merge)' }),
     shard: Flags.string({ description: 'replay only shard i of N of the traces (i/N, from 0); default: from Slurm or Kubernetes indexed-Job variables when set (docs/cluster.md)' }),
     jobs: Flags.string({ char: 'j', description: `traces replayed at a time, on this thread and N-1 worker threads (at most one per core); output is the same for any N`, default: '1', helpValue: 'N' }),
+    threads: Flags.string({ description: `threads each trace's strategies are spread over: this one (reading the trace once, pairing, native) and N-1 workers, each with a group of strategies, batches shared in memory (at most one per core); output is the same for any N`, default: '1', helpValue: 'N' }),
     strict: Flags.boolean({ description: 'stop with exit code 1 at the first rejected input line' }),
     'per-page': Flags.boolean({ description: 'text output: the IOMMU\'s work per 4 KiB of data moved instead (IOTLB and walk-cache misses, memory reads, invalidations, the line rate they allow), as F&S measure it' }),
     format: Flags.string({ char: 'f', description: 'stdout format: text (one aligned table per trace), or the full results table as csv, json or markdown', options: ['text', 'csv', 'json', 'markdown'] satisfies TableFormat[], default: 'text' }),
@@ -64,6 +68,7 @@ Profiles: ${listProfileIds().join(', ')} (see \`dmareplay profiles\`).`;
     const { argv, flags } = await this.parse(Replay);
     if (flags.output && !/\.(json|csv|arrow)$/.test(flags.output)) throw new UsageError(`--output '${flags.output}': use a .json, .csv or .arrow file name`);
     const jobs = parseJobs(flags.jobs);
+    const threads = parseJobs(flags.threads, '--threads');
     const shard = parseShard(flags.shard);
     const all = argv as string[];
     protectInputs([...all, flags.profile]);
@@ -89,6 +94,7 @@ Profiles: ${listProfileIds().join(', ')} (see \`dmareplay profiles\`).`;
       strict: flags.strict,
       diagnostics,
       jobs,
+      threads,
       onTraceStart: parallel ? undefined : (path, i, n) => progress.start(`replaying ${path}${n > 1 ? ` [${i + 1}/${n}]` : ''}`, fileSize(path)),
       onProgress: (bytes) => progress.update(bytes),
       onTraceDone: parallel ? (done) => progress.relabel(label(done)) : undefined,

@@ -10,8 +10,11 @@ import { BufferTracker } from './buffer-tracker.js';
 import { cpuPerDma, finalizeRun } from '../metrics/finalize.js';
 import { C } from '../metrics/counters.js';
 import { native } from '../strategies/native.js';
+import { getStrategy, STRATEGY_IDS } from '../strategies/index.js';
+import { groupStrategies } from './strategy-groups.js';
+import { StrategyThreads } from './strategy-threads.js';
 import type { ResolvedProfile } from '../cost/profile.js';
-import type { StrategyDefinition, StrategyRun } from '../types/strategy.js';
+import type { StrategyDefinition } from '../types/strategy.js';
 import type { RunResult } from '../types/result.js';
 import { CLASS_NAMES, type DeviceTable } from '../types/event.js';
 
@@ -24,6 +27,8 @@ export interface ReplayTraceOptions {
   read?: ReadOptions;
   /** Reference loops instead of the flat ones (StrategyContext.reference). */
   reference?: boolean;
+  /** Threads to spread the strategies over (this one and threads-1 workers; default 1). */
+  threads?: number;
 }
 
 export interface TraceReplay {
@@ -86,29 +91,41 @@ export async function replayProfiles(
   path: string,
   strategies: readonly StrategyDefinition[],
   profiles: readonly ResolvedProfile[],
-  options: { diagnostics?: Diagnostics; name?: string; read?: ReadOptions; reference?: boolean } = {},
+  options: { diagnostics?: Diagnostics; name?: string; read?: ReadOptions; threads?: number; reference?: boolean } = {},
 ): Promise<ProfilesReplay> {
   const diagnostics = options.diagnostics ?? new Diagnostics();
   const first = profiles[0].params;
   const reader = await openTrace(path, diagnostics, options.read);
-  const tracker = new BufferTracker(path, diagnostics, reader.devices, {
-    txRing: first['nic.tx_ring'],
-    rxRing: first['nic.rx_ring'],
-    diskQueue: first['disk.queue_depth'],
-  });
+  const queues = { txRing: first['nic.tx_ring'], rxRing: first['nic.rx_ring'], diskQueue: first['disk.queue_depth'] };
+  const tracker = new BufferTracker(path, diagnostics, reader.devices, queues);
   const defs = strategies.includes(native) ? strategies : [native, ...strategies];
-  const points: StrategyRun[][] = profiles.map((p) => defs.map((d) => d.create({ params: p.params, slots: tracker, reference: options.reference })));
+  // Every (profile, strategy) run; with --threads, some on workers (strategy-threads.ts).
+  const all = profiles.flatMap((_, point) => defs.map((def) => ({ point, def })));
+  const movable = (r: { def: StrategyDefinition }) => r.def !== native && isRegistered(r.def);
+  const groups = groupStrategies(all.filter(movable), all.filter((r) => !movable(r)), Math.max(1, Math.floor(options.threads ?? 1)));
+  const local = [...all.filter((r) => !movable(r)), ...groups[0]];
+  const remote = groups.slice(1).filter((g) => g.length > 0);
+  const runs = local.map((r) => r.def.create({ params: profiles[r.point].params, slots: tracker, reference: options.reference }));
+  const threads = remote.length > 0 ? new StrategyThreads(path, queues, profiles.map((p) => p.params), remote.map((g) => g.map((r) => ({ point: r.point, id: r.def.id }))), options.reference) : null;
 
-  for await (const batch of reader.batches()) {
-    tracker.process(batch);
-    for (let k = 0; k < points.length; k++) {
-      const runs = points[k];
+  // counters[point][index in defs], filled from this thread's runs and the workers'.
+  const counters: Float64Array[][] = profiles.map(() => []);
+  try {
+    for await (const batch of reader.batches()) {
+      if (threads) await threads.share(batch, reader.devices);
+      tracker.process(batch);
       for (let s = 0; s < runs.length; s++) runs[s].consume(batch);
     }
+    for (const [k, r] of local.entries()) {
+      runs[k].finish(tracker.lastTs);
+      counters[r.point][defs.indexOf(r.def)] = runs[k].counters;
+    }
+    for (const c of threads ? await threads.finish() : []) counters[c.point][defs.findIndex((d) => d.id === c.id)] = c.counters;
+  } finally {
+    await threads?.terminate();
   }
 
-  const results = points.map((runs, k) => {
-    for (const r of runs) r.finish(tracker.lastTs);
+  const results = counters.map((byDef, k) => {
     const facts = {
       trace: options.name ?? path,
       profile: profiles[k].id,
@@ -122,9 +139,14 @@ export async function replayProfiles(
       dmaLatencyNs: profiles[k].params['iommu.dma_latency_ns'],
       readLatencyNs: profiles[k].params['iommu.read_latency_ns'],
     };
-    const nativeCounters = runs[defs.indexOf(native)].counters;
-    const nativeCpuPerDma = cpuPerDma(runs[defs.indexOf(native)].counters);
-    return strategies.map((d) => finalizeRun(d, runs[defs.indexOf(d)].counters, facts, nativeCpuPerDma));
+    const nativeCpuPerDma = cpuPerDma(byDef[defs.indexOf(native)]);
+    return strategies.map((d) => finalizeRun(d, byDef[defs.indexOf(d)], facts, nativeCpuPerDma));
   });
   return { results, tracker, devices: reader.devices, rowsRead: reader.rowsRead, rowsAccepted: reader.rowsAccepted };
+}
+
+/** Whether a worker can make this strategy from its id (a library user's own definition cannot
+ * cross to a worker, so it runs on the main thread). */
+function isRegistered(def: StrategyDefinition): boolean {
+  return STRATEGY_IDS.includes(def.id) && getStrategy(def.id) === def;
 }

@@ -100,29 +100,54 @@ export class EventBatch {
    * Linux keeps its IOVA caches and flush queues per CPU. */
   readonly cpu: Int32Array;
 
-  constructor(capacity = DEFAULT_BATCH_CAPACITY) {
+  /**
+   * @param memory when given, the columns are views on it (at least `EventBatch.bytes(capacity)`
+   * bytes, e.g. a SharedArrayBuffer that worker threads read: replay/strategy-threads.ts);
+   * 8-byte columns first, then 4-byte, then 1-byte, so every view is aligned.
+   */
+  constructor(capacity = DEFAULT_BATCH_CAPACITY, memory?: ArrayBufferLike) {
     this.capacity = capacity;
-    this.line = new Float64Array(capacity);
-    this.ts = new Float64Array(capacity);
-    this.guest = new Int32Array(capacity);
-    this.device = new Int32Array(capacity);
-    this.cls = new Uint8Array(capacity);
-    this.op = new Uint8Array(capacity);
-    this.dir = new Uint8Array(capacity);
-    this.page = new Float64Array(capacity);
-    this.offset = new Int32Array(capacity);
-    this.len = new Float64Array(capacity);
-    this.handleHi = new Uint32Array(capacity);
-    this.handleLo = new Uint32Array(capacity);
-    this.hasUnit = new Uint8Array(capacity);
-    this.unitHi = new Uint32Array(capacity);
-    this.unitLo = new Uint32Array(capacity);
-    this.slot = new Int32Array(capacity);
-    this.implicitAccess = new Uint8Array(capacity);
-    this.origin = new Uint8Array(capacity);
-    this.segs = new Int32Array(capacity).fill(1);
-    this.cpu = new Int32Array(capacity);
+    let at = 0;
+    const take = <T>(Kind: new (b: ArrayBufferLike, o: number, n: number) => T, Own: new (n: number) => T, size: number): T => {
+      if (!memory) return new Own(capacity);
+      const view = new Kind(memory, at, capacity);
+      at += size * capacity;
+      return view;
+    };
+    this.line = take(Float64Array, Float64Array, 8);
+    this.ts = take(Float64Array, Float64Array, 8);
+    this.page = take(Float64Array, Float64Array, 8);
+    this.len = take(Float64Array, Float64Array, 8);
+    this.guest = take(Int32Array, Int32Array, 4);
+    this.device = take(Int32Array, Int32Array, 4);
+    this.offset = take(Int32Array, Int32Array, 4);
+    this.handleHi = take(Uint32Array, Uint32Array, 4);
+    this.handleLo = take(Uint32Array, Uint32Array, 4);
+    this.unitHi = take(Uint32Array, Uint32Array, 4);
+    this.unitLo = take(Uint32Array, Uint32Array, 4);
+    this.slot = take(Int32Array, Int32Array, 4);
+    this.segs = take(Int32Array, Int32Array, 4).fill(1);
+    this.cpu = take(Int32Array, Int32Array, 4);
+    this.cls = take(Uint8Array, Uint8Array, 1);
+    this.op = take(Uint8Array, Uint8Array, 1);
+    this.dir = take(Uint8Array, Uint8Array, 1);
+    this.hasUnit = take(Uint8Array, Uint8Array, 1);
+    this.implicitAccess = take(Uint8Array, Uint8Array, 1);
+    this.origin = take(Uint8Array, Uint8Array, 1);
   }
+
+  /** Bytes of memory a batch of `capacity` rows takes as views on one buffer. */
+  static bytes(capacity: number): number {
+    return capacity * (4 * 8 + 10 * 4 + 6 * 1);
+  }
+
+  /** Makes this batch a copy of `from`'s rows (every column; capacity must suffice). */
+  copyFrom(from: EventBatch): void {
+    const n = from.length;
+    for (const k of COLUMN_NAMES) this[k].set(from[k].subarray(0, n));
+    this.length = n;
+  }
+
   /** Ends row i, whose input columns a reader has written (and its CPU, 0 when the trace has no
    * `cpu` column): the columns later stages own start cleared (no slot, no implicit access,
    * origin trace) and the batch holds rows 0..i. */
@@ -174,6 +199,12 @@ export class EventBatch {
   }
 
 }
+
+/** Every column of an EventBatch. */
+const COLUMN_NAMES = [
+  'line', 'ts', 'page', 'len', 'guest', 'device', 'offset', 'handleHi', 'handleLo', 'unitHi', 'unitLo',
+  'slot', 'segs', 'cpu', 'cls', 'op', 'dir', 'hasUnit', 'implicitAccess', 'origin',
+] as const;
 
 /** Number of 4 KiB pages a buffer of `len` bytes starting at `offset` in its first page touches. */
 export function pagesSpanned(offset: number, len: number): number {

@@ -17,7 +17,7 @@ import { CANONICAL_HEADER } from '../../src/trace/canonical.js';
 import type { EventBatch } from '../../src/types/event.js';
 import { tempDir } from '../helpers/temp-dir.js';
 
-const COLS = ['line', 'ts', 'guest', 'device', 'cls', 'op', 'dir', 'page', 'offset', 'len', 'handleHi', 'handleLo', 'hasUnit', 'unitHi', 'unitLo'] as const;
+const COLS = ['line', 'ts', 'guest', 'device', 'cls', 'op', 'dir', 'page', 'offset', 'len', 'handleHi', 'handleLo', 'hasUnit', 'unitHi', 'unitLo', 'cpu'] as const;
 
 async function read(text: Buffer, fast: boolean, chunk = 65536) {
   const chunks: Buffer[] = [];
@@ -61,28 +61,45 @@ describe('fast scanner vs csv-parse', () => {
     fc.constant(',,'),
     fc.constant('nic0'),
     fc.constant('sideways'),
+    // Edges of the one-pass scanner: near-words, hex and decimal lengths at and past the limits.
+    fc.constant('ne'),
+    fc.constant('unma'),
+    fc.constant('accesss'),
+    fc.constant('to_devic'),
+    fc.constant('from_devicex'),
+    fc.constant('0X1F'),
+    fc.constant('0x0000000000000000001'),
+    fc.constant('0xffffffffffffffff'),
+    fc.constant('0x10000000000000000'),
+    fc.constant('123456789012345'),
+    fc.constant('1234567890123456'),
+    fc.constant('4294967296'),
+    fc.constant('1023'),
+    fc.constant('1024'),
     fc.string({ maxLength: 6 }).map((t) => t.replace(/["\n\r]/g, '')),
   );
 
   it('identical on fuzzed inputs', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.record({ row: fc.integer({ min: 0, max: good.length - 1 }), field: fc.integer({ min: -1, max: 9 }), value: corrupt }), { minLength: 1, maxLength: 25 }),
+        fc.array(fc.record({ row: fc.integer({ min: 0, max: good.length - 1 }), field: fc.integer({ min: -1, max: 10 }), value: corrupt }), { minLength: 1, maxLength: 25 }),
         fc.integer({ min: 1, max: 97 }),
         fc.boolean(),
-        async (edits, chunk, crlf) => {
+        fc.boolean(),
+        async (edits, chunk, crlf, withCpu) => {
+          // With the cpu column, every row gets one (the edits may reach it as field 10).
           const lines = edits.map((e) => {
-            const f = good[e.row].split(',');
+            const f = (withCpu ? good[e.row] + ',3' : good[e.row]).split(',');
             if (e.field >= 0) f[e.field] = e.value;
             return f.join(',');
           });
-          const text = Buffer.from([CANONICAL_HEADER, ...lines].join(crlf ? '\r\n' : '\n'));
+          const text = Buffer.from([withCpu ? CANONICAL_HEADER + ',cpu' : CANONICAL_HEADER, ...lines].join(crlf ? '\r\n' : '\n'));
           const fast = await read(text, true, chunk);
           const slow = await read(text, false);
           expect(fast).toEqual(slow);
         },
       ),
-      { numRuns: 300 },
+      { numRuns: 500 },
     );
   });
 });
