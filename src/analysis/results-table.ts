@@ -92,6 +92,8 @@ export function flattenResult(r: RunResult): Record<string, string | number | nu
     iotlb_invalidations: r.iotlb.invalidations,
     iotlb_evictions: r.iotlb.evictions,
     iotlb_waits: r.iotlb.waits,
+    iotlb_stale_hits: r.counters.iotlb_stale_hits ?? 0,
+    stale_window_ns: r.counters.stale_window_ns ?? 0,
     reuse_rate: r.reuse_rate,
     mappings_peak: r.mappings.peak,
     mappings_avg: r.mappings.avg,
@@ -101,11 +103,15 @@ export function flattenResult(r: RunResult): Record<string, string | number | nu
     setup_cycles: r.setup.cycles,
     setup_pt_updates: r.setup.pt_updates,
     live_at_end: r.live_at_end,
+    per_page_pages_moved: r.per_page?.pages_moved ?? null,
     per_page_iotlb_lookups: r.per_page?.iotlb_lookups ?? null,
     per_page_iotlb_misses: r.per_page?.iotlb_misses ?? null,
     per_page_walk_misses_pml4e: r.per_page?.walk_misses.pml4e ?? null,
     per_page_walk_misses_pdpte: r.per_page?.walk_misses.pdpte ?? null,
     per_page_walk_misses_pde: r.per_page?.walk_misses.pde ?? null,
+    per_page_walk_hits_pml4e: r.per_page?.walk_hits.pml4e ?? null,
+    per_page_walk_hits_pdpte: r.per_page?.walk_hits.pdpte ?? null,
+    per_page_walk_hits_pde: r.per_page?.walk_hits.pde ?? null,
     per_page_iommu_reads: r.per_page?.iommu_reads ?? null,
     per_page_invalidations: r.per_page?.invalidations ?? null,
     per_page_pt_pages_freed: r.per_page?.pt_pages_freed ?? null,
@@ -114,4 +120,69 @@ export function flattenResult(r: RunResult): Record<string, string | number | nu
     cores_per_100g: r.per_page?.cores_per_100g ?? null,
   });
   return row;
+}
+
+/**
+ * A flat row (a `.csv` or `.arrow` results row, as flattenResult wrote it) back into a result.
+ * Flat rows carry no raw counters: `counters` holds the few that tables and diff read, worked
+ * out from the flat fields (map_reuses from reuse_rate x DMAs).
+ * @throws Error naming the first missing or non-numeric field.
+ */
+export function unflattenResult(row: Record<string, unknown>): RunResult {
+  const num = (k: string): number => {
+    const v = row[k];
+    if (typeof v === 'number' && Number.isFinite(v)) return v;
+    throw new Error(`${k} is ${v === undefined ? 'missing' : JSON.stringify(v)}, not a number`);
+  };
+  const opt = (k: string): number | null => (row[k] === null || row[k] === undefined || row[k] === '' ? null : num(k));
+  const str = (k: string): string => {
+    const v = row[k];
+    if (typeof v === 'string' || typeof v === 'number') return String(v);
+    throw new Error(`${k} is ${v === undefined ? 'missing' : JSON.stringify(v)}, not a string`);
+  };
+  const byCategory: Record<string, number> = {};
+  for (const cat of CATEGORIES) byCategory[cat.name] = num(`cycles_${cat.name}`);
+  const dmas = num('dmas');
+  const reuse = opt('reuse_rate');
+  const gbps = opt('iommu_gbps');
+  const zero = (k: string) => opt(k) ?? 0;
+  return {
+    trace: str('trace'),
+    strategy: str('strategy'),
+    profile: str('profile'),
+    dmas,
+    segments: opt('segments') ?? dmas,
+    pages: opt('pages') ?? 0,
+    units: num('units'),
+    duration_ns: num('duration_ns'),
+    cycles: { total: num('cycles_total'), cpu: num('cycles_cpu'), per_dma: opt('cycles_per_dma'), per_unit: opt('cycles_per_unit'), per_kib: opt('cycles_per_kib'), by_category: byCategory },
+    overhead_vs_native: opt('overhead_vs_native'),
+    cpu_utilization: opt('cpu_utilization'),
+    hypercalls: num('hypercalls'),
+    pt_updates: num('pt_updates'),
+    iotlb: { hits: num('iotlb_hits'), misses: num('iotlb_misses'), miss_rate: opt('iotlb_miss_rate'), invalidations: num('iotlb_invalidations'), evictions: num('iotlb_evictions'), waits: num('iotlb_waits') },
+    reuse_rate: reuse,
+    mappings: { peak: num('mappings_peak'), avg: num('mappings_avg') },
+    faults: num('faults'),
+    exposure: { avg_bytes: num('exposure_avg_bytes'), max_bytes: num('exposure_max_bytes') },
+    setup: { cycles: num('setup_cycles'), pt_updates: num('setup_pt_updates') },
+    live_at_end: num('live_at_end'),
+    per_page:
+      gbps === null
+        ? null
+        : {
+            pages_moved: zero('per_page_pages_moved'),
+            iotlb_lookups: zero('per_page_iotlb_lookups'),
+            iotlb_misses: zero('per_page_iotlb_misses'),
+            walk_misses: { pde: zero('per_page_walk_misses_pde'), pdpte: zero('per_page_walk_misses_pdpte'), pml4e: zero('per_page_walk_misses_pml4e') },
+            walk_hits: { pde: zero('per_page_walk_hits_pde'), pdpte: zero('per_page_walk_hits_pdpte'), pml4e: zero('per_page_walk_hits_pml4e') },
+            iommu_reads: zero('per_page_iommu_reads'),
+            invalidations: zero('per_page_invalidations'),
+            pt_pages_freed: zero('per_page_pt_pages_freed'),
+            iommu_gbps: gbps,
+            cpu_cycles: zero('per_page_cpu_cycles'),
+            cores_per_100g: zero('cores_per_100g'),
+          },
+    counters: { map_reuses: reuse === null ? 0 : Math.round(reuse * dmas), iotlb_stale_hits: zero('iotlb_stale_hits'), stale_window_ns: zero('stale_window_ns') },
+  };
 }

@@ -7,6 +7,15 @@ import { flattenResult } from './results-table.js';
 import { flatRowsToCsv } from './results-io.js';
 import { rowsToArrowIpc } from './arrow.js';
 import { textTable, type Column } from './text-table.js';
+import type { Provenance } from './provenance.js';
+
+/** Schema metadata key of an .arrow results file holding its provenance as JSON. */
+export const PROVENANCE_KEY = 'dmareplay.provenance';
+
+/** Arrow schema metadata for a run's provenance (none without one). */
+export function provenanceMetadata(p: Provenance | null | undefined): Record<string, string> | undefined {
+  return p ? { [PROVENANCE_KEY]: JSON.stringify(p) } : undefined;
+}
 
 export function flattenSweepRow(r: SweepRow, axes: readonly GridAxis[]): Record<string, string | number | null> {
   const { trace, strategy, ...rest } = flattenResult(r);
@@ -18,12 +27,12 @@ export function sweepToCsv(rows: readonly SweepRow[], axes: readonly GridAxis[])
   return flatRowsToCsv(rows.map((r) => flattenSweepRow(r, axes)));
 }
 
-export function sweepToJson(rows: readonly SweepRow[], axes: readonly GridAxis[]): string {
-  return JSON.stringify({ grid: axes, rows }, null, 2) + '\n';
+export function sweepToJson(rows: readonly SweepRow[], axes: readonly GridAxis[], provenance?: Provenance | null): string {
+  return JSON.stringify(provenance ? { provenance, grid: axes, rows } : { grid: axes, rows }, null, 2) + '\n';
 }
 
-export function sweepToArrow(rows: readonly SweepRow[], axes: readonly GridAxis[]): Uint8Array {
-  return rowsToArrowIpc(rows.map((r) => flattenSweepRow(r, axes)));
+export function sweepToArrow(rows: readonly SweepRow[], axes: readonly GridAxis[], provenance?: Provenance | null): Uint8Array {
+  return rowsToArrowIpc(rows.map((r) => flattenSweepRow(r, axes)), provenanceMetadata(provenance));
 }
 
 /** The aligned summary: cost and protection, or (perPage) the IOMMU's work per 4 KiB page. */

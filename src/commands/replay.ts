@@ -16,6 +16,7 @@ import { listProfileIds, DEFAULT_PROFILE } from '../cost/profile.js';
 import { UsageError } from '../util/errors.js';
 import { inShard, parseShard } from '../runs/shard.js';
 import { sweepToArrow } from '../analysis/sweep-io.js';
+import { makeProvenance } from '../analysis/provenance.js';
 import type { ReplayReport } from '../types/result.js';
 
 /** Problems printed before the rest are only counted. */
@@ -101,10 +102,13 @@ Profiles: ${listProfileIds().join(', ')} (see \`dmareplay profiles\`).`;
     for (const w of run.warnings) stderrLine(`warning: ${w}`);
     for (const f of run.failures) stderrLine(`error: ${f}`);
 
-    const report: ReplayReport = { results: run.results, warnings: [...run.warnings, ...diagnostics.problems.map(formatProblem), ...run.failures] };
+    // Every trace given, also those of other shards: the shards of one run record the same
+    // provenance, and their merge the one a single-machine run records.
+    const provenance = json || flags.output ? await makeProvenance({ command: 'replay', profile: run.profile, profileArg: flags.profile, strategies: run.strategies.map((d) => d.id), inputs: all }) : undefined;
+    const report: ReplayReport = { results: run.results, warnings: [...run.warnings, ...diagnostics.problems.map(formatProblem), ...run.failures], provenance };
     if (flags.output) {
       const out = flags.output;
-      const content = out.endsWith('.csv') ? toResultsCsv(run.results) : out.endsWith('.arrow') ? sweepToArrow(run.results.map((r) => ({ ...r, grid: {}, task: taskOf.get(r.trace)! })), []) : toResultsJson(report);
+      const content = out.endsWith('.csv') ? toResultsCsv(run.results) : out.endsWith('.arrow') ? sweepToArrow(run.results.map((r) => ({ ...r, grid: {}, task: taskOf.get(r.trace)! })), [], provenance) : toResultsJson(report);
       await writeOutput(out, content);
       stderrLine(`wrote ${flags.output}`);
     }

@@ -6,7 +6,7 @@ import { CORES, parseJobs } from '../cli/jobs.js';
 import { Progress } from '../cli/progress.js';
 import { writeOutput, writing } from '../cli/output-file.js';
 import { checkNotInput, protectInputs } from '../util/atomic-file.js';
-import { sweep, type SweepRow, type GridAxis } from '../runs/sweep.js';
+import { sweep, sweepProvenance, type SweepRow, type GridAxis } from '../runs/sweep.js';
 import { sweepTable, sweepToArrow, sweepToCsv, sweepToJson } from '../analysis/sweep-io.js';
 import { PER_PAGE_SWEEP_METRICS, SWEEP_METRICS, sweepFigureSpec } from '../figures/sweep-lines.js';
 import { writeFigure } from '../figures/render.js';
@@ -74,7 +74,8 @@ N-1 worker threads); the output is identical for any N.`;
     }
     if (flags.output) {
       const out = flags.output;
-      const content = out.endsWith('.csv') ? sweepToCsv(run.rows, run.axes) : out.endsWith('.json') ? sweepToJson(run.rows, run.axes) : sweepToArrow(run.rows, run.axes);
+      const provenance = await sweepProvenance(argv as string[], { grid: flags.grid, strategies: flags.strategy, profile: flags.profile, set: flags.set ?? [] });
+      const content = out.endsWith('.csv') ? sweepToCsv(run.rows, run.axes) : out.endsWith('.json') ? sweepToJson(run.rows, run.axes, provenance) : sweepToArrow(run.rows, run.axes, provenance);
       await writeOutput(out, content, { makeParents: true });
       stderrLine(`wrote ${out} (${run.rows.length} rows)`);
     }

@@ -78,4 +78,6 @@ export interface PerPage {
 export interface ReplayReport {
   results: RunResult[];
   warnings: string[];
+  /** How the results were made (analysis/provenance.ts); written by the replay command. */
+  provenance?: import('../analysis/provenance.js').Provenance;
 }
