@@ -1,7 +1,7 @@
 /**
  * The replay's per-trace summary table (one row per strategy) and flat rows for CSV output.
  */
-import type { RunResult } from '../types/result.js';
+import type { CostDist, RunResult } from '../types/result.js';
 import { CATEGORIES } from '../metrics/counters.js';
 import { textTable, type Column } from './text-table.js';
 
@@ -79,6 +79,15 @@ export function flattenResult(r: RunResult): Record<string, string | number | nu
     cycles_per_dma: r.cycles.per_dma,
     cycles_per_unit: r.cycles.per_unit,
     cycles_per_kib: r.cycles.per_kib,
+    cpu_cycles_per_dma: r.cycles.cpu_per_dma ?? (r.dmas > 0 ? Math.round((r.cycles.cpu / r.dmas) * 1000) / 1000 : null),
+    cycles_per_dma_p50: r.cycles.per_dma_dist?.p50 ?? null,
+    cycles_per_dma_p90: r.cycles.per_dma_dist?.p90 ?? null,
+    cycles_per_dma_p99: r.cycles.per_dma_dist?.p99 ?? null,
+    cycles_per_dma_max: r.cycles.per_dma_dist?.max ?? null,
+    cpu_cycles_per_dma_p50: r.cycles.cpu_per_dma_dist?.p50 ?? null,
+    cpu_cycles_per_dma_p90: r.cycles.cpu_per_dma_dist?.p90 ?? null,
+    cpu_cycles_per_dma_p99: r.cycles.cpu_per_dma_dist?.p99 ?? null,
+    cpu_cycles_per_dma_max: r.cycles.cpu_per_dma_dist?.max ?? null,
   };
   for (const cat of CATEGORIES) row[`cycles_${cat.name}`] = r.cycles.by_category[cat.name] ?? 0;
   Object.assign(row, {
@@ -155,7 +164,17 @@ export function unflattenResult(row: Record<string, unknown>): RunResult {
     pages: opt('pages') ?? 0,
     units: num('units'),
     duration_ns: num('duration_ns'),
-    cycles: { total: num('cycles_total'), cpu: num('cycles_cpu'), per_dma: opt('cycles_per_dma'), per_unit: opt('cycles_per_unit'), per_kib: opt('cycles_per_kib'), by_category: byCategory },
+    cycles: {
+      total: num('cycles_total'),
+      cpu: num('cycles_cpu'),
+      per_dma: opt('cycles_per_dma'),
+      per_unit: opt('cycles_per_unit'),
+      per_kib: opt('cycles_per_kib'),
+      by_category: byCategory,
+      cpu_per_dma: opt('cpu_cycles_per_dma'),
+      per_dma_dist: distOf(row, 'cycles_per_dma'),
+      cpu_per_dma_dist: distOf(row, 'cpu_cycles_per_dma'),
+    },
     overhead_vs_native: opt('overhead_vs_native'),
     cpu_utilization: opt('cpu_utilization'),
     hypercalls: num('hypercalls'),
@@ -185,4 +204,12 @@ export function unflattenResult(row: Record<string, unknown>): RunResult {
           },
     counters: { map_reuses: reuse === null ? 0 : Math.round(reuse * dmas), iotlb_stale_hits: zero('iotlb_stale_hits'), stale_window_ns: zero('stale_window_ns') },
   };
+}
+
+/** A cost distribution from flat columns `<prefix>_p50` ... `_max`; null when they are empty or absent. */
+function distOf(row: Record<string, unknown>, prefix: string): CostDist | null {
+  const v = ['p50', 'p90', 'p99', 'max'].map((q) => row[`${prefix}_${q}`]);
+  if (!v.every((x) => typeof x === 'number' && Number.isFinite(x))) return null;
+  const [p50, p90, p99, max] = v as number[];
+  return { p50, p90, p99, max };
 }

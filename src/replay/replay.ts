@@ -116,10 +116,11 @@ export async function replayProfiles(
       cpuHz: profiles[k].params['cpu.hz'],
       dmaLatencyNs: profiles[k].params['iommu.dma_latency_ns'],
       readLatencyNs: profiles[k].params['iommu.read_latency_ns'],
+      devices: { names: reader.devices.names, classes: reader.devices.classes.map((cl) => CLASS_NAMES[cl]) },
     };
     const nativeCounters = runs[defs.indexOf(native)].counters;
     const nativeCpuPerDma = cpuPerDma(runs[defs.indexOf(native)].counters);
-    return strategies.map((d) => finalizeRun(d, runs[defs.indexOf(d)].counters, facts, nativeCpuPerDma));
+    return strategies.map((d) => finalizeRun(d, runs[defs.indexOf(d)].counters, facts, nativeCpuPerDma, runs[defs.indexOf(d)].costs));
   });
   return { results, tracker, devices: reader.devices, rowsRead: reader.rowsRead, rowsAccepted: reader.rowsAccepted };
 }

@@ -27,6 +27,7 @@ import type { AttackProbe, StrategyContext, StrategyDefinition, StrategyRun } fr
 import { TripleKeyMap, hiOf } from '../util/triple-key-map.js';
 import { chargeMap, chargeUnmap, driverCosts, GuestSet, type DriverCosts } from './common.js';
 import { RingTraffic } from './ring-traffic.js';
+import { DmaCosts } from '../metrics/dma-costs.js';
 
 class DirectMapRun implements StrategyRun {
   readonly counters = newCounters();
@@ -54,6 +55,9 @@ class DirectMapRun implements StrategyRun {
     this.rings = new RingTraffic(this.counters, ctx.params, this.iommu, this.vmm, 'guest-physical');
   }
 
+  /** Cycles per DMA and per device (metrics/dma-costs.ts). */
+  readonly costs = new DmaCosts();
+
   consume(b: EventBatch): void {
     const c = this.counters;
     const iommu = this.iommu;
@@ -61,6 +65,7 @@ class DirectMapRun implements StrategyRun {
     for (let i = 0; i < b.length; i++) {
       const op = b.op[i];
       if (op > Op.access) continue;
+      this.costs.step(c, b, i);
       this.clock.advance(c, b.ts[i]);
       const guest = b.guest[i];
       if (this.guests.add(guest)) this.startGuest(guest);
@@ -94,6 +99,7 @@ class DirectMapRun implements StrategyRun {
         dmaThroughIommu(iommu, c, guest, b.page[i], b.offset[i], b.len[i], permForDir(b.dir[i]));
       }
     }
+    this.costs.flush(c);
   }
 
   /** A page of the guest beyond its RAM: its leaf is mapped (as setup) unless it already is. */

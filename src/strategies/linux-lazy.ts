@@ -24,6 +24,7 @@ import { FlushQueue, msecsToJiffies, type CpuRing } from '../model/iommu/flush-q
 import { Op, PAGE_SIZE, type EventBatch } from '../types/event.js';
 import type { AttackProbe, StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
 import { LinuxDmaApi } from './linux-dma.js';
+import { DmaCosts } from '../metrics/dma-costs.js';
 
 class LinuxLazyRun implements StrategyRun {
   readonly counters = newCounters();
@@ -51,6 +52,9 @@ class LinuxLazyRun implements StrategyRun {
     this.pushCycles = ctx.params['linux.fq_push_cycles'];
   }
 
+  /** Cycles per DMA and per device (metrics/dma-costs.ts). */
+  readonly costs = new DmaCosts();
+
   consume(b: EventBatch): void {
     this.api.syncSlots();
     const c = this.counters;
@@ -58,6 +62,7 @@ class LinuxLazyRun implements StrategyRun {
     for (let i = 0; i < b.length; i++) {
       const op = b.op[i];
       if (op > Op.access) continue;
+      this.costs.step(c, b, i);
       const ts = b.ts[i];
       this.fireTimers(ts);
       this.clock.advance(c, ts);
@@ -81,6 +86,7 @@ class LinuxLazyRun implements StrategyRun {
         q.arm(ts, cpu);
       } else api.access(b, i);
     }
+    this.costs.flush(c);
   }
 
   /** Timers whose deadline has come by trace time `ts` fire, each at its own deadline, earliest

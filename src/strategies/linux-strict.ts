@@ -16,6 +16,7 @@ import { TimeWeighted } from '../metrics/time-weighted.js';
 import { Op, type EventBatch } from '../types/event.js';
 import type { AttackProbe, StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
 import { LinuxDmaApi } from './linux-dma.js';
+import { DmaCosts } from '../metrics/dma-costs.js';
 
 class LinuxStrictRun implements StrategyRun {
   readonly counters = newCounters();
@@ -26,6 +27,9 @@ class LinuxStrictRun implements StrategyRun {
     this.api = new LinuxDmaApi(this.counters, ctx);
   }
 
+  /** Cycles per DMA and per device (metrics/dma-costs.ts). */
+  readonly costs = new DmaCosts();
+
   consume(b: EventBatch): void {
     this.api.syncSlots();
     const c = this.counters;
@@ -33,6 +37,7 @@ class LinuxStrictRun implements StrategyRun {
     for (let i = 0; i < b.length; i++) {
       const op = b.op[i];
       if (op > Op.access) continue;
+      this.costs.step(c, b, i);
       this.clock.advance(c, b.ts[i]);
       if (op === Op.map) api.map(b, i);
       else if (op === Op.unmap) {
@@ -44,6 +49,7 @@ class LinuxStrictRun implements StrategyRun {
         api.freeIova(b.device[i], iova, pages, b.cpu[i]);
       } else api.access(b, i);
     }
+    this.costs.flush(c);
   }
 
   finish(endTs: number): void {

@@ -29,6 +29,7 @@ import { Vmm } from '../model/vmm/vmm.js';
 import { Dir, Op, PAGE_SIZE, Perm, permForDir, type EventBatch } from '../types/event.js';
 import type { AttackProbe, StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
 import { chargeMap, chargeUnmap, refuseMap, driverCosts, fixedProbe, growFloat64, type DriverCosts } from './common.js';
+import { DmaCosts } from '../metrics/dma-costs.js';
 
 class ShadowRun implements StrategyRun {
   readonly counters = newCounters();
@@ -59,17 +60,22 @@ class ShadowRun implements StrategyRun {
     this.copyByte = ctx.params['copy.byte_cycles'];
   }
 
+  /** Cycles per DMA and per device (metrics/dma-costs.ts). */
+  readonly costs = new DmaCosts();
+
   consume(b: EventBatch): void {
     if (this.ctx.slots.slotCapacity > this.slotShadow.length) this.slotShadow = growFloat64(this.slotShadow, this.ctx.slots.slotCapacity);
     const c = this.counters;
     for (let i = 0; i < b.length; i++) {
       const op = b.op[i];
       if (op > Op.access) continue;
+      this.costs.step(c, b, i);
       this.clock.advance(c, b.ts[i]);
       if (op === Op.map) this.map(b, i);
       else if (op === Op.unmap) this.unmap(b, i);
       else this.access(b, i);
     }
+    this.costs.flush(c);
   }
 
   private map(b: EventBatch, i: number): void {

@@ -26,6 +26,7 @@ import { Op, PAGE_SIZE, permForDir, type EventBatch } from '../types/event.js';
 import type { AttackProbe, StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
 import { chargeMap, chargeUnmap, refuseMap, driverCosts, fixedProbe, guestPageOfSlot, growUint8, type DriverCosts } from './common.js';
 import { PageEntries } from './page-entries.js';
+import { DmaCosts } from '../metrics/dma-costs.js';
 
 class SharedRun implements StrategyRun {
   readonly counters = newCounters();
@@ -50,12 +51,16 @@ class SharedRun implements StrategyRun {
     this.rings = new RingTraffic(this.counters, ctx.params, this.iommu, this.vmm, 'guest-domain');
   }
 
+  /** Cycles per DMA and per device (metrics/dma-costs.ts). */
+  readonly costs = new DmaCosts();
+
   consume(b: EventBatch): void {
     if (this.ctx.slots.slotCapacity > this.slotRefused.length) this.slotRefused = growUint8(this.slotRefused, this.ctx.slots.slotCapacity);
     const c = this.counters;
     for (let i = 0; i < b.length; i++) {
       const op = b.op[i];
       if (op > Op.access) continue;
+      this.costs.step(c, b, i);
       this.clock.advance(c, b.ts[i]);
       this.mapCalls.row(b, i);
       this.unmapCalls.row(b, i);
@@ -63,6 +68,7 @@ class SharedRun implements StrategyRun {
       else if (op === Op.unmap) this.unmap(b, i);
       else dmaThroughIommu(this.iommu, c, b.guest[i], b.page[i], b.offset[i], b.len[i], permForDir(b.dir[i]));
     }
+    this.costs.flush(c);
   }
 
   private map(b: EventBatch, i: number): void {

@@ -28,6 +28,7 @@ import { ReachablePages } from './reachable-pages.js';
 import { HypercallBatch } from './hypercall-batch.js';
 import { RingTraffic } from './ring-traffic.js';
 import { chargeMap, chargeUnmap, refuseMap, driverCosts, fixedProbe, growFloat64, iovaOfAccess, type DriverCosts } from './common.js';
+import { DmaCosts } from '../metrics/dma-costs.js';
 
 class SingleUseRun implements StrategyRun {
   readonly counters = newCounters();
@@ -59,12 +60,16 @@ class SingleUseRun implements StrategyRun {
     this.rings = new RingTraffic(this.counters, ctx.params, this.iommu, this.vmm, 'guest-domain');
   }
 
+  /** Cycles per DMA and per device (metrics/dma-costs.ts). */
+  readonly costs = new DmaCosts();
+
   consume(b: EventBatch): void {
     if (this.ctx.slots.slotCapacity > this.slotCap) this.growSlots(this.ctx.slots.slotCapacity);
     const c = this.counters;
     for (let i = 0; i < b.length; i++) {
       const op = b.op[i];
       if (op > Op.access) continue;
+      this.costs.step(c, b, i);
       this.clock.advance(c, b.ts[i]);
       this.mapCalls.row(b, i);
       this.unmapCalls.row(b, i);
@@ -72,6 +77,7 @@ class SingleUseRun implements StrategyRun {
       else if (op === Op.unmap) this.unmap(b, i);
       else this.access(b, i);
     }
+    this.costs.flush(c);
   }
 
   private map(b: EventBatch, i: number): void {
