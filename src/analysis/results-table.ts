@@ -1,48 +1,117 @@
 /**
- * The replay's per-trace summary table (one row per strategy) and flat rows for CSV output.
+ * The replay's per-trace summary table (one row per strategy), its per-device view, and flat
+ * rows for CSV output. Text and Markdown tables show the same columns (text-table.ts).
  */
 import type { CostDist, RunResult } from '../types/result.js';
 import { CATEGORIES } from '../metrics/counters.js';
-import { textTable, type Column } from './text-table.js';
+import { markdownTable, textTable, type Column } from './text-table.js';
 
 const perDma = (r: RunResult, x: number) => (r.dmas > 0 ? x / r.dmas : null);
+const cpuPerDma = (r: RunResult) => r.cycles.cpu_per_dma ?? perDma(r, r.cycles.cpu);
 
-/** The columns of the replay table; the per-unit column only when the trace has units. */
+export type TableStyle = 'text' | 'markdown';
+
+/**
+ * Whether cycles per unit says something for these results: the trace has units (packets,
+ * requests) and they group DMAs. Where every DMA is its own unit the column would repeat
+ * cycles/DMA. Decided once per run, so every table of the run has the same columns.
+ */
+export function unitsMeaningful(results: readonly RunResult[]): boolean {
+  return results.some((r) => r.units > 0 && r.units !== r.dmas);
+}
+
+/** The columns of the replay table; the per-unit column only when units mean something. */
 export function replayColumns(withUnits: boolean): Column<RunResult>[] {
   const cols: Column<RunResult>[] = [
     { title: 'strategy', value: (r) => r.strategy },
     { title: 'DMAs', value: (r) => r.dmas },
     { title: 'cycles/DMA', value: (r) => r.cycles.per_dma },
+    { title: 'p50', value: (r) => r.cycles.per_dma_dist?.p50 ?? null },
+    { title: 'p90', value: (r) => r.cycles.per_dma_dist?.p90 ?? null },
+    { title: 'p99', value: (r) => r.cycles.per_dma_dist?.p99 ?? null },
+    { title: 'CPU cyc/DMA', value: (r) => cpuPerDma(r) },
   ];
   if (withUnits) cols.push({ title: 'cycles/unit', value: (r) => r.cycles.per_unit });
   cols.push(
     { title: 'CPU vs native', value: (r) => r.overhead_vs_native, digits: 1, percent: true },
     { title: 'hcalls/DMA', value: (r) => perDma(r, r.hypercalls), digits: 2 },
-    { title: 'PTE/DMA', value: (r) => perDma(r, r.pt_updates), digits: 2 },
-    { title: 'inval/DMA', value: (r) => perDma(r, r.iotlb.invalidations), digits: 2 },
-    { title: 'IOTLB miss', value: (r) => r.iotlb.miss_rate, digits: 1, percent: true },
-    { title: 'reuse', value: (r) => r.reuse_rate, digits: 1, percent: true },
-    { title: 'peak maps', value: (r) => r.mappings.peak },
-    { title: 'faults', value: (r) => r.faults },
+    { title: 'PTEs/DMA', value: (r) => perDma(r, r.pt_updates), digits: 2 },
+    { title: 'invals/DMA', value: (r) => perDma(r, r.iotlb.invalidations), digits: 2 },
+    { title: 'IOTLB miss %', value: (r) => r.iotlb.miss_rate, digits: 1, percent: true },
+    { title: 'reuse %', value: (r) => r.reuse_rate, digits: 1, percent: true },
+    { title: 'peak maps (pages)', value: (r) => r.mappings.peak },
+    { title: 'faults (accesses)', value: (r) => r.faults },
   );
   return cols;
 }
 
-/** One aligned table for the results of one trace, with a footnote when maps were refused. */
-export function formatTraceTable(results: readonly RunResult[]): string {
-  const withUnits = results.some((r) => r.units > 0);
-  const table = textTable(results, replayColumns(withUnits));
+/** The line under every replay table: what its columns count. */
+export const REPLAY_LEGEND =
+  'per DMA = per DMA API call; cycles/DMA: all cycles, with IOMMU walk time (p50/p90/p99: over DMAs); CPU cyc/DMA: without walk time, as CPU vs native compares; peak maps: IOMMU leaf entries (pages of direct-map.page_kib for direct-map)';
+
+export const UNIT_LEGEND = 'cycles/unit: all cycles per packet or request (trace unit)';
+
+/** Renders rows in the chosen style. */
+export function renderTable<T>(rows: readonly T[], columns: readonly Column<T>[], style: TableStyle): string {
+  return style === 'markdown' ? markdownTable(rows, columns) : textTable(rows, columns);
+}
+
+/**
+ * One table for the results of one trace, its legend, and a footnote when maps were refused.
+ * `withUnits` is the run's (unitsMeaningful over every trace), not this trace's alone.
+ */
+export function formatTraceTable(results: readonly RunResult[], withUnits = unitsMeaningful(results), style: TableStyle = 'text'): string {
+  const lines = [renderTable(results, replayColumns(withUnits), style)];
+  const notes = [REPLAY_LEGEND, ...(withUnits ? [UNIT_LEGEND] : [])];
   const refusing = results.filter((r) => (r.counters.maps_rejected ?? 0) > 0);
-  if (refusing.length === 0) return table;
-  const counts = refusing.map((r) => `${r.strategy} ${r.counters.maps_rejected.toLocaleString('en-US')}`).join(', ');
-  return `${table.replace(/\n$/, '')}\nrefused maps (counted in faults): ${counts}; see the warning for the first line\n`;
+  if (refusing.length > 0) {
+    const counts = refusing.map((r) => `${r.strategy} ${r.counters.maps_rejected.toLocaleString('en-US')}`).join(', ');
+    notes.push(`refused maps (counted in faults): ${counts}; see the warning for the first line`);
+  }
+  // In Markdown the notes are a paragraph of their own after a blank line.
+  return style === 'markdown' ? `${lines[0]}\n\n${notes.join('  \n')}\n` : `${lines[0]}\n${notes.join('\n')}\n`;
+}
+
+interface DeviceRow {
+  strategy: string;
+  device: string;
+  class: string;
+  dmas: number;
+  per_dma: number | null;
+  cpu_per_dma: number | null;
+  share: number | null;
+}
+
+/**
+ * Per device, per strategy: DMAs, cycles and CPU cycles per DMA, and the device's share of the
+ * strategy's cycles (which device pays for protection). Results without a device breakdown
+ * (files from older versions) show no rows.
+ */
+export function formatDeviceTable(results: readonly RunResult[], style: TableStyle = 'text'): string {
+  const rows: DeviceRow[] = [];
+  for (const r of results) {
+    for (const d of r.devices ?? []) {
+      rows.push({ strategy: r.strategy, device: d.device, class: d.class, dmas: d.dmas, per_dma: d.per_dma, cpu_per_dma: d.cpu_per_dma, share: r.cycles.total > 0 ? d.cycles / r.cycles.total : null });
+    }
+  }
+  const cols: Column<DeviceRow>[] = [
+    { title: 'strategy', value: (r) => r.strategy },
+    { title: 'device', value: (r) => r.device },
+    { title: 'class', value: (r) => r.class },
+    { title: 'DMAs', value: (r) => r.dmas },
+    { title: 'cycles/DMA', value: (r) => r.per_dma },
+    { title: 'CPU cyc/DMA', value: (r) => r.cpu_per_dma },
+    { title: 'share of cycles %', value: (r) => r.share, digits: 1, percent: true },
+  ];
+  const legend = 'cycles charged to each device\'s rows (its maps, accesses and unmaps); work a row triggers for other DMAs (a batch\'s hypercall, a flush) is charged to that row';
+  return style === 'markdown' ? `${markdownTable(rows, cols)}\n\n${legend}\n` : `${textTable(rows, cols)}\n${legend}\n`;
 }
 
 /**
  * The IOMMU's work per 4 KiB page of data moved (F&S's measure), one row per strategy; walk-cache
  * levels named as F&S name them (L1 = PML4E cache, L2 = PDPTE, L3 = PDE).
  */
-export function formatPerPageTable(results: readonly RunResult[]): string {
+export function formatPerPageTable(results: readonly RunResult[], style: TableStyle = 'text'): string {
   const pp = (r: RunResult) => r.per_page;
   const cols: Column<RunResult>[] = [
     { title: 'strategy', value: (r) => r.strategy },
@@ -60,7 +129,7 @@ export function formatPerPageTable(results: readonly RunResult[]): string {
     { title: 'cores/100G', value: (r) => pp(r)?.cores_per_100g ?? null, digits: 2 },
   ];
   const legend = 'per 4 KiB of data moved; L1/L2/L3: PML4E/PDPTE/PDE walk-cache misses; reads: IOMMU page-table memory reads; IOMMU Gb/s: the line rate those reads allow (F&S\'s model); cores/100G: cores the CPU cycles per page keep busy at 100 Gb/s (x2 at 200, x4 at 400)';
-  return `${textTable(results, cols).replace(/\n$/, '')}\n${legend}\n`;
+  return style === 'markdown' ? `${markdownTable(results, cols)}\n\n${legend}\n` : `${textTable(results, cols)}\n${legend}\n`;
 }
 
 /** Flattens a result for CSV: nested fields joined with '_', categories as cycles_<name>. */

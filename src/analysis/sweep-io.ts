@@ -7,6 +7,7 @@ import { flattenResult } from './results-table.js';
 import { flatRowsToCsv } from './results-io.js';
 import { rowsToArrowIpc } from './arrow.js';
 import { textTable, type Column } from './text-table.js';
+import { shortTraceNames } from './trace-names.js';
 import type { Provenance } from './provenance.js';
 
 /** Schema metadata key of an .arrow results file holding its provenance as JSON. */
@@ -37,15 +38,17 @@ export function sweepToArrow(rows: readonly SweepRow[], axes: readonly GridAxis[
 
 /** The aligned summary: cost and protection, or (perPage) the IOMMU's work per 4 KiB page. */
 export function sweepTable(rows: readonly SweepRow[], axes: readonly GridAxis[], perPage = false): string {
+  const names = shortTraceNames(rows.map((r) => r.trace));
   const lead: Column<SweepRow>[] = [
-    { title: 'trace', value: (r) => r.trace },
+    { title: 'trace', value: (r) => names.get(r.trace) ?? r.trace },
     ...axes.map((a) => ({ title: a.key, value: (r: SweepRow) => r.grid[a.key] })),
     { title: 'strategy', value: (r) => r.strategy },
   ];
   const cost: Column<SweepRow>[] = [
     { title: 'cycles/DMA', value: (r) => r.cycles.per_dma },
-    { title: 'IOTLB miss', value: (r) => r.iotlb.miss_rate, digits: 1, percent: true },
-    { title: 'reuse', value: (r) => r.reuse_rate, digits: 1, percent: true },
+    { title: 'CPU cyc/DMA', value: (r) => r.cycles.cpu_per_dma ?? (r.dmas > 0 ? r.cycles.cpu / r.dmas : null) },
+    { title: 'IOTLB miss %', value: (r) => r.iotlb.miss_rate, digits: 1, percent: true },
+    { title: 'reuse %', value: (r) => r.reuse_rate, digits: 1, percent: true },
     { title: 'exposed KiB', value: (r) => r.exposure.avg_bytes / 1024, digits: 1 },
     { title: 'stale hits', value: (r) => r.counters.iotlb_stale_hits },
   ];

@@ -7,7 +7,8 @@ import { writeOutput } from '../cli/output-file.js';
 import { checkNotInput, protectInputs } from '../util/atomic-file.js';
 import { CORES, parseJobs } from '../cli/jobs.js';
 import { replay } from '../pipeline.js';
-import { formatPerPageTable, formatTraceTable } from '../analysis/results-table.js';
+import { formatDeviceTable, formatPerPageTable, formatTraceTable, unitsMeaningful, type TableStyle } from '../analysis/results-table.js';
+import { shortTraceNames } from '../analysis/trace-names.js';
 import { formatTable, resultsTable, TABLE_FORMATS, type TableFormat } from '../analysis/tables.js';
 import { toResultsCsv, toResultsJson } from '../analysis/results-io.js';
 import { Diagnostics, formatProblem } from '../trace/diagnostics.js';
@@ -42,7 +43,9 @@ Profiles: ${listProfileIds().join(', ')} (see \`dmareplay profiles\`).`;
     { description: 'Save results for later diffing', command: '<%= config.bin %> replay traces/*.csv -o results.json' },
     { description: 'Long traces two at a time (same results as one at a time)', command: '<%= config.bin %> replay captures/*.csv.gz --jobs 2 -o results.json' },
     { description: 'IOMMU misses and memory reads per 4 KiB page at 100 Gb/s, 40 flows (F&S-style)', command: '<%= config.bin %> synth rx-100g --opt flows=40 --dmas 60000 -o rx40.csv && <%= config.bin %> replay rx40.csv -p modern-vtd -s linux-strict,linux-lazy,fands,shadow --per-page' },
-    { description: 'Every result field as a Markdown table', command: '<%= config.bin %> replay traces/netperf-rx.csv -s native,persistent --format markdown' },
+    { description: 'The table as Markdown, for a paper draft or an issue', command: '<%= config.bin %> replay traces/netperf-rx.csv -s native,persistent --format markdown' },
+    { description: 'Every result field, one row per trace and strategy', command: '<%= config.bin %> replay traces/netperf-rx.csv --format markdown --all-columns' },
+    { description: 'Which device pays: cycles per DMA per device of a two-device capture', command: '<%= config.bin %> replay traces/qemu612-both-strict.csv.gz -s native,linux-strict,linux-lazy --by-device' },
   ];
 
   static override args = {
@@ -59,7 +62,9 @@ Profiles: ${listProfileIds().join(', ')} (see \`dmareplay profiles\`).`;
     jobs: Flags.string({ char: 'j', description: `traces replayed at a time, on this thread and N-1 worker threads (at most one per core: this machine has ${CORES}); output is the same for any N`, default: '1', helpValue: 'N' }),
     strict: Flags.boolean({ description: 'stop with exit code 1 at the first rejected input line' }),
     'per-page': Flags.boolean({ description: 'text output: the IOMMU\'s work per 4 KiB of data moved instead (IOTLB and walk-cache misses, memory reads, invalidations, the line rate they allow), as F&S measure it' }),
-    format: Flags.string({ char: 'f', description: 'stdout format: text (one aligned table per trace), or the full results table as csv, json or markdown', options: [...TABLE_FORMATS], default: 'text' }),
+    'by-device': Flags.boolean({ description: 'text output: per device of each trace, DMAs, cycles and CPU cycles per DMA and the device\'s share of each strategy\'s cycles', exclusive: ['per-page'] }),
+    format: Flags.string({ char: 'f', description: 'stdout format: text or markdown (one table per trace, as on the terminal), or every result field as csv or json', options: [...TABLE_FORMATS], default: 'text' }),
+    'all-columns': Flags.boolean({ description: 'text or markdown: every result field in one table (one row per trace and strategy) instead of the summary' }),
   };
 
   async run(): Promise<ReplayReport> {
@@ -112,13 +117,19 @@ Profiles: ${listProfileIds().join(', ')} (see \`dmareplay profiles\`).`;
       await writeOutput(out, content);
       stderrLine(`wrote ${flags.output}`);
     }
-    if (!json && flags.format !== 'text') {
-      process.stdout.write(formatTable(resultsTable(run.results), flags.format as TableFormat));
+    const format = flags.format as TableFormat;
+    if (!json && (format === 'csv' || format === 'json' || flags['all-columns'])) {
+      process.stdout.write(formatTable(resultsTable(run.results), format));
     } else if (!json) {
+      const style: TableStyle = format === 'markdown' ? 'markdown' : 'text';
       const setText = run.profile.overrides.length ? ` (${run.profile.overrides.map(([k, v]) => `${k}=${v}`).join(', ')})` : '';
+      const names = shortTraceNames(run.byTrace.map((t) => t.trace));
+      // One decision for the whole run: every table has the same columns.
+      const withUnits = unitsMeaningful(run.results);
       for (const t of run.byTrace) {
-        this.log(`\n${t.trace}  [profile ${run.profile.id}${setText}]`);
-        this.log(flags['per-page'] ? formatPerPageTable(t.results) : formatTraceTable(t.results));
+        const title = `${names.get(t.trace)}  [profile ${run.profile.id}${setText}]`;
+        this.log(style === 'markdown' ? `\n### ${title.replace(/([\\`*_|<>])/g, '\\$1')}\n` : `\n${title}`);
+        this.log(flags['per-page'] ? formatPerPageTable(t.results, style) : flags['by-device'] ? formatDeviceTable(t.results, style) : formatTraceTable(t.results, withUnits, style));
       }
     }
     if (run.failures.length > 0) process.exitCode = 1;
