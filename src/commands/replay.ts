@@ -57,7 +57,7 @@ Profiles: ${listProfileIds().join(', ')} (see \`dmareplay profiles\`).`;
     strategy: Flags.string({ char: 's', description: `strategies to replay: "all" or a comma-separated list of ${STRATEGY_IDS.join(', ')}`, default: 'all' }),
     profile: Flags.string({ char: 'p', description: 'cost profile: a bundled id or a path to a profile JSON file', default: DEFAULT_PROFILE }),
     set: Flags.string({ description: 'override a profile parameter, e.g. iotlb.entries=128 (repeatable; `dmareplay profiles xen-2008` lists keys)', multiple: true, multipleNonGreedy: true }),
-    output: Flags.string({ char: 'o', description: 'also write results to this file: .json, .csv, or .arrow (flat rows with a task column, for merge)' }),
+    output: Flags.string({ char: 'o', description: 'also write results to this file: .json, .csv, or .arrow (flat rows with a task column, for merge); .json and .arrow record how the run was made (version, profile, --set, strategy options, inputs with SHA-256), which diff compares' }),
     shard: Flags.string({ description: 'replay only shard i of N of the traces (i/N, from 0); default: from Slurm or Kubernetes indexed-Job variables when set (docs/cluster.md)' }),
     jobs: Flags.string({ char: 'j', description: `traces replayed at a time, on this thread and N-1 worker threads (at most one per core: this machine has ${CORES}); output is the same for any N`, default: '1', helpValue: 'N' }),
     strict: Flags.boolean({ description: 'stop with exit code 1 at the first rejected input line' }),

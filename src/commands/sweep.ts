@@ -40,7 +40,7 @@ N-1 worker threads); the output is identical for any N.`;
     profile: Flags.string({ char: 'p', description: 'cost profile: a bundled id or a JSON file', default: DEFAULT_PROFILE }),
     set: Flags.string({ description: 'fixed override for every point, key=value (repeatable)', multiple: true, multipleNonGreedy: true }),
     jobs: Flags.string({ char: 'j', description: `passes run at a time, on this thread and N-1 worker threads (at most one per core: this machine has ${CORES}); output is the same for any N`, default: '1', helpValue: 'N' }),
-    output: Flags.string({ char: 'o', description: 'write the rows to this file: .csv, .json or .arrow' }),
+    output: Flags.string({ char: 'o', description: 'write the rows to this file: .csv, .json or .arrow (.json and .arrow record how the run was made; diff and figures read all three)' }),
     figures: Flags.boolean({ description: 'draw one figure per swept key (--no-figures to skip)', default: true, allowNo: true }),
     'figures-dir': Flags.string({ description: 'where the figures go', default: 'out/sweep' }),
     shard: Flags.string({ description: 'run only shard i of N (i/N, from 0); default: from Slurm or Kubernetes indexed-Job variables when set (docs/cluster.md)' }),

@@ -65,6 +65,8 @@ export interface Merged {
   missingTaskCount: number;
   /** The shards' provenance (null when none records one). */
   provenance?: Provenance | null;
+  /** The shard file each row came from (for errors naming it). */
+  sources?: string[];
 }
 
 /** Missing task numbers listed at most (the rest are counted). */
@@ -240,6 +242,7 @@ export function mergeShardFiles(files: readonly ShardFile[]): Merged {
     missingTasks,
     missingTaskCount,
     provenance: files.find((f) => f.provenance)?.provenance ?? null,
+    sources: tasks.flatMap((t) => byTask.get(t)!.rows.map(() => files[byTask.get(t)!.file].path)),
   };
 }
 
@@ -275,7 +278,7 @@ function jsonFromFlat(m: Merged): string {
     try {
       return unflattenResult(r);
     } catch (e) {
-      throw new InputError(`merged row ${i + 1} (task ${String(r.task)}) is not a result (${(e as Error).message})`);
+      throw new InputError(`${m.sources?.[i] ?? 'a shard'}: the row of task ${String(r.task)} is not a result, so no .json can be made of it (${(e as Error).message})`);
     }
   });
   if (keys.length === 0) return toResultsJson({ results: rows, warnings: [], ...(m.provenance ? { provenance: m.provenance } : {}) });
