@@ -5,7 +5,7 @@
  */
 import { float64, tableFromArrays, tableToIPC, type DataType } from '@uwdata/flechette';
 
-export function rowsToArrowIpc(rows: readonly Record<string, string | number | null>[]): Uint8Array {
+export function rowsToArrowIpc(rows: readonly Record<string, string | number | null>[], metadata?: Record<string, string>): Uint8Array {
   const columns = rows.length > 0 ? Object.keys(rows[0]) : [];
   const arrays: Record<string, (string | number | null)[]> = {};
   const types: Record<string, DataType> = {};
@@ -13,5 +13,8 @@ export function rowsToArrowIpc(rows: readonly Record<string, string | number | n
     arrays[c] = rows.map((r) => r[c] ?? null);
     if (arrays[c].every((v) => v === null || typeof v === 'number')) types[c] = float64();
   }
-  return tableToIPC(tableFromArrays(arrays, { types }), { format: 'file' })!;
+  const table = tableFromArrays(arrays, { types });
+  // Schema metadata (the run's provenance) travels with the rows, for DuckDB and pandas too.
+  if (metadata && Object.keys(metadata).length > 0) table.schema.metadata = new Map(Object.entries(metadata));
+  return tableToIPC(table, { format: 'file' })!;
 }

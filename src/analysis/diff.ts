@@ -1,6 +1,6 @@
 /**
  * Differences between two runs: two strategies on the same traces, or two saved result files
- * (rows matched by trace + strategy + profile). Per metric and trace: A, B, B-A and B/A, and an
+ * (rows paired by a key: diff-key.ts). Per metric and trace: A, B, B-A and B/A, and an
  * overall row per metric aggregated from the totals (sum of numerators over sum of
  * denominators, not a mean of ratios). Built with arquero: fold to long form, group, rollup,
  * pivot the two sides.
@@ -26,7 +26,7 @@ export const DIFF_METRICS: readonly DiffMetric[] = [
   { name: 'pt_updates_per_dma', doc: 'page-table entry writes per DMA', parts: (r) => [r.pt_updates, r.dmas], higherIsWorse: true },
   { name: 'invalidations_per_dma', doc: 'IOTLB invalidation requests per DMA', parts: (r) => [r.iotlb.invalidations, r.dmas], higherIsWorse: true },
   { name: 'iotlb_miss_rate', doc: 'IOTLB misses per translation', parts: (r) => [r.iotlb.misses, r.iotlb.hits + r.iotlb.misses], higherIsWorse: true },
-  { name: 'reuse_rate', doc: 'share of maps served by existing mappings', parts: (r) => [r.counters.map_reuses ?? 0, r.reuse_rate === null ? 0 : r.dmas], higherIsWorse: false },
+  { name: 'reuse_rate', doc: 'share of maps served by existing mappings', parts: (r) => [r.counters.map_reuses ?? Math.round((r.reuse_rate ?? 0) * r.dmas), r.reuse_rate === null ? 0 : r.dmas], higherIsWorse: false },
   { name: 'exposure_avg_bytes', doc: 'bytes reachable beyond in-flight buffers, time average', parts: (r) => [r.exposure.avg_bytes * r.duration_ns, r.duration_ns], higherIsWorse: true },
   { name: 'faults', doc: 'device accesses blocked', parts: (r) => [r.faults, 1], higherIsWorse: true },
 ];

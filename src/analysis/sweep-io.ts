@@ -7,6 +7,16 @@ import { flattenResult } from './results-table.js';
 import { flatRowsToCsv } from './results-io.js';
 import { rowsToArrowIpc } from './arrow.js';
 import { textTable, type Column } from './text-table.js';
+import { shortTraceNames } from './trace-names.js';
+import type { Provenance } from './provenance.js';
+
+/** Schema metadata key of an .arrow results file holding its provenance as JSON. */
+export const PROVENANCE_KEY = 'dmareplay.provenance';
+
+/** Arrow schema metadata for a run's provenance (none without one). */
+export function provenanceMetadata(p: Provenance | null | undefined): Record<string, string> | undefined {
+  return p ? { [PROVENANCE_KEY]: JSON.stringify(p) } : undefined;
+}
 
 export function flattenSweepRow(r: SweepRow, axes: readonly GridAxis[]): Record<string, string | number | null> {
   const { trace, strategy, ...rest } = flattenResult(r);
@@ -18,25 +28,27 @@ export function sweepToCsv(rows: readonly SweepRow[], axes: readonly GridAxis[])
   return flatRowsToCsv(rows.map((r) => flattenSweepRow(r, axes)));
 }
 
-export function sweepToJson(rows: readonly SweepRow[], axes: readonly GridAxis[]): string {
-  return JSON.stringify({ grid: axes, rows }, null, 2) + '\n';
+export function sweepToJson(rows: readonly SweepRow[], axes: readonly GridAxis[], provenance?: Provenance | null): string {
+  return JSON.stringify(provenance ? { provenance, grid: axes, rows } : { grid: axes, rows }, null, 2) + '\n';
 }
 
-export function sweepToArrow(rows: readonly SweepRow[], axes: readonly GridAxis[]): Uint8Array {
-  return rowsToArrowIpc(rows.map((r) => flattenSweepRow(r, axes)));
+export function sweepToArrow(rows: readonly SweepRow[], axes: readonly GridAxis[], provenance?: Provenance | null): Uint8Array {
+  return rowsToArrowIpc(rows.map((r) => flattenSweepRow(r, axes)), provenanceMetadata(provenance));
 }
 
 /** The aligned summary: cost and protection, or (perPage) the IOMMU's work per 4 KiB page. */
 export function sweepTable(rows: readonly SweepRow[], axes: readonly GridAxis[], perPage = false): string {
+  const names = shortTraceNames(rows.map((r) => r.trace));
   const lead: Column<SweepRow>[] = [
-    { title: 'trace', value: (r) => r.trace },
+    { title: 'trace', value: (r) => names.get(r.trace) ?? r.trace },
     ...axes.map((a) => ({ title: a.key, value: (r: SweepRow) => r.grid[a.key] })),
     { title: 'strategy', value: (r) => r.strategy },
   ];
   const cost: Column<SweepRow>[] = [
     { title: 'cycles/DMA', value: (r) => r.cycles.per_dma },
-    { title: 'IOTLB miss', value: (r) => r.iotlb.miss_rate, digits: 1, percent: true },
-    { title: 'reuse', value: (r) => r.reuse_rate, digits: 1, percent: true },
+    { title: 'CPU cyc/DMA', value: (r) => r.cycles.cpu_per_dma ?? (r.dmas > 0 ? r.cycles.cpu / r.dmas : null) },
+    { title: 'IOTLB miss %', value: (r) => r.iotlb.miss_rate, digits: 1, percent: true },
+    { title: 'reuse %', value: (r) => r.reuse_rate, digits: 1, percent: true },
     { title: 'exposed KiB', value: (r) => r.exposure.avg_bytes / 1024, digits: 1 },
     { title: 'stale hits', value: (r) => r.counters.iotlb_stale_hits },
   ];

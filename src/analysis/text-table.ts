@@ -43,3 +43,15 @@ export function textTable<T>(rows: readonly T[], columns: readonly Column<T>[]):
   for (const row of cells) lines.push(row.map((s, j) => pad(s, j)).join('  ').trimEnd());
   return lines.map((l) => l.trimEnd()).join('\n');
 }
+
+/**
+ * The same table as Markdown: the cells textTable prints, numbers right-aligned (`---:`), pipes
+ * and line breaks in text escaped.
+ */
+export function markdownTable<T>(rows: readonly T[], columns: readonly Column<T>[]): string {
+  const numeric = columns.map((c) => !rows.some((r) => typeof c.value(r) === 'string'));
+  const esc = (s: string) => s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/[\r\n]+/g, ' ');
+  const lines = [`| ${columns.map((c) => esc(c.title)).join(' | ')} |`, `|${numeric.map((n) => (n ? ' ---: ' : ' --- ')).join('|')}|`];
+  for (const r of rows) lines.push(`| ${columns.map((c) => esc(formatCell(c.value(r), c.digits, c.percent, c.exact))).join(' | ')} |`);
+  return lines.join('\n');
+}

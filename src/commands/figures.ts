@@ -19,13 +19,15 @@ scenario-* test traces) through every strategy and writes into -o DIR:
 cost per DMA by category, overhead vs native, mapping reuse, hypercalls and invalidations per DMA,
 IOTLB miss rate vs IOTLB size (a built-in sweep), protection vs cost, and the protection matrix;
 each as .vl.json (Vega-Lite), .svg and .png, plus report.html embedding them all (opens offline).
-Given traces (.csv) and/or saved results (.json from replay -o), it plots those instead.`;
+Given traces and/or saved results (any file replay, sweep or merge writes with -o: .json, .csv or
+.arrow; a .csv or .arrow is told apart from a trace by its columns), it plots those instead; each
+grid point of a sweep is drawn as a workload of its own.`;
   static override examples = [
     { description: 'Everything, from the bundled traces', command: '<%= config.bin %> figures' },
     { description: 'Your own traces, with the modern profile', command: '<%= config.bin %> figures my-rx.csv my-disk.csv -p modern-vtd -o out/mine' },
     { description: 'From saved results only (no sweep or attack panels)', command: '<%= config.bin %> figures results.json -o out/from-results' },
   ];
-  static override args = { inputs: Args.string({ description: 'traces (.csv, .csv.gz) or results files (.json); default: traces/*.csv' }) };
+  static override args = { inputs: Args.string({ description: 'traces (.csv, .csv.gz, .arrow) or results files (.json, .csv, .arrow from replay, sweep or merge); default: traces/*.csv' }) };
   static override strict = false;
   static override flags = {
     output: Flags.string({ char: 'o', description: 'output directory', default: 'out/figures' }),

@@ -17,9 +17,11 @@ the rows in the order a single-machine run writes them: the merged file is byte 
 \`sweep -o\` or \`replay -o\` writes for the whole run in the same format.
 
 Inputs: sweep shards as .arrow, .json or .csv; replay shards as .arrow (a replay .json or .csv has
-no task numbers to put the shards back in order). Output: .arrow or .csv from .arrow or .json
-shards; .json from sweep .json shards only (the flat rows of .arrow and .csv lack its nested
-fields and counters); .csv from .csv shards.
+no task numbers to put the shards back in order). Output: .json from any shards; .arrow from
+.arrow or .json shards; .csv from any. A .json merged from .arrow or .csv shards holds every field
+of their rows but not the raw counters (flat rows do not carry them). The shards' provenance (tool
+version, profile, overrides, inputs with their hashes) is kept; shards that record different
+settings are refused. Every merged file is read by diff and figures.
 
 A task found in two inputs (overlapping shards) is an error (exit 1); tasks missing below the last
 one present are reported (exit 1, the file is still written). A file that is not a shard output,
@@ -31,7 +33,7 @@ or an output format the inputs cannot give, is a usage error (exit 2).`;
   static override args = { files: Args.string({ description: 'shard outputs: sweep .arrow, .json or .csv; replay .arrow', required: true }) };
   static override strict = false;
   static override flags = {
-    output: Flags.string({ char: 'o', description: 'merged file: .arrow or .csv (from .arrow or .json shards), .json (from sweep .json shards), .csv (from .csv shards)', required: true }),
+    output: Flags.string({ char: 'o', description: 'merged file: .json or .csv (from any shards), .arrow (from .arrow or .json shards)', required: true }),
   };
 
   async run(): Promise<{ rows: number; missing_tasks: number[]; missing_task_count: number; output: string }> {

@@ -7,7 +7,8 @@ import { writeOutput } from '../cli/output-file.js';
 import { checkNotInput, protectInputs } from '../util/atomic-file.js';
 import { parseJobs } from '../cli/jobs.js';
 import { replay } from '../pipeline.js';
-import { formatPerPageTable, formatTraceTable } from '../analysis/results-table.js';
+import { formatDeviceTable, formatPerPageTable, formatTraceTable, unitsMeaningful, type TableStyle } from '../analysis/results-table.js';
+import { shortTraceNames } from '../analysis/trace-names.js';
 import type { TableFormat } from '../analysis/tables.js';
 import { toResultsCsv, toResultsJson } from '../analysis/results-io.js';
 import { Diagnostics, formatProblem } from '../trace/diagnostics.js';
@@ -15,6 +16,7 @@ import { STRATEGY_IDS } from '../strategies/index.js';
 import { listProfileIds, DEFAULT_PROFILE } from '../cost/profile.js';
 import { InputError, UsageError } from '../util/errors.js';
 import { inShard, parseShard } from '../runs/shard.js';
+import { makeProvenance } from '../analysis/provenance.js';
 import type { ReplayReport } from '../types/result.js';
 
 /** Problems printed before the rest are only counted. */
@@ -43,7 +45,9 @@ Profiles: ${listProfileIds().join(', ')} (see \`dmareplay profiles\`).`;
     { description: 'One long trace, its strategies over two threads (same results)', command: '<%= config.bin %> replay captures/big.csv.gz --threads 2' },
     { description: 'Long traces two at a time (same results as one at a time)', command: '<%= config.bin %> replay captures/*.csv.gz --jobs 2 -o results.json' },
     { description: 'IOMMU misses and memory reads per 4 KiB page at 100 Gb/s, 40 flows (F&S-style)', command: '<%= config.bin %> synth rx-100g --opt flows=40 --dmas 60000 -o rx40.csv && <%= config.bin %> replay rx40.csv -p modern-vtd -s linux-strict,linux-lazy,fands,shadow --per-page' },
-    { description: 'Every result field as a Markdown table', command: '<%= config.bin %> replay traces/netperf-rx.csv -s native,persistent --format markdown' },
+    { description: 'The table as Markdown, for a paper draft or an issue', command: '<%= config.bin %> replay traces/netperf-rx.csv -s native,persistent --format markdown' },
+    { description: 'Every result field, one row per trace and strategy', command: '<%= config.bin %> replay traces/netperf-rx.csv --format markdown --all-columns' },
+    { description: 'Which device pays: cycles per DMA per device of a two-device capture', command: '<%= config.bin %> replay traces/qemu612-both-strict.csv.gz -s native,linux-strict,linux-lazy --by-device' },
   ];
 
   static override args = {
@@ -55,13 +59,15 @@ Profiles: ${listProfileIds().join(', ')} (see \`dmareplay profiles\`).`;
     strategy: Flags.string({ char: 's', description: `strategies to replay: "all" or a comma-separated list of ${STRATEGY_IDS.join(', ')}`, default: 'all' }),
     profile: Flags.string({ char: 'p', description: 'cost profile: a bundled id or a path to a profile JSON file', default: DEFAULT_PROFILE }),
     set: Flags.string({ description: 'override a profile parameter, e.g. iotlb.entries=128 (repeatable; `dmareplay profiles xen-2008` lists keys)', multiple: true, multipleNonGreedy: true }),
-    output: Flags.string({ char: 'o', description: 'also write results to this file: .json, .csv, or .arrow (flat rows with a task column, for merge)' }),
+    output: Flags.string({ char: 'o', description: 'also write results to this file: .json, .csv, or .arrow (flat rows with a task column, for merge); .json and .arrow record how the run was made (version, profile, --set, strategy options, inputs with SHA-256), which diff compares' }),
     shard: Flags.string({ description: 'replay only shard i of N of the traces (i/N, from 0); default: from Slurm or Kubernetes indexed-Job variables when set (docs/cluster.md)' }),
     jobs: Flags.string({ char: 'j', description: `traces replayed at a time, on this thread and N-1 worker threads (at most one per core); output is the same for any N`, default: '1', helpValue: 'N' }),
     threads: Flags.string({ description: `threads each trace's strategies are spread over: this one (reading the trace once, pairing, native) and N-1 workers, each with a group of strategies, batches shared in memory (at most one per core); output is the same for any N`, default: '1', helpValue: 'N' }),
     strict: Flags.boolean({ description: 'stop with exit code 1 at the first rejected input line' }),
     'per-page': Flags.boolean({ description: 'text output: the IOMMU\'s work per 4 KiB of data moved instead (IOTLB and walk-cache misses, memory reads, invalidations, the line rate they allow), as F&S measure it' }),
-    format: Flags.string({ char: 'f', description: 'stdout format: text (one aligned table per trace), or the full results table as csv, json or markdown', options: ['text', 'csv', 'json', 'markdown'] satisfies TableFormat[], default: 'text' }),
+    'by-device': Flags.boolean({ description: 'text output: per device of each trace, DMAs, cycles and CPU cycles per DMA and the device\'s share of each strategy\'s cycles', exclusive: ['per-page'] }),
+    format: Flags.string({ char: 'f', description: 'stdout format: text or markdown (one table per trace, as on the terminal), or every result field as csv or json', options: ['text', 'csv', 'json', 'markdown'] satisfies TableFormat[], default: 'text' }),
+    'all-columns': Flags.boolean({ description: 'text or markdown: every result field in one table (one row per trace and strategy) instead of the summary' }),
   };
 
   async run(): Promise<ReplayReport> {
@@ -112,23 +118,32 @@ Profiles: ${listProfileIds().join(', ')} (see \`dmareplay profiles\`).`;
     }
     for (const f of run.failures) stderrLine(`error: ${f}`);
 
-    const report: ReplayReport = { results: run.results, warnings: [...run.warnings, ...diagnostics.problems.map(formatProblem), ...run.failures] };
+    // Every trace given, also those of other shards: the shards of one run record the same
+    // provenance, and their merge the one a single-machine run records.
+    const provenance = json || flags.output ? await makeProvenance({ command: 'replay', profile: run.profile, profileArg: flags.profile, strategies: run.strategies.map((d) => d.id), inputs: all }) : undefined;
+    const report: ReplayReport = { results: run.results, warnings: [...run.warnings, ...diagnostics.problems.map(formatProblem), ...run.failures], provenance };
     if (flags.output) {
       const out = flags.output;
       // Arrow and arquero are loaded only where they are used: a plain replay starts without them.
       const arrow = out.endsWith('.arrow') ? (await import('../analysis/sweep-io.js')).sweepToArrow : undefined;
-      const content = out.endsWith('.csv') ? toResultsCsv(run.results) : arrow ? arrow(run.results.map((r) => ({ ...r, grid: {}, task: taskOf.get(r.trace)! })), []) : toResultsJson(report);
+      const content = out.endsWith('.csv') ? toResultsCsv(run.results) : arrow ? arrow(run.results.map((r) => ({ ...r, grid: {}, task: taskOf.get(r.trace)! })), [], provenance) : toResultsJson(report);
       await writeOutput(out, content);
       stderrLine(`wrote ${flags.output}`);
     }
-    if (!json && flags.format !== 'text') {
+    const format = flags.format as TableFormat;
+    if (!json && (format === 'csv' || format === 'json' || flags['all-columns'])) {
       const { formatTable, resultsTable } = await import('../analysis/tables.js');
-      process.stdout.write(formatTable(resultsTable(run.results), flags.format as TableFormat));
+      process.stdout.write(formatTable(resultsTable(run.results), format));
     } else if (!json) {
+      const style: TableStyle = format === 'markdown' ? 'markdown' : 'text';
       const setText = run.profile.overrides.length ? ` (${run.profile.overrides.map(([k, v]) => `${k}=${v}`).join(', ')})` : '';
+      const names = shortTraceNames(run.byTrace.map((t) => t.trace));
+      // One decision for the whole run: every table has the same columns.
+      const withUnits = unitsMeaningful(run.results);
       for (const t of run.byTrace) {
-        this.log(`\n${t.trace}  [profile ${run.profile.id}${setText}]`);
-        this.log(flags['per-page'] ? formatPerPageTable(t.results) : formatTraceTable(t.results));
+        const title = `${names.get(t.trace)}  [profile ${run.profile.id}${setText}]`;
+        this.log(style === 'markdown' ? `\n### ${title.replace(/([\\`*_|<>])/g, '\\$1')}\n` : `\n${title}`);
+        this.log(flags['per-page'] ? formatPerPageTable(t.results, style) : flags['by-device'] ? formatDeviceTable(t.results, style) : formatTraceTable(t.results, withUnits, style));
       }
     }
     if (run.failures.length > 0) process.exitCode = 1;

@@ -6,7 +6,7 @@ import { parseJobs } from '../cli/jobs.js';
 import { Progress } from '../cli/progress.js';
 import { writeOutput, writing } from '../cli/output-file.js';
 import { checkNotInput, protectInputs } from '../util/atomic-file.js';
-import { sweep, type SweepRow, type GridAxis } from '../runs/sweep.js';
+import { sweep, sweepProvenance, type SweepRow, type GridAxis } from '../runs/sweep.js';
 import { sweepTable, sweepToArrow, sweepToCsv, sweepToJson } from '../analysis/sweep-io.js';
 import { PER_PAGE_SWEEP_METRICS, SWEEP_METRICS, sweepFigureSpec } from '../figures/sweep-lines.js';
 import { STRATEGY_IDS } from '../strategies/index.js';
@@ -39,7 +39,7 @@ N-1 worker threads); the output is identical for any N.`;
     profile: Flags.string({ char: 'p', description: 'cost profile: a bundled id or a JSON file', default: DEFAULT_PROFILE }),
     set: Flags.string({ description: 'fixed override for every point, key=value (repeatable)', multiple: true, multipleNonGreedy: true }),
     jobs: Flags.string({ char: 'j', description: `passes run at a time, on this thread and N-1 worker threads (at most one per core); output is the same for any N`, default: '1', helpValue: 'N' }),
-    output: Flags.string({ char: 'o', description: 'write the rows to this file: .csv, .json or .arrow' }),
+    output: Flags.string({ char: 'o', description: 'write the rows to this file: .csv, .json or .arrow (.json and .arrow record how the run was made; diff and figures read all three)' }),
     figures: Flags.boolean({ description: 'draw one figure per swept key (--no-figures to skip)', default: true, allowNo: true }),
     'figures-dir': Flags.string({ description: 'where the figures go', default: 'out/sweep' }),
     shard: Flags.string({ description: 'run only shard i of N (i/N, from 0); default: from Slurm or Kubernetes indexed-Job variables when set (docs/cluster.md)' }),
@@ -78,7 +78,8 @@ N-1 worker threads); the output is identical for any N.`;
     }
     if (flags.output) {
       const out = flags.output;
-      const content = out.endsWith('.csv') ? sweepToCsv(run.rows, run.axes) : out.endsWith('.json') ? sweepToJson(run.rows, run.axes) : sweepToArrow(run.rows, run.axes);
+      const provenance = await sweepProvenance(argv as string[], { grid: flags.grid, strategies: flags.strategy, profile: flags.profile, set: flags.set ?? [] });
+      const content = out.endsWith('.csv') ? sweepToCsv(run.rows, run.axes) : out.endsWith('.json') ? sweepToJson(run.rows, run.axes, provenance) : sweepToArrow(run.rows, run.axes, provenance);
       await writeOutput(out, content, { makeParents: true });
       stderrLine(`wrote ${out} (${run.rows.length} rows)`);
     }

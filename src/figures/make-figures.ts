@@ -25,7 +25,7 @@ import { perPageRows, perPageSpec } from './iommu-per-page.js';
 import { buildReport, type ReportFigure } from './report.js';
 import { InputError } from '../util/errors.js';
 import { formatProblem } from '../trace/diagnostics.js';
-import { readResultsFile } from '../analysis/results-io.js';
+import { isResultsPath, readResults, resultsForFigures } from '../analysis/results-read.js';
 import type { RunResult } from '../types/result.js';
 
 export interface FiguresOptions {
@@ -63,8 +63,10 @@ export async function makeFigures(inputs: readonly string[], options: FiguresOpt
   const step = options.onStep ?? (() => {});
   // The hand-written scenario traces are test fixtures, not workloads: left out by default.
   const all = inputs.length > 0 ? [...inputs] : bundledTraces().filter((t) => !basename(t).startsWith('scenario-'));
-  const traces = all.filter((p) => !p.endsWith('.json'));
-  const files = all.filter((p) => p.endsWith('.json'));
+  // Results files of every kind (replay, sweep or merge output, .json, .csv or .arrow) are read;
+  // any other input is a trace to replay.
+  const files = all.filter(isResultsPath);
+  const traces = all.filter((p) => !files.includes(p));
   if (all.length === 0) throw new InputError('no inputs and no bundled traces in traces/');
 
   // 1. Replay traces, load result files.
@@ -72,7 +74,7 @@ export async function makeFigures(inputs: readonly string[], options: FiguresOpt
   let done = 0;
   const run = traces.length > 0 ? await replay(traces, { strategies: 'all', profile, set, onTraceStart: (_p, i, n) => options.onProgress?.(i / n), onProgress: () => {} }) : null;
   const loaded: RunResult[] = [...(run?.results ?? [])];
-  for (const f of files) for (const r of readResultsFile(f)) loaded.push(r);
+  for (const f of files) for (const r of resultsForFigures(readResults(f))) loaded.push(r);
   const failures = [...(run?.failures ?? [])];
   const problems = (run?.diagnostics.problems ?? []).slice(0, 20).map(formatProblem);
   const problemSummary = run?.diagnostics.summary() ?? '';

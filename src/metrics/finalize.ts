@@ -3,7 +3,8 @@
  * figures, rates, and time averages. Stats are derived here and nowhere else.
  */
 import { C, CATEGORIES, COUNTER_SPECS } from './counters.js';
-import type { PerPage, RunResult } from '../types/result.js';
+import type { CostDist, DeviceCost, PerPage, RunResult } from '../types/result.js';
+import type { CostHistogram, DmaCosts } from './dma-costs.js';
 import type { StrategyDefinition } from '../types/strategy.js';
 
 export interface TraceFacts {
@@ -20,6 +21,8 @@ export interface TraceFacts {
   /** Throughput projection constants (ns): per page with no IOMMU work, per IOMMU memory read. */
   dmaLatencyNs: number;
   readLatencyNs: number;
+  /** The trace's devices by id: names and class names. */
+  devices?: { names: readonly string[]; classes: readonly string[] };
 }
 
 /** Rounds derived ratios so results are stable text across platforms and easy to diff. */
@@ -50,7 +53,7 @@ export function cpuPerDma(c: Float64Array): number | null {
  * @param nativeCpuPerDma native's CPU cycles per DMA on the same trace: `overhead_vs_native` is
  * CPU time over native's, as the study measured it (the IOMMU's walk time costs the CPU nothing).
  */
-export function finalizeRun(def: StrategyDefinition, c: Float64Array, facts: TraceFacts, nativeCpuPerDma: number | null): RunResult {
+export function finalizeRun(def: StrategyDefinition, c: Float64Array, facts: TraceFacts, nativeCpuPerDma: number | null, costs?: DmaCosts): RunResult {
   const byCategory: Record<string, number> = {};
   let total = 0;
   let cpu = 0;
@@ -81,6 +84,8 @@ export function finalizeRun(def: StrategyDefinition, c: Float64Array, facts: Tra
       per_unit: facts.units > 0 ? round(total / facts.units, 3) : null,
       per_kib: facts.bytesMapped > 0 ? round(total / (facts.bytesMapped / 1024), 3) : null,
       by_category: byCategory,
+      cpu_per_dma: dmas > 0 ? round(cpu / dmas, 3) : null,
+      ...(costs ? { per_dma_dist: dist(costs.all), cpu_per_dma_dist: dist(costs.cpu) } : {}),
     },
     overhead_vs_native: dmas > 0 && nativeCpuPerDma !== null && nativeCpuPerDma > 0 ? round((round(cpu / dmas, 3) - nativeCpuPerDma) / nativeCpuPerDma) : null,
     cpu_utilization: duration > 0 ? round(cpu / ((duration / 1e9) * facts.cpuHz)) : null,
@@ -104,8 +109,24 @@ export function finalizeRun(def: StrategyDefinition, c: Float64Array, facts: Tra
     setup: { cycles: c[C.setupCycles], pt_updates: c[C.setupPtUpdates] },
     live_at_end: facts.liveAtEnd,
     per_page: perPage(c, facts, cpu),
+    ...(costs && facts.devices ? { devices: deviceCosts(costs, facts.devices) } : {}),
     counters,
   };
+}
+
+function dist(h: CostHistogram): CostDist | null {
+  if (h.n === 0) return null;
+  return { p50: round(h.quantile(0.5)!, 3), p90: round(h.quantile(0.9)!, 3), p99: round(h.quantile(0.99)!, 3), max: round(h.max, 3) };
+}
+
+/** Every device of the trace, in the order it first appeared. */
+function deviceCosts(costs: DmaCosts, devices: { names: readonly string[]; classes: readonly string[] }): DeviceCost[] {
+  return devices.names.map((device, d) => {
+    const dmas = costs.deviceDmas[d] ?? 0;
+    const all = costs.deviceAll[d] ?? 0;
+    const cpu = costs.deviceCpu[d] ?? 0;
+    return { device, class: devices.classes[d], dmas, cycles: round(all, 3), cpu_cycles: round(cpu, 3), per_dma: dmas > 0 ? round(all / dmas, 3) : null, cpu_per_dma: dmas > 0 ? round(cpu / dmas, 3) : null };
+  });
 }
 
 /**

@@ -13,6 +13,7 @@ import { native } from '../strategies/native.js';
 import { getStrategy, STRATEGY_IDS } from '../strategies/index.js';
 import { groupStrategies } from './strategy-groups.js';
 import { StrategyThreads } from './strategy-threads.js';
+import { DmaCosts } from '../metrics/dma-costs.js';
 import type { ResolvedProfile } from '../cost/profile.js';
 import type { StrategyDefinition } from '../types/strategy.js';
 import type { RunResult } from '../types/result.js';
@@ -110,6 +111,7 @@ export async function replayProfiles(
 
   // counters[point][index in defs], filled from this thread's runs and the workers'.
   const counters: Float64Array[][] = profiles.map(() => []);
+  const costs: (DmaCosts | undefined)[][] = profiles.map(() => []);
   try {
     for await (const batch of reader.batches()) {
       if (threads) await threads.share(batch, reader.devices);
@@ -119,8 +121,13 @@ export async function replayProfiles(
     for (const [k, r] of local.entries()) {
       runs[k].finish(tracker.lastTs);
       counters[r.point][defs.indexOf(r.def)] = runs[k].counters;
+      costs[r.point][defs.indexOf(r.def)] = runs[k].costs;
     }
-    for (const c of threads ? await threads.finish() : []) counters[c.point][defs.findIndex((d) => d.id === c.id)] = c.counters;
+    for (const c of threads ? await threads.finish() : []) {
+      const d = defs.findIndex((def) => def.id === c.id);
+      counters[c.point][d] = c.counters;
+      costs[c.point][d] = c.costs && DmaCosts.revive(c.costs);
+    }
   } finally {
     await threads?.terminate();
   }
@@ -138,9 +145,10 @@ export async function replayProfiles(
       cpuHz: profiles[k].params['cpu.hz'],
       dmaLatencyNs: profiles[k].params['iommu.dma_latency_ns'],
       readLatencyNs: profiles[k].params['iommu.read_latency_ns'],
+      devices: { names: reader.devices.names, classes: reader.devices.classes.map((cl) => CLASS_NAMES[cl]) },
     };
     const nativeCpuPerDma = cpuPerDma(byDef[defs.indexOf(native)]);
-    return strategies.map((d) => finalizeRun(d, byDef[defs.indexOf(d)], facts, nativeCpuPerDma));
+    return strategies.map((d) => finalizeRun(d, byDef[defs.indexOf(d)], facts, nativeCpuPerDma, costs[k][defs.indexOf(d)]));
   });
   return { results, tracker, devices: reader.devices, rowsRead: reader.rowsRead, rowsAccepted: reader.rowsAccepted };
 }

@@ -19,6 +19,7 @@ import { Worker } from 'node:worker_threads';
 import type { ResolvedParams } from '../cost/schema.js';
 import type { QueueCapacities } from '../model/device/queues.js';
 import { EventBatch, type DeviceTable } from '../types/event.js';
+import type { DmaCostsData } from '../metrics/dma-costs.js';
 
 /** Batches in flight between the main thread and its workers. */
 const RING = 8;
@@ -28,7 +29,7 @@ export type ToWorker =
   | { type: 'batch'; slot: number; length: number; capacity: number; memory?: SharedArrayBuffer; newDevices: [string, number][] }
   | { type: 'finish' };
 
-export type FromWorker = { type: 'freed'; slot: number } | { type: 'done'; counters: { point: number; id: string; counters: Float64Array }[] } | { type: 'fatal'; error: string };
+export type FromWorker = { type: 'freed'; slot: number } | { type: 'done'; counters: { point: number; id: string; counters: Float64Array; costs?: DmaCostsData }[] } | { type: 'fatal'; error: string };
 
 /** A strategy run on a worker: which profile (grid point) and which strategy. */
 export interface RemoteRun {
@@ -48,7 +49,7 @@ export class StrategyThreads {
   private devicesSent = 0;
   private waiting: { slot: number; resolve: () => void } | null = null;
   private failure: Error | null = null;
-  private readonly done: Promise<{ point: number; id: string; counters: Float64Array }[]>[];
+  private readonly done: Promise<{ point: number; id: string; counters: Float64Array; costs?: DmaCostsData }[]>[];
 
   /**
    * Starts one worker per group (groups must not be empty).
@@ -113,7 +114,7 @@ export class StrategyThreads {
   }
 
   /** Closes every worker's runs and returns their counters, then ends the workers. */
-  async finish(): Promise<{ point: number; id: string; counters: Float64Array }[]> {
+  async finish(): Promise<{ point: number; id: string; counters: Float64Array; costs?: DmaCostsData }[]> {
     try {
       for (const w of this.workers) w.postMessage({ type: 'finish' } satisfies ToWorker);
       return (await Promise.all(this.done)).flat();

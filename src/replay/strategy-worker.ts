@@ -42,7 +42,7 @@ port.on('message', (m: ToWorker) => {
     } else if (m.type === 'finish') {
       const counters = runs.map(({ point, id, run }) => {
         run.finish(tracker.lastTs);
-        return { point, id, counters: run.counters };
+        return { point, id, counters: run.counters, costs: run.costs };
       });
       post({ type: 'done', counters });
     }

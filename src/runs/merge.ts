@@ -7,9 +7,13 @@
  * What each shard output can give (every row must carry its task number):
  *
  *   sweep  -o x.json   full rows and the grid        -> merged .json, .csv or .arrow
- *   sweep/replay -o x.arrow  flat typed rows         -> merged .arrow or .csv
- *   sweep  -o x.csv    flat rows as text (no types)  -> merged .csv
+ *   sweep/replay -o x.arrow  flat typed rows         -> merged .arrow, .csv or .json
+ *   sweep  -o x.csv    flat rows as text (no types)  -> merged .csv or .json
  *   replay -o x.json / x.csv: no task numbers, so the shards' order cannot be recovered: refused.
+ *
+ * A .json merged from flat rows (.arrow, .csv) is the .json the run would have written less
+ * what flat rows do not hold (the raw counters, a replay's warnings), so diff and figures read
+ * it like any other. The shards' provenance (the same in every shard of one run) is kept.
  *
  * The merged file is written by the writers `sweep -o` and `replay -o` use (sweep-io.ts,
  * results-io.ts, arrow.ts). A file that is not one of the above is a usage error (exit 2); one
@@ -23,6 +27,10 @@ import { flattenSweepRow, sweepToJson } from '../analysis/sweep-io.js';
 import { flatRowsToCsv, resultProblem } from '../analysis/results-io.js';
 import { rowsToArrowIpc } from '../analysis/arrow.js';
 import type { GridAxis, SweepRow } from './sweep.js';
+import { asProvenance, type Provenance } from '../analysis/provenance.js';
+import { PROVENANCE_KEY } from '../analysis/sweep-io.js';
+import { toResultsJson } from '../analysis/results-io.js';
+import { unflattenResult } from '../analysis/results-table.js';
 
 export type FlatRow = Record<string, string | number | null>;
 
@@ -39,6 +47,8 @@ export interface ShardFile {
   columns: string[];
   rows: FlatRow[];
   full: { axes: GridAxis[]; rows: SweepRow[] } | null;
+  /** How the run was made, when the shard records it (.json, .arrow). */
+  provenance?: Provenance | null;
 }
 
 export interface Merged {
@@ -53,6 +63,10 @@ export interface Merged {
    * first MISSING_LISTED of them; `missingTaskCount` counts them all. */
   missingTasks: number[];
   missingTaskCount: number;
+  /** The shards' provenance (null when none records one). */
+  provenance?: Provenance | null;
+  /** The shard file each row came from (for errors naming it). */
+  sources?: string[];
 }
 
 /** Missing task numbers listed at most (the rest are counted). */
@@ -94,16 +108,19 @@ function readArrowShard(path: string, bytes: Buffer): ShardFile {
   if (!looksLikeArrow(bytes)) throw notAShard(path, 'not an Arrow IPC file');
   let columns: string[];
   let rows: FlatRow[];
+  let provenance: Provenance | null = null;
   try {
     const table = tableFromIPC(bytes);
     columns = table.schema.fields.map((f) => f.name);
     rows = (table.toArray() as FlatRow[]).map((r) => Object.fromEntries(columns.map((c) => [c, r[c] ?? null])));
+    const meta = table.schema.metadata?.get(PROVENANCE_KEY);
+    provenance = meta ? asProvenance(JSON.parse(meta)) : null;
   } catch (e) {
     throw new InputError(`${path}: a damaged Arrow IPC file (${(e as Error).message})`);
   }
   // A shard with no rows is written as a table without columns.
   if (rows.length > 0) checkColumns(path, columns, 'Arrow');
-  return { path, format: 'arrow', columns, rows: checkTasks(path, rows), full: null };
+  return { path, format: 'arrow', columns, rows: checkTasks(path, rows), full: null, provenance };
 }
 
 function readJsonShard(path: string, bytes: Buffer): ShardFile {
@@ -113,7 +130,7 @@ function readJsonShard(path: string, bytes: Buffer): ShardFile {
   } catch (e) {
     throw new InputError(`${path}: not valid JSON (${(e as Error).message})`);
   }
-  const o = (parsed ?? {}) as { grid?: unknown; rows?: unknown; results?: unknown };
+  const o = (parsed ?? {}) as { grid?: unknown; rows?: unknown; results?: unknown; provenance?: unknown };
   if (Array.isArray(o.results) && o.rows === undefined) {
     throw new UsageError(`${path}: a replay .json has no task numbers, so its shards cannot be put back in order; write replay shards with -o shard.arrow (${MERGE_INPUTS})`);
   }
@@ -126,7 +143,7 @@ function readJsonShard(path: string, bytes: Buffer): ShardFile {
     if (problem) throw new InputError(`${path}: row ${i + 1} is not a sweep result (${problem})`);
   });
   const rows = full.map((r) => flattenSweepRow(r, axes));
-  return { path, format: 'json', columns: rows.length > 0 ? Object.keys(rows[0]) : [], rows: checkTasks(path, rows), full: { axes, rows: full } };
+  return { path, format: 'json', columns: rows.length > 0 ? Object.keys(rows[0]) : [], rows: checkTasks(path, rows), full: { axes, rows: full }, provenance: asProvenance(o.provenance) };
 }
 
 function readCsvShard(path: string, bytes: Buffer): ShardFile {
@@ -190,6 +207,10 @@ export function mergeShardFiles(files: readonly ShardFile[]): Merged {
     if (f.full && JSON.stringify(f.full.axes) !== JSON.stringify(firstJson!.full!.axes)) {
       throw new InputError(`${f.path}: its grid differs from ${firstJson!.path}'s (shards of different sweeps cannot be merged)`);
     }
+    const withProvenance = files.find((g) => g.provenance);
+    if (f.provenance && withProvenance && JSON.stringify(f.provenance) !== JSON.stringify(withProvenance.provenance)) {
+      throw new InputError(`${f.path}: its settings differ from ${withProvenance.path}'s (shards of different runs cannot be merged; dmareplay diff shows how)`);
+    }
     f.rows.forEach((row, j) => {
       const task = row.task as number;
       let entry = byTask.get(task);
@@ -220,6 +241,8 @@ export function mergeShardFiles(files: readonly ShardFile[]): Merged {
     formats: [...new Set(withRows.map((f) => f.format))],
     missingTasks,
     missingTaskCount,
+    provenance: files.find((f) => f.provenance)?.provenance ?? null,
+    sources: tasks.flatMap((t) => byTask.get(t)!.rows.map(() => files[byTask.get(t)!.file].path)),
   };
 }
 
@@ -231,16 +254,35 @@ export function mergeShardFiles(files: readonly ShardFile[]): Merged {
  */
 export function mergedOutput(m: Merged, format: MergeFormat): string | Uint8Array {
   if (format === 'json') {
-    if (!m.full) {
-      throw new UsageError(`a merged .json needs sweep .json shards (${m.formats.map((f) => `.${f}`).join(' and ')} shards hold flat rows, without the nested fields and counters of a .json): merge them to .arrow or .csv`);
-    }
-    return sweepToJson(m.full.rows, m.full.axes);
+    if (m.full) return sweepToJson(m.full.rows, m.full.axes, m.provenance);
+    return jsonFromFlat(m);
   }
   if (format === 'arrow') {
-    if (m.formats.includes('csv')) throw new UsageError('a merged .arrow needs .arrow or .json shards (.csv shards carry no column types): merge .csv shards to .csv');
-    return rowsToArrowIpc(m.rows);
+    if (m.formats.includes('csv')) throw new UsageError('a merged .arrow needs .arrow or .json shards (.csv shards carry no column types): merge .csv shards to .csv or .json');
+    return rowsToArrowIpc(m.rows, m.provenance ? { [PROVENANCE_KEY]: JSON.stringify(m.provenance) } : undefined);
   }
   // replay -o x.csv has no task column; sweep -o x.csv has one.
   const replay = m.columns.length > 0 && gridKeys(m.columns).length === 0;
   return flatRowsToCsv(replay ? m.rows.map(({ task: _task, ...rest }) => rest) : m.rows);
+}
+
+/**
+ * The .json of merged flat rows: a replay's {"results"} or a sweep's {"grid", "rows"}, each row
+ * rebuilt from its flat fields (no raw counters: see unflattenResult). Text cells of .csv shards
+ * become numbers here, as the .json a run writes has them.
+ */
+function jsonFromFlat(m: Merged): string {
+  const keys = gridKeys(m.columns);
+  const typed = m.rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, k === 'trace' || k === 'strategy' || k === 'profile' || typeof v !== 'string' ? v : v === '' ? null : Number(v)])));
+  const rows = typed.map((r, i) => {
+    try {
+      return unflattenResult(r);
+    } catch (e) {
+      throw new InputError(`${m.sources?.[i] ?? 'a shard'}: the row of task ${String(r.task)} is not a result, so no .json can be made of it (${(e as Error).message})`);
+    }
+  });
+  if (keys.length === 0) return toResultsJson({ results: rows, warnings: [], ...(m.provenance ? { provenance: m.provenance } : {}) });
+  const axes: GridAxis[] = keys.map((key) => ({ key, values: [...new Set(typed.map((r) => r[key] as number))] }));
+  const sweepRows: SweepRow[] = rows.map((r, i) => ({ ...r, grid: Object.fromEntries(keys.map((k) => [k, typed[i][k] as number])), task: typed[i].task as number }));
+  return sweepToJson(sweepRows, axes, m.provenance);
 }

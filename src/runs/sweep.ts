@@ -24,6 +24,7 @@ import { closestName } from '../util/closest.js';
 import { inShard, type Shard } from './shard.js';
 import { InputError, UsageError, notAnArray } from '../util/errors.js';
 import type { RunResult } from '../types/result.js';
+import { makeProvenance, type Provenance } from '../analysis/provenance.js';
 import type { StrategyDefinition } from '../types/strategy.js';
 import { checkSynthKeys, isSynthKey, isSynthTrace, parseSynthValue, SynthTraces, synthValues, synthWorkload } from './synth-traces.js';
 
@@ -155,6 +156,21 @@ function splitSets(set: readonly string[]): { synth: Record<string, number>; pro
     else profile.push(text);
   }
   return { synth, profile };
+}
+
+/**
+ * How a sweep's rows are made (analysis/provenance.ts): the base profile with the fixed --set
+ * overrides (synth.<knob> ones too), the strategies, the seed of generated traces (null when
+ * every trace is a file, or when synth.seed is swept: the rows then carry it), every input.
+ */
+export async function sweepProvenance(paths: readonly string[], options: SweepOptions): Promise<Provenance> {
+  const fixed = splitSets(options.set ?? []);
+  const profile = resolveProfile(loadProfile(options.profile ?? DEFAULT_PROFILE), parseOverrides(fixed.profile));
+  const synthSets = Object.entries(fixed.synth).map(([k, v]) => `${k}=${v}`);
+  const swept = parseGrid(options.grid).some((a) => a.key === 'synth.seed');
+  const seed = paths.some(isSynthTrace) && !swept ? (fixed.synth['synth.seed'] ?? 1) : null;
+  const p = await makeProvenance({ command: 'sweep', profile, profileArg: options.profile, strategies: parseStrategyList(options.strategies ?? 'all').map((d) => d.id), inputs: paths, seed });
+  return { ...p, overrides: [...p.overrides, ...synthSets] };
 }
 
 /** Runs (traces x grid points) one sweep may ask for: days of work already, and every task is

@@ -27,6 +27,7 @@ import type { AttackProbe, StrategyContext, StrategyDefinition, StrategyRun } fr
 import { TripleKeyMap, hiOf } from '../util/triple-key-map.js';
 import { chargeMap, chargeUnmap, driverCosts, GuestSet, useReferenceLoop, type DriverCosts } from './common.js';
 import { RingTraffic } from './ring-traffic.js';
+import { DmaCosts } from '../metrics/dma-costs.js';
 
 class DirectMapRun implements StrategyRun {
   readonly counters = newCounters();
@@ -57,6 +58,9 @@ class DirectMapRun implements StrategyRun {
     this.rings = new RingTraffic(this.counters, ctx.params, this.iommu, this.vmm, 'guest-physical');
   }
 
+  /** Cycles per DMA and per device (metrics/dma-costs.ts). */
+  readonly costs = new DmaCosts();
+
   /**
    * The flat loop: the map of a single-segment buffer inside the guest's RAM (served by the
    * standing mapping) and every unmap are handled here; maps beyond RAM or not the guest's,
@@ -74,6 +78,7 @@ class DirectMapRun implements StrategyRun {
     for (let i = 0; i < b.length; i++) {
       const op = b.op[i];
       if (op > Op.access) continue;
+      this.costs.step(c, b, i);
       this.clock.advance(c, b.ts[i]);
       const guest = b.guest[i];
       if (this.guests.add(guest)) this.startGuest(guest);
@@ -95,6 +100,7 @@ class DirectMapRun implements StrategyRun {
       }
       this.consumeRow(b, i, guest, ram);
     }
+    this.costs.flush(c);
   }
 
   /** The reference loop. */
@@ -104,11 +110,13 @@ class DirectMapRun implements StrategyRun {
     for (let i = 0; i < b.length; i++) {
       const op = b.op[i];
       if (op > Op.access) continue;
+      this.costs.step(c, b, i);
       this.clock.advance(c, b.ts[i]);
       const guest = b.guest[i];
       if (this.guests.add(guest)) this.startGuest(guest);
       this.consumeRow(b, i, guest, ram);
     }
+    this.costs.flush(c);
   }
 
   /** Row i (a map, unmap or access of `guest`, whose RAM is `ram` pages), after the clock and

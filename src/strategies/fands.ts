@@ -30,6 +30,7 @@ import { Op, type EventBatch } from '../types/event.js';
 import type { AttackProbe, StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
 import { growInt32 } from '../util/grow.js';
 import { LinuxDmaApi } from './linux-dma.js';
+import { DmaCosts } from '../metrics/dma-costs.js';
 
 /** A range of IOVA pages shared by the DMAs of one descriptor. */
 interface Range {
@@ -73,6 +74,9 @@ class FandsRun implements StrategyRun {
     this.api.iommu.hint = ctx.params['fands.ih'] === 1;
   }
 
+  /** Cycles per DMA and per device (metrics/dma-costs.ts). */
+  readonly costs = new DmaCosts();
+
   consume(b: EventBatch): void {
     this.api.syncSlots();
     if (this.slotRange.length < this.api.slotIova.length) this.slotRange = growInt32(this.slotRange, this.api.slotIova.length, -1);
@@ -81,6 +85,7 @@ class FandsRun implements StrategyRun {
     for (let i = 0; i < b.length; i++) {
       const op = b.op[i];
       if (op > Op.access) continue;
+      this.costs.step(c, b, i);
       this.clock.advance(c, b.ts[i]);
       if (op === Op.map) this.map(b, i);
       else {
@@ -89,6 +94,7 @@ class FandsRun implements StrategyRun {
         else api.access(b, i);
       }
     }
+    this.costs.flush(c);
   }
 
   /** Whether the map at row i joins the range being filled. */

@@ -26,6 +26,7 @@ import { dmaThroughIommu } from '../model/device/dma-engine.js';
 import type { AttackProbe, StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
 import { LinuxDmaApi } from './linux-dma.js';
 import { chargeMap, chargeUnmap, useReferenceLoop } from './common.js';
+import { DmaCosts } from '../metrics/dma-costs.js';
 
 class LinuxLazyRun implements StrategyRun {
   readonly counters = newCounters();
@@ -60,6 +61,9 @@ class LinuxLazyRun implements StrategyRun {
     this.pushCycles = ctx.params['linux.fq_push_cycles'];
   }
 
+  /** Cycles per DMA and per device (metrics/dma-costs.ts). */
+  readonly costs = new DmaCosts();
+
   /**
    * The flat loop: the map of a single-segment DMA of pages the guest owns, and the unmap of a
    * mapped single-segment DMA, written out here without LinuxDmaApi's map / unmapPages (whose
@@ -84,6 +88,7 @@ class LinuxLazyRun implements StrategyRun {
     for (let i = 0; i < b.length; i++) {
       const op = b.op[i];
       if (op > Op.access) continue;
+      this.costs.step(c, b, i);
       const ts = b.ts[i];
       if (this.anyArmed) this.fireTimers(ts);
       this.clock.advance(c, ts);
@@ -136,6 +141,7 @@ class LinuxLazyRun implements StrategyRun {
         this.anyArmed = true;
       } else api.access(b, i);
     }
+    this.costs.flush(c);
   }
 
   /** The reference loop: every DMA through LinuxDmaApi. */
@@ -146,6 +152,7 @@ class LinuxLazyRun implements StrategyRun {
     for (let i = 0; i < b.length; i++) {
       const op = b.op[i];
       if (op > Op.access) continue;
+      this.costs.step(c, b, i);
       const ts = b.ts[i];
       this.fireTimers(ts);
       this.clock.advance(c, ts);
@@ -153,6 +160,7 @@ class LinuxLazyRun implements StrategyRun {
       else if (op === Op.unmap) this.unmap(b, i, ts);
       else api.access(b, i);
     }
+    this.costs.flush(c);
   }
 
   /** dma_unmap_* in lazy mode: PTEs cleared, the range queued on the CPU's flush queue (a full

@@ -18,6 +18,7 @@ import { GUEST_SPACE_PAGES, Op, pagesSpanned, permForDir, type EventBatch } from
 import type { AttackProbe, StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
 import { LinuxDmaApi } from './linux-dma.js';
 import { chargeMap, chargeUnmap, useReferenceLoop } from './common.js';
+import { DmaCosts } from '../metrics/dma-costs.js';
 
 class LinuxStrictRun implements StrategyRun {
   readonly counters = newCounters();
@@ -31,6 +32,9 @@ class LinuxStrictRun implements StrategyRun {
     this.api = new LinuxDmaApi(this.counters, ctx);
     this.reference = useReferenceLoop(ctx);
   }
+
+  /** Cycles per DMA and per device (metrics/dma-costs.ts). */
+  readonly costs = new DmaCosts();
 
   /**
    * The flat loop: the map of a single-segment DMA of pages the guest owns, and the unmap of a
@@ -55,6 +59,7 @@ class LinuxStrictRun implements StrategyRun {
     for (let i = 0; i < b.length; i++) {
       const op = b.op[i];
       if (op > Op.access) continue;
+      this.costs.step(c, b, i);
       this.clock.advance(c, b.ts[i]);
       if (op === Op.map) {
         const guest = b.guest[i];
@@ -95,6 +100,7 @@ class LinuxStrictRun implements StrategyRun {
         api.freeIova(domain, iova, pages, b.cpu[i]);
       } else api.access(b, i);
     }
+    this.costs.flush(c);
   }
 
   /** The reference loop: every DMA through LinuxDmaApi. */
@@ -105,11 +111,13 @@ class LinuxStrictRun implements StrategyRun {
     for (let i = 0; i < b.length; i++) {
       const op = b.op[i];
       if (op > Op.access) continue;
+      this.costs.step(c, b, i);
       this.clock.advance(c, b.ts[i]);
       if (op === Op.map) api.map(b, i);
       else if (op === Op.unmap) this.unmap(b, i);
       else api.access(b, i);
     }
+    this.costs.flush(c);
   }
 
   /** dma_unmap_* in strict mode: PTEs cleared, one invalidation of the range, a wait, the IOVA freed. */

@@ -16,6 +16,7 @@ import { Op, type EventBatch } from '../types/event.js';
 import type { AttackProbe, StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
 import { chargeMap, chargeUnmap, driverCosts, fixedProbe, type DriverCosts } from './common.js';
 import { RingTraffic } from './ring-traffic.js';
+import { DmaCosts } from '../metrics/dma-costs.js';
 
 class NativeRun implements StrategyRun {
   readonly counters = newCounters();
@@ -35,11 +36,15 @@ class NativeRun implements StrategyRun {
     this.rings = new RingTraffic(this.counters, ctx.params, null, null, 'no-iommu');
   }
 
+  /** Cycles per DMA and per device (metrics/dma-costs.ts). */
+  readonly costs = new DmaCosts();
+
   consume(b: EventBatch): void {
     const c = this.counters;
     for (let i = 0; i < b.length; i++) {
       const op = b.op[i];
       if (op > Op.access) continue;
+      this.costs.step(c, b, i);
       this.clock.advance(c, b.ts[i]);
       if (!this.started) {
         this.started = true;
@@ -59,6 +64,7 @@ class NativeRun implements StrategyRun {
         dmaPhysical(c, b.offset[i], b.len[i]);
       }
     }
+    this.costs.flush(c);
   }
 
   finish(endTs: number): void {

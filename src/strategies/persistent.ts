@@ -32,6 +32,7 @@ import { Op, PAGE_SIZE, pagesSpanned, permForDir, type EventBatch } from '../typ
 import type { AttackProbe, StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
 import { chargeMap, chargeUnmap, refuseMap, driverCosts, fixedProbe, guestPageOfSlot, growUint8, useReferenceLoop, type DriverCosts } from './common.js';
 import { PageEntries } from './page-entries.js';
+import { DmaCosts } from '../metrics/dma-costs.js';
 
 class PersistentRun implements StrategyRun {
   readonly counters = newCounters();
@@ -63,6 +64,9 @@ class PersistentRun implements StrategyRun {
     this.rings = new RingTraffic(this.counters, ctx.params, this.iommu, this.vmm, 'guest-domain');
   }
 
+  /** Cycles per DMA and per device (metrics/dma-costs.ts). */
+  readonly costs = new DmaCosts();
+
   /**
    * The flat loop: a single-segment DMA's pages are a run gpn, gpn + 1, ..., looked up here
    * without an SgList; the common cases are handled here: a map every page of which is mapped
@@ -84,6 +88,7 @@ class PersistentRun implements StrategyRun {
     for (let i = 0; i < b.length; i++) {
       const op = b.op[i];
       if (op > Op.access) continue;
+      this.costs.step(c, b, i);
       this.clock.advance(c, b.ts[i]);
       this.mapCalls.row(b, i);
       if (op === Op.map) {
@@ -127,6 +132,7 @@ class PersistentRun implements StrategyRun {
         }
       } else dmaThroughIommu(this.iommu, c, b.guest[i], b.page[i], b.offset[i], b.len[i], permForDir(b.dir[i]));
     }
+    this.costs.flush(c);
   }
 
   /** Whether every page of gpn .. gpn + n - 1 of `guest` has an entry with `need`; the entries
@@ -148,12 +154,14 @@ class PersistentRun implements StrategyRun {
     for (let i = 0; i < b.length; i++) {
       const op = b.op[i];
       if (op > Op.access) continue;
+      this.costs.step(c, b, i);
       this.clock.advance(c, b.ts[i]);
       this.mapCalls.row(b, i);
       if (op === Op.map) this.map(b, i);
       else if (op === Op.unmap) this.unmap(b, i);
       else dmaThroughIommu(this.iommu, c, b.guest[i], b.page[i], b.offset[i], b.len[i], permForDir(b.dir[i]));
     }
+    this.costs.flush(c);
   }
 
   private map(b: EventBatch, i: number): void {

@@ -29,6 +29,7 @@ import { Vmm } from '../model/vmm/vmm.js';
 import { Dir, GUEST_SPACE_PAGES, Op, PAGE_SIZE, Perm, pagesSpanned, permForDir, type EventBatch } from '../types/event.js';
 import type { AttackProbe, StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
 import { chargeMap, chargeUnmap, refuseMap, driverCosts, fixedProbe, growFloat64, useReferenceLoop, type DriverCosts } from './common.js';
+import { DmaCosts } from '../metrics/dma-costs.js';
 
 class ShadowRun implements StrategyRun {
   readonly counters = newCounters();
@@ -62,6 +63,9 @@ class ShadowRun implements StrategyRun {
     this.copyByte = ctx.params['copy.byte_cycles'];
   }
 
+  /** Cycles per DMA and per device (metrics/dma-costs.ts). */
+  readonly costs = new DmaCosts();
+
   /**
    * The flat loop: the map of a single-segment buffer of the guest's own pages (one shadow
    * buffer) and the unmap of a single-segment DMA whose map was not refused are handled here;
@@ -78,6 +82,7 @@ class ShadowRun implements StrategyRun {
     for (let i = 0; i < b.length; i++) {
       const op = b.op[i];
       if (op > Op.access) continue;
+      this.costs.step(c, b, i);
       this.clock.advance(c, b.ts[i]);
       if (op === Op.map) {
         const guest = b.guest[i];
@@ -114,6 +119,7 @@ class ShadowRun implements StrategyRun {
         c[C.reachableBytes] -= len;
       } else this.access(b, i);
     }
+    this.costs.flush(c);
   }
 
   /** The reference loop: every DMA through map / unmap / access below. */
@@ -123,11 +129,13 @@ class ShadowRun implements StrategyRun {
     for (let i = 0; i < b.length; i++) {
       const op = b.op[i];
       if (op > Op.access) continue;
+      this.costs.step(c, b, i);
       this.clock.advance(c, b.ts[i]);
       if (op === Op.map) this.map(b, i);
       else if (op === Op.unmap) this.unmap(b, i);
       else this.access(b, i);
     }
+    this.costs.flush(c);
   }
 
   private map(b: EventBatch, i: number): void {

@@ -27,6 +27,7 @@ import { MAX_IOVA_PAGES } from '../model/iommu/page-table.js';
 import type { AttackProbe, StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
 import { chargeMap, chargeUnmap, refuseMap, driverCosts, fixedProbe, guestPageOfSlot, growUint8, useReferenceLoop, type DriverCosts } from './common.js';
 import { PageEntries } from './page-entries.js';
+import { DmaCosts } from '../metrics/dma-costs.js';
 
 class SharedRun implements StrategyRun {
   readonly counters = newCounters();
@@ -60,6 +61,9 @@ class SharedRun implements StrategyRun {
     this.rings = new RingTraffic(this.counters, ctx.params, this.iommu, this.vmm, 'guest-domain');
   }
 
+  /** Cycles per DMA and per device (metrics/dma-costs.ts). */
+  readonly costs = new DmaCosts();
+
   /**
    * The flat loop: a single-segment DMA's pages are a run gpn, gpn + 1, ..., written into a
    * scratch list instead of loading an SgList, and the common cases are handled here: a map
@@ -82,6 +86,7 @@ class SharedRun implements StrategyRun {
     for (let i = 0; i < b.length; i++) {
       const op = b.op[i];
       if (op > Op.access) continue;
+      this.costs.step(c, b, i);
       this.clock.advance(c, b.ts[i]);
       this.mapCalls.row(b, i);
       this.unmapCalls.row(b, i);
@@ -148,6 +153,7 @@ class SharedRun implements StrategyRun {
         iommu.waitForInvalidations();
       } else dmaThroughIommu(iommu, c, b.guest[i], b.page[i], b.offset[i], b.len[i], permForDir(b.dir[i]));
     }
+    this.costs.flush(c);
   }
 
   /** Whether no page of gpn .. gpn + n - 1 of `guest` has an entry. */
@@ -174,6 +180,7 @@ class SharedRun implements StrategyRun {
     for (let i = 0; i < b.length; i++) {
       const op = b.op[i];
       if (op > Op.access) continue;
+      this.costs.step(c, b, i);
       this.clock.advance(c, b.ts[i]);
       this.mapCalls.row(b, i);
       this.unmapCalls.row(b, i);
@@ -181,6 +188,7 @@ class SharedRun implements StrategyRun {
       else if (op === Op.unmap) this.unmap(b, i);
       else dmaThroughIommu(this.iommu, c, b.guest[i], b.page[i], b.offset[i], b.len[i], permForDir(b.dir[i]));
     }
+    this.costs.flush(c);
   }
 
   private map(b: EventBatch, i: number): void {

@@ -28,6 +28,7 @@ import { ReachablePages } from './reachable-pages.js';
 import { HypercallBatch } from './hypercall-batch.js';
 import { RingTraffic } from './ring-traffic.js';
 import { chargeMap, chargeUnmap, refuseMap, driverCosts, fixedProbe, growFloat64, iovaOfAccess, useReferenceLoop, type DriverCosts } from './common.js';
+import { DmaCosts } from '../metrics/dma-costs.js';
 
 class SingleUseRun implements StrategyRun {
   readonly counters = newCounters();
@@ -64,6 +65,9 @@ class SingleUseRun implements StrategyRun {
     this.rings = new RingTraffic(this.counters, ctx.params, this.iommu, this.vmm, 'guest-domain');
   }
 
+  /** Cycles per DMA and per device (metrics/dma-costs.ts). */
+  readonly costs = new DmaCosts();
+
   /**
    * The flat loop: a single-segment map of the guest's own pages and the unmap of a mapped
    * single-segment DMA are written out here in one piece (the model's run-length fast paths:
@@ -83,6 +87,7 @@ class SingleUseRun implements StrategyRun {
     for (let i = 0; i < b.length; i++) {
       const op = b.op[i];
       if (op > Op.access) continue;
+      this.costs.step(c, b, i);
       this.clock.advance(c, b.ts[i]);
       this.mapCalls.row(b, i);
       this.unmapCalls.row(b, i);
@@ -134,6 +139,7 @@ class SingleUseRun implements StrategyRun {
         c[C.cycIovaAlloc] += this.iovaFreeCycles;
       } else this.access(b, i);
     }
+    this.costs.flush(c);
   }
 
   /** The reference loop: every DMA through map / unmap / access below. */
@@ -143,6 +149,7 @@ class SingleUseRun implements StrategyRun {
     for (let i = 0; i < b.length; i++) {
       const op = b.op[i];
       if (op > Op.access) continue;
+      this.costs.step(c, b, i);
       this.clock.advance(c, b.ts[i]);
       this.mapCalls.row(b, i);
       this.unmapCalls.row(b, i);
@@ -150,6 +157,7 @@ class SingleUseRun implements StrategyRun {
       else if (op === Op.unmap) this.unmap(b, i);
       else this.access(b, i);
     }
+    this.costs.flush(c);
   }
 
   private map(b: EventBatch, i: number): void {

@@ -27,6 +27,7 @@ import type { AttackProbe, StrategyContext, StrategyDefinition, StrategyRun } fr
 import { chargeMap, chargeUnmap, refuseMap, driverCosts, fixedProbe, guestPageOfSlot, growUint8, useReferenceLoop, type DriverCosts } from './common.js';
 import { HypercallBatch } from './hypercall-batch.js';
 import { RingTraffic } from './ring-traffic.js';
+import { DmaCosts } from '../metrics/dma-costs.js';
 
 class SoftwareRun implements StrategyRun {
   readonly counters = newCounters();
@@ -53,6 +54,9 @@ class SoftwareRun implements StrategyRun {
     this.rings = new RingTraffic(this.counters, ctx.params, null, null, 'no-iommu');
   }
 
+  /** Cycles per DMA and per device (metrics/dma-costs.ts). */
+  readonly costs = new DmaCosts();
+
   /**
    * The flat loop: the map of a single-segment buffer of the guest's own pages and the unmap of
    * a single-segment DMA whose map was not refused are handled here; refused maps,
@@ -71,6 +75,7 @@ class SoftwareRun implements StrategyRun {
     for (let i = 0; i < b.length; i++) {
       const op = b.op[i];
       if (op > Op.access) continue;
+      this.costs.step(c, b, i);
       this.clock.advance(c, b.ts[i]);
       if (!this.started) {
         this.started = true;
@@ -113,6 +118,7 @@ class SoftwareRun implements StrategyRun {
       } else if (b.origin[i] === Origin.driver && !this.validDescriptor(b, i)) dmaRefused(c, b.offset[i], b.len[i]);
       else dmaPhysical(c, b.offset[i], b.len[i]);
     }
+    this.costs.flush(c);
   }
 
   /** The reference loop: every DMA through map / unmap below. */
@@ -122,6 +128,7 @@ class SoftwareRun implements StrategyRun {
     for (let i = 0; i < b.length; i++) {
       const op = b.op[i];
       if (op > Op.access) continue;
+      this.costs.step(c, b, i);
       this.clock.advance(c, b.ts[i]);
       if (!this.started) {
         // No IOMMU: a device reaches all host memory.
@@ -134,6 +141,7 @@ class SoftwareRun implements StrategyRun {
       else if (b.origin[i] === Origin.driver && !this.validDescriptor(b, i)) dmaRefused(c, b.offset[i], b.len[i]);
       else dmaPhysical(c, b.offset[i], b.len[i]);
     }
+    this.costs.flush(c);
   }
 
   /** The VMM's check of a descriptor a driver posts outside a map: every page its guest's. */

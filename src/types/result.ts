@@ -25,6 +25,12 @@ export interface RunResult {
     /** Beyond the shape: cycles per KiB of buffers mapped. */
     per_kib: number | null;
     by_category: Record<string, number>;
+    /** Beyond the shape: CPU cycles per DMA (without IOMMU walk time; what CPU vs native compares). */
+    cpu_per_dma?: number | null;
+    /** Beyond the shape: the spread of cycles (all) per DMA over the DMAs unmapped, and of CPU
+     * cycles per DMA (metrics/dma-costs.ts); null without such DMAs. */
+    per_dma_dist?: CostDist | null;
+    cpu_per_dma_dist?: CostDist | null;
   };
   /** (cycles per DMA - native's) / native's, as a fraction; null without DMAs. */
   overhead_vs_native: number | null;
@@ -48,8 +54,31 @@ export interface RunResult {
    * count as IOMMU work, not as data.
    */
   per_page: PerPage | null;
+  /** Beyond the shape: cycles charged to each device's rows, in the order devices first appear
+   * in the trace (one entry for a single-device trace). */
+  devices?: DeviceCost[];
   /** Beyond the shape: every raw counter by name. */
   counters: Record<string, number>;
+}
+
+/** Percentiles of a cost over DMAs (nearest rank; within 0.4% above 256 cycles) and its largest. */
+export interface CostDist {
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+}
+
+export interface DeviceCost {
+  device: string;
+  class: string;
+  /** DMAs mapped by the device. */
+  dmas: number;
+  /** Cycles (all) and CPU cycles charged to its rows. */
+  cycles: number;
+  cpu_cycles: number;
+  per_dma: number | null;
+  cpu_per_dma: number | null;
 }
 
 export interface PerPage {
@@ -78,4 +107,6 @@ export interface PerPage {
 export interface ReplayReport {
   results: RunResult[];
   warnings: string[];
+  /** How the results were made (analysis/provenance.ts); written by the replay command. */
+  provenance?: import('../analysis/provenance.js').Provenance;
 }

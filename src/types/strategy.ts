@@ -51,6 +51,8 @@ export interface AttackProbe {
 export interface StrategyRun {
   /** Counter values, indexed by the ids in metrics/counters.ts. */
   readonly counters: Float64Array;
+  /** Cycles per DMA and per device, when the run keeps them (every bundled strategy does). */
+  readonly costs?: import('../metrics/dma-costs.js').DmaCosts;
   /** Replays one batch (rows with op = skip are passed over). */
   consume(batch: EventBatch): void;
   /** Closes time integrals at the trace's last timestamp. */

@@ -15,6 +15,11 @@ export const SMALL_FILE_BYTES = 16 << 20;
  * longer than `maxBytes`.
  */
 export function readSmallFile(path: string, what: string, maxBytes = SMALL_FILE_BYTES): string {
+  return readSmallFileBytes(path, what, maxBytes).toString('utf8');
+}
+
+/** The bytes of `path`, read as readSmallFile reads its text. */
+export function readSmallFileBytes(path: string, what: string, maxBytes = SMALL_FILE_BYTES): Buffer {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -35,7 +40,7 @@ export function readSmallFile(path: string, what: string, maxBytes = SMALL_FILE_
       if (got > maxBytes) throw new InputError(`${path}: too long for a ${what} file (more than ${formatMiB(maxBytes)})`);
       if (got === buf.length) break;
     }
-    return buf.toString('utf8', 0, got);
+    return buf.subarray(0, got);
   } catch (e) {
     if (e instanceof InputError) throw e;
     throw new InputError(`${path}: ${reasonOf(e)}`);

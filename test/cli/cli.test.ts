@@ -43,9 +43,11 @@ describe('dmareplay replay', () => {
     const r = cli('replay', good, '--strategy', 'single-use,persistent');
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
-    expect(lines[0]).toContain('good.csv');
-    expect(lines[1]).toMatch(/^strategy\s+DMAs\s+cycles\/DMA\s+cycles\/unit\s+CPU vs native\s+hcalls\/DMA\s+PTE\/DMA\s+inval\/DMA\s+IOTLB miss\s+reuse\s+peak maps\s+faults$/);
-    expect(lines.slice(3).map((l) => l.split(/\s+/)[0])).toEqual(['single-use', 'persistent']);
+    expect(lines[0]).toBe('good  [profile xen-2008]'); // the trace's short name
+    // (every DMA its own unit: no cycles/unit column)
+    expect(lines[1]).toMatch(/^strategy\s+DMAs\s+cycles\/DMA\s+p50\s+p90\s+p99\s+CPU cyc\/DMA\s+CPU vs native\s+hcalls\/DMA\s+PTEs\/DMA\s+invals\/DMA\s+IOTLB miss %\s+reuse %\s+peak maps \(pages\)\s+faults \(accesses\)$/);
+    expect(lines.slice(3, 5).map((l) => l.split(/\s+/)[0])).toEqual(['single-use', 'persistent']);
+    expect(lines[5]).toMatch(/^per DMA = per DMA API call; /);
   });
 
   it('-o writes CSV and JSON result files', () => {

@@ -34,7 +34,8 @@ const bad = file(
 );
 const bad2 = file('bad2.csv', trace('zzz,0,nic0,net,map,from_device,0x3000,64,2,', '9,0,nic0,net,unmap,,,,2,'));
 
-describe('dmareplay replay --jobs', () => {
+// End to end over the bundled traces: minutes on a loaded machine, not the default minute.
+describe('dmareplay replay --jobs', { timeout: 600_000 }, () => {
   it('--jobs 2 over several bundled traces: the same --json, -o files and stderr as --jobs 1', () => {
     const out = (jobs: number) => {
       const json = join(dir, `r${jobs}.json`);

@@ -12,5 +12,5 @@ describe('bounded memory', () => {
     expect(r.status, r.stderr.slice(-1000)).toBe(0);
     const m = JSON.parse(r.stdout.trim());
     expect(m.events).toBeGreaterThanOrEqual(2_000_000);
-  });
+  }, 600_000); // a minute on an idle machine; more under load (not a timing test)
 });

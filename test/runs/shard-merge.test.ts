@@ -168,7 +168,7 @@ describe('merge writes what the single-machine run writes', () => {
     expect(replayCsv.code).toBe(2);
     expect(replayCsv.stderr).toBe(`error: ${at('f-r0.csv')}: a replay .csv has no task column, so its shards cannot be put back in order; write replay shards with -o shard.arrow (${takes})\n`);
     expect(csvToArrow.code).toBe(2);
-    expect(csvToArrow.stderr).toBe('error: a merged .arrow needs .arrow or .json shards (.csv shards carry no column types): merge .csv shards to .csv\n');
+    expect(csvToArrow.stderr).toBe('error: a merged .arrow needs .arrow or .json shards (.csv shards carry no column types): merge .csv shards to .csv or .json\n');
   });
 
   it('given files that are not shard outputs (a trace, an ingested trace, other JSON, a text file), merge exits 2 with one line', () => {

@@ -1,0 +1,172 @@
+/**
+ * Cycles per DMA as a distribution, and cycles per device: what a mean hides (a lazy flush, a
+ * batch's hypercall, a walk on a cold IOTLB fall on a few DMAs) and which device of a trace pays.
+ *
+ * Models: a DMA's cost is every cycle charged while the replay handles its rows (its map, its
+ * explicit accesses, its unmap with the implicit access before it). Work one row triggers for
+ * several DMAs is charged to that row's DMA, as it is to the CPU that does it: the first DMA of a
+ * hypercall batch pays the hypercall, the unmap that fills a flush queue pays the flush, the row
+ * a timer expires at pays the timer's flush. A DMA enters the distribution at its unmap, so DMAs
+ * still mapped at the end are left out; work at the very end of the trace (a last timer flush)
+ * belongs to no row, so device totals may fall short of the run's by it.
+ *
+ * Cost: two sums of the cycle counters per row, no allocation per row. Percentiles come from a
+ * log-linear histogram: exact below 256 cycles, within 1/256 (0.4%) above, reported as the
+ * largest cost seen in the percentile's bucket, so a value every DMA shares is exact.
+ */
+import { C } from './counters.js';
+import { growFloat64 } from '../util/grow.js';
+import type { EventBatch } from '../types/event.js';
+import { Op } from '../types/event.js';
+
+const SUB = 256;
+const SUB_BITS = 8;
+/** Buckets up to 2^62 cycles (no DMA costs more). */
+const BUCKETS = SUB + (62 - SUB_BITS) * SUB;
+
+/** CPU cycles charged so far (every category but iotlb-walk), written out for speed. */
+function cpuNow(c: Float64Array): number {
+  return c[C.cycDriver] + c[C.cycHypercall] + c[C.cycValidate] + c[C.cycRefcount] + c[C.cycPtUpdate] + c[C.cycIotlbInvalidate] + c[C.cycIovaAlloc] + c[C.cycCopy];
+}
+
+/** A histogram's or a DmaCosts' fields as plain data: what a worker thread sends back
+ * (a structured clone keeps the typed arrays but not the class). */
+export interface CostHistogramData {
+  counts: Float64Array;
+  top: Float64Array;
+  n: number;
+  max: number;
+}
+export interface DmaCostsData {
+  all: CostHistogramData;
+  cpu: CostHistogramData;
+  deviceDmas: Float64Array<ArrayBuffer>;
+  deviceAll: Float64Array<ArrayBuffer>;
+  deviceCpu: Float64Array<ArrayBuffer>;
+}
+
+export class CostHistogram {
+  readonly counts: Float64Array;
+  /** Largest value recorded in each bucket. */
+  readonly top: Float64Array;
+  n = 0;
+  max = 0;
+
+  constructor(data?: CostHistogramData) {
+    this.counts = data?.counts ?? new Float64Array(BUCKETS);
+    this.top = data?.top ?? new Float64Array(BUCKETS);
+    this.n = data?.n ?? 0;
+    this.max = data?.max ?? 0;
+  }
+
+  add(v: number): void {
+    const x = v < 0 ? 0 : v;
+    let k: number;
+    if (x < SUB) k = Math.floor(x);
+    else {
+      const e = Math.floor(Math.log2(x));
+      // Math.log2 can land one off at exact powers of two: the mantissa step below corrects it.
+      let m = Math.floor((x / 2 ** e - 1) * SUB);
+      let ee = e;
+      if (m >= SUB) (m -= SUB), ee++;
+      if (m < 0) (m += SUB), ee--;
+      k = Math.min(BUCKETS - 1, SUB + (ee - SUB_BITS) * SUB + m);
+    }
+    this.counts[k]++;
+    if (x > this.top[k]) this.top[k] = x;
+    if (x > this.max) this.max = x;
+    this.n++;
+  }
+
+  /** The q-quantile (0..1) by nearest rank; null when empty. */
+  quantile(q: number): number | null {
+    if (this.n === 0) return null;
+    const rank = Math.max(1, Math.ceil(q * this.n));
+    let seen = 0;
+    for (let k = 0; k < BUCKETS; k++) {
+      seen += this.counts[k];
+      if (seen >= rank) return this.top[k];
+    }
+    return this.max;
+  }
+}
+
+export class DmaCosts {
+  /** Cycles (all) and CPU cycles of each DMA in flight, by slot. */
+  private slotAll = new Float64Array(256);
+  private slotCpu = new Float64Array(256);
+  all = new CostHistogram();
+  cpu = new CostHistogram();
+  /** Per device id: DMAs mapped, cycles and CPU cycles charged to its rows. */
+  deviceDmas = new Float64Array(8);
+  deviceAll = new Float64Array(8);
+  deviceCpu = new Float64Array(8);
+  // The row being charged (-1: none) and the counters when it began.
+  private row = -1;
+  private rowSlot = -1;
+  private rowDevice = 0;
+  private rowOp = 0;
+  private startAll = 0;
+  private startCpu = 0;
+
+  /** Row i of b begins: the row before it is done. Call for every row a strategy replays. */
+  step(c: Float64Array, b: EventBatch, i: number): void {
+    if (this.row >= 0) this.close(c);
+    this.row = i;
+    this.rowSlot = b.slot[i];
+    this.rowDevice = b.device[i];
+    this.rowOp = b.op[i];
+    this.startCpu = cpuNow(c);
+    this.startAll = this.startCpu + c[C.cycIotlbWalk];
+  }
+
+  /** The batch is done: its last row too. */
+  flush(c: Float64Array): void {
+    if (this.row >= 0) this.close(c);
+    this.row = -1;
+  }
+
+  private close(c: Float64Array): void {
+    const cpu = cpuNow(c);
+    const all = cpu + c[C.cycIotlbWalk];
+    const dAll = all - this.startAll;
+    const dCpu = cpu - this.startCpu;
+    const d = this.rowDevice;
+    if (d >= this.deviceAll.length) this.growDevices(Math.max(d + 1, this.deviceAll.length * 2));
+    this.deviceAll[d] += dAll;
+    this.deviceCpu[d] += dCpu;
+    const s = this.rowSlot;
+    if (this.rowOp === Op.map) this.deviceDmas[d]++;
+    if (s < 0) return; // an access to no live DMA: its device pays, no DMA does
+    if (s >= this.slotAll.length) {
+      const n = Math.max(s + 1, this.slotAll.length * 2);
+      this.slotAll = growFloat64(this.slotAll, n);
+      this.slotCpu = growFloat64(this.slotCpu, n);
+    }
+    this.slotAll[s] += dAll;
+    this.slotCpu[s] += dCpu;
+    if (this.rowOp === Op.unmap) {
+      this.all.add(this.slotAll[s]);
+      this.cpu.add(this.slotCpu[s]);
+      this.slotAll[s] = 0;
+      this.slotCpu[s] = 0;
+    }
+  }
+
+  /** A DmaCosts with the figures a worker thread sent back (its runs' costs, as data). */
+  static revive(data: DmaCostsData): DmaCosts {
+    const costs = new DmaCosts();
+    costs.all = new CostHistogram(data.all);
+    costs.cpu = new CostHistogram(data.cpu);
+    costs.deviceDmas = data.deviceDmas;
+    costs.deviceAll = data.deviceAll;
+    costs.deviceCpu = data.deviceCpu;
+    return costs;
+  }
+
+  private growDevices(n: number): void {
+    this.deviceDmas = growFloat64(this.deviceDmas, n);
+    this.deviceAll = growFloat64(this.deviceAll, n);
+    this.deviceCpu = growFloat64(this.deviceCpu, n);
+  }
+}
