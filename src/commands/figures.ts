@@ -6,7 +6,8 @@ import { prose } from '../cli/prose.js';
 import { CORES, parseJobs } from '../cli/jobs.js';
 import { Progress } from '../cli/progress.js';
 import { cannotWrite, isIoError } from '../cli/output-file.js';
-import { makeFigures, type FiguresOutput } from '../figures/make-figures.js';
+import { FIGURE_NAMES, makeFigures, parseOnly, type FiguresOutput } from '../figures/make-figures.js';
+import { FIGURE_FORMATS, parseFormats } from '../figures/render.js';
 import { DEFAULT_PROFILE } from '../cost/profile.js';
 import { InputError } from '../util/errors.js';
 
@@ -16,12 +17,14 @@ export default class Figures extends DmaCommand {
 scenario-* test traces) through every strategy and writes into -o DIR:
 cost per DMA by category, overhead vs native, mapping reuse, hypercalls and invalidations per DMA,
 IOTLB miss rate vs IOTLB size (a built-in sweep), protection vs cost, and the protection matrix;
-each as .vl.json (Vega-Lite), .svg and .png, plus report.html embedding them all (opens offline).
+each as .vl.json (Vega-Lite), .svg and .png (--format: any of svg, png, pdf), plus report.html
+embedding them all (opens offline). --only makes some of them (and skips the steps the others need).
 Given traces (.csv) and/or saved results (.json from replay -o), it plots those instead.`;
   static override examples = [
     { description: 'Everything, from the bundled traces', command: '<%= config.bin %> figures' },
     { description: 'Your own traces, with the modern profile', command: '<%= config.bin %> figures my-rx.csv my-disk.csv -p modern-vtd -o out/mine' },
     { description: 'From saved results only (no sweep or attack panels)', command: '<%= config.bin %> figures results.json -o out/from-results' },
+    { description: 'Two figures, as PDF for a paper', command: '<%= config.bin %> figures --only protection-vs-cost,iotlb-miss-vs-size --format pdf' },
   ];
   static override args = { inputs: Args.string({ description: 'traces (.csv, .csv.gz) or results files (.json); default: traces/*.csv' }) };
   static override strict = false;
@@ -29,6 +32,8 @@ Given traces (.csv) and/or saved results (.json from replay -o), it plots those 
     output: Flags.string({ char: 'o', description: 'output directory', default: 'out/figures' }),
     profile: Flags.string({ char: 'p', description: 'cost profile', default: DEFAULT_PROFILE }),
     set: Flags.string({ description: 'override a profile parameter, key=value (repeatable)', multiple: true, multipleNonGreedy: true }),
+    only: Flags.string({ description: `make only these figures, comma-separated: ${FIGURE_NAMES.join(', ')}`, helpValue: 'NAME,...' }),
+    format: Flags.string({ description: `image formats of each figure, comma-separated: ${FIGURE_FORMATS.join(', ')}`, default: 'svg,png', helpValue: 'FMT,...' }),
     jobs: Flags.string({ char: 'j', description: `sweep passes run at a time, on this thread and N-1 worker threads (this machine has ${CORES} cores)`, default: '1', helpValue: 'N' }),
   };
 
@@ -37,6 +42,13 @@ Given traces (.csv) and/or saved results (.json from replay -o), it plots those 
     const inputs = argv as string[];
     checkInputs(inputs);
     const jobs = parseJobs(flags.jobs);
+    const only = flags.only === undefined ? undefined : parseOnly(flags.only);
+    let formats;
+    try {
+      formats = parseFormats(flags.format);
+    } catch (e) {
+      throw new InputError(`--format: ${(e as Error).message}`);
+    }
     const progress = new Progress();
     let out: FiguresOutput;
     try {
@@ -45,6 +57,8 @@ Given traces (.csv) and/or saved results (.json from replay -o), it plots those 
         profile: flags.profile,
         set: flags.set ?? [],
         jobs,
+        only,
+        formats,
         onStep: (what) => {
           progress.done();
           progress.note(what);

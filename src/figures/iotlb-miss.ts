@@ -38,7 +38,8 @@ export function iotlbMissVsSizeSpec(rows: readonly SweepRow[], setting: SweepSet
       encoding: {
         x: { field: 'entries', type: 'quantitative', title: null, scale: { type: 'log', base: 2 }, axis: { values: [...new Set(data.map((d) => d.entries))] } },
         y: { field: 'miss_pct', type: 'quantitative', title: 'miss rate (%)', scale: { domain: [0, 100] } },
-        color: strategyColor(strategies),
+        // Legend symbols as plain markers: a dashed outline around a small marker only blurs it.
+        color: { ...strategyColor(strategies), legend: { symbolStrokeWidth: 0 } },
         shape: strategyShape(strategies),
         strokeDash: strategyDash(strategies),
         tooltip: [{ field: 'strategy' }, { field: 'entries' }, { field: 'miss_pct', type: 'quantitative', format: '.1f' }],

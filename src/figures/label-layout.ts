@@ -104,6 +104,21 @@ function leaderHits(g: { x: number; y: number }, box: Box, obstacles: readonly B
   return hits;
 }
 
+/** Where a leader from a label's point meets the label's box: the box's nearest point. */
+function leaderEnd(l: { px: number; py: number } & Box): { x: number; y: number } {
+  return { x: Math.min(Math.max(l.px, l.x), l.x + l.width), y: Math.min(Math.max(l.py, l.y), l.y + l.height) };
+}
+
+/** Whether the segment a-b passes through the box (sampled: labels are far larger than a step). */
+function segmentHitsBox(a: { x: number; y: number }, b: { x: number; y: number }, box: Box): boolean {
+  for (let t = 0; t <= 1; t += 0.05) {
+    const x = a.x + (b.x - a.x) * t;
+    const y = a.y + (b.y - a.y) * t;
+    if (x > box.x && x < box.x + box.width && y > box.y && y < box.y + box.height) return true;
+  }
+  return false;
+}
+
 export function placeLabels(points: readonly LabelPoint[], options: LabelOptions): PlacedLabel[] {
   const { width, height, fontSize, pointRadius } = options;
   const merge = options.mergeWithin ?? pointRadius;
@@ -129,13 +144,22 @@ export function placeLabels(points: readonly LabelPoint[], options: LabelOptions
       for (const [dx, dy] of DIRECTIONS) {
         const cx = g.x + dx * (pointRadius + gap + (dx === 0 ? 0 : w / 2)) - w / 2;
         const cy = g.y + dy * (pointRadius + gap / 2 + (dy === 0 ? 0 : h / 2)) - h / 2;
-        const box = { x: Math.round(cx), y: Math.round(cy), width: w, height: h };
+        // A point on the plot's top or bottom edge (0 KiB exposed) keeps its label beside it,
+        // moved up or down into the plot by as much as half the label's height.
+        const y0 = Math.round(cy);
+        const inside = Math.min(Math.max(y0, 0), height - h);
+        const box = { x: Math.round(cx), y: Math.abs(inside - y0) <= h / 2 + 1 ? inside : y0, width: w, height: h };
         const outside = box.x < 0 || box.y < 0 || box.x + w > width || box.y + h > height;
         let cost = outside ? 1e9 : 0;
-        for (const o of obstacles) cost += overlap(box, o);
-        for (const p of placed) cost += overlap(box, p);
-        // A leader line that crosses another point would seem to belong to it.
-        if (k > 0) cost += 40 * leaderHits(g, box, obstacles, pointRadius);
+        // Covering a point hides it: worse than a leader line crossing one.
+        for (const o of obstacles) cost += 10 * overlap(box, o);
+        // Two pixels of air between labels: renderers draw text a little wider than estimated.
+        for (const p of placed) cost += overlap(box, { x: p.x - 2, y: p.y - 2, width: p.width + 4, height: p.height + 4 });
+        // A label drawn across another label's leader line hides where that line goes.
+        for (const p of placed) if (p.leader && segmentHitsBox({ x: p.px, y: p.py }, leaderEnd(p), box)) cost += 40;
+        // A leader line that crosses another point would seem to belong to it; one that crosses
+        // another label makes both hard to read.
+        if (k > 0) cost += 40 * leaderHits(g, box, [...obstacles, ...placed], pointRadius);
         if (best === null || cost < best.cost) best = { box, cost, leader: k > 0 };
         if (cost === 0) break;
       }

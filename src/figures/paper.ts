@@ -26,6 +26,8 @@ const PANEL_WIDTH = 200;
 const NAMES_WIDTH = 90;
 /** Height of one strategy's row. */
 const ROW = 17;
+/** Height of a row that holds two measures. */
+const PAIR_ROW = 26;
 /** Bars shorter than this share of the axis carry their value. */
 const SMALL = 0.12;
 
@@ -163,7 +165,8 @@ export function hypercallsInvalidationsSpec(results: readonly RunResult[]): TopL
           encoding: { x: { field: 'value', type: 'quantitative' }, text: { field: 'na' }, color: { ...what, legend: null, scale: { ...what.scale, range: PAIR_COLORS } } },
         },
       ],
-      { encoding: { y: { field: 'strategy', type: 'nominal', sort: strategies, scale: { domain: strategies }, title: null, axis: { grid: true, gridColor: '#f3f3f3' } }, yOffset: { ...what, scale: { ...what.scale, paddingOuter: 0.3 } } } },
+      // Two measures per row: a taller row, so that two n/a labels one above the other do not touch.
+      { height: strategies.length * PAIR_ROW, encoding: { y: { field: 'strategy', type: 'nominal', sort: strategies, scale: { domain: strategies }, title: null, axis: { grid: true, gridColor: '#f3f3f3' } }, yOffset: { ...what, scale: { ...what.scale, paddingOuter: 0.3 } } } },
     ),
     config: FIGURE_CONFIG,
   } as TopLevelSpec;

@@ -10,6 +10,7 @@ import { compile, type TopLevelSpec } from 'vega-lite';
 import { parse, View, logger, Error as VegaErrorLevel } from 'vega';
 import { Resvg } from '@resvg/resvg-js';
 import { FONT } from './style.js';
+import { svgToPdf } from './pdf.js';
 
 const require = createRequire(import.meta.url);
 const FONT_DIR = join(dirname(require.resolve('dejavu-fonts-ttf/package.json')), 'ttf');
@@ -41,13 +42,30 @@ export interface WrittenFigure {
   files: string[];
 }
 
-/** Writes `<dir>/<name>.vl.json`, `.svg` and `.png`. */
-export async function writeFigure(dir: string, name: string, spec: TopLevelSpec): Promise<WrittenFigure> {
+/** The image formats a figure can be written in (its Vega-Lite spec is always written). */
+export const FIGURE_FORMATS = ['svg', 'png', 'pdf'] as const;
+export type FigureFormat = (typeof FIGURE_FORMATS)[number];
+export const DEFAULT_FORMATS: readonly FigureFormat[] = ['svg', 'png'];
+
+/** "svg,pdf" -> ['svg', 'pdf'], in the order given, each once; an unknown name throws. */
+export function parseFormats(list: string): FigureFormat[] {
+  const names = list.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
+  const bad = names.filter((n) => !(FIGURE_FORMATS as readonly string[]).includes(n));
+  if (bad.length > 0 || names.length === 0) throw new Error(`unknown figure format${bad.length === 1 ? '' : 's'} ${bad.join(', ') || '(none given)'}: choose from ${FIGURE_FORMATS.join(', ')}`);
+  return [...new Set(names)] as FigureFormat[];
+}
+
+/** Writes `<dir>/<name>.vl.json` and one file per format (`.svg`, `.png`, `.pdf`). */
+export async function writeFigure(dir: string, name: string, spec: TopLevelSpec, formats: readonly FigureFormat[] = DEFAULT_FORMATS): Promise<WrittenFigure> {
   await mkdir(dir, { recursive: true });
   const svg = await toSvg(spec);
-  const files = [join(dir, `${name}.vl.json`), join(dir, `${name}.svg`), join(dir, `${name}.png`)];
-  await writeFile(files[0], JSON.stringify(spec, null, 2) + '\n');
-  await writeFile(files[1], svg);
-  await writeFile(files[2], svgToPng(svg));
+  const spec_ = join(dir, `${name}.vl.json`);
+  await writeFile(spec_, JSON.stringify(spec, null, 2) + '\n');
+  const files = [spec_];
+  for (const f of formats) {
+    const file = join(dir, `${name}.${f}`);
+    await writeFile(file, f === 'svg' ? svg : f === 'png' ? svgToPng(svg) : await svgToPdf(svg, { regular: FONT_FILES[0], bold: FONT_FILES[1] }));
+    files.push(file);
+  }
   return { name, files };
 }

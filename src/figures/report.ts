@@ -5,7 +5,8 @@
  */
 import * as aq from 'arquero';
 import type { RunResult } from '../types/result.js';
-import { workloadOf } from './paper.js';
+import { workloadOf } from './trace-names.js';
+import { strategyDomain } from './style.js';
 
 export interface ReportFigure {
   name: string;
@@ -25,10 +26,19 @@ function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
-/** A strategies x workloads table of one value, as HTML. */
+/**
+ * A workloads x strategies table of one value, as HTML: a row per workload, a column per
+ * strategy in registry order. (Workloads as columns made the tables wider than the page once
+ * there were more than a dozen traces; the strategies are ten.)
+ */
 function pivotHtml(results: readonly RunResult[], value: (r: RunResult) => number | null, digits: number, suffix = ''): string {
   const rows = results.map((r) => ({ strategy: r.strategy, workload: workloadOf(r.trace), v: value(r) }));
-  const t = aq.from(rows).groupby('strategy').pivot('workload', { v: (d: any) => aq.op.any(d.v) });
+  const strategies = strategyDomain(rows.map((r) => r.strategy));
+  const t = aq
+    .from(rows)
+    .groupby('workload')
+    .pivot('strategy', { v: (d: any) => aq.op.any(d.v) })
+    .select(['workload', ...strategies]);
   const fmt = (v: unknown) => (typeof v === 'number' ? v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) + suffix : v === null || v === undefined ? '–' : esc(String(v)));
   return t.toHTML({ format: Object.fromEntries(t.columnNames().map((c) => [c, fmt])) });
 }
@@ -71,10 +81,9 @@ h2 { font-size: 1.15rem; margin: 2rem 0 0.5rem; }
 h3 { font-size: 1rem; margin: 1.2rem 0 0.4rem; }
 .meta { color: #555; margin-top: 0; }
 figure { margin: 0 0 2rem; border-top: 1px solid #ddd; }
-.svg { overflow-x: auto; }
-.svg svg { max-width: none; height: auto; }
+.svg svg { max-width: 100%; height: auto; }
 figcaption { color: #444; max-width: 70rem; line-height: 1.45; }
-table { border-collapse: collapse; font-size: 0.9rem; }
+table { border-collapse: collapse; font-size: 0.85rem; }
 th, td { border-bottom: 1px solid #e5e5e5; padding: 0.2rem 0.7rem; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
 .note { color: #555; font-size: 0.9rem; }
