@@ -5,7 +5,7 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import type { SweepRow } from '../runs/sweep.js';
-import { FIGURE_CONFIG, strategyColor } from './style.js';
+import { FIGURE_CONFIG, strategyColor, strategyShape } from './style.js';
 import { shortTraceNames } from './trace-names.js';
 
 export interface SweepMetric {
@@ -22,7 +22,7 @@ export const SWEEP_METRICS: readonly SweepMetric[] = [
   // Per deferred unmap: how long its range stayed reachable through a stale IOTLB entry. The
   // time with *any* range stale (stale_window_ns) is near the whole trace whenever unmaps are
   // deferred at all, so it cannot show what a queue size or timeout changes.
-  { name: 'stale_per_unmap_us', title: 'stale time per deferred unmap (µs)', value: staleTimePerUnmapUs },
+  { name: 'stale_per_unmap_us', title: 'stale per unmap (µs)', value: staleTimePerUnmapUs },
 ];
 
 /** Mean time (µs) an unmapped range stayed stale, over the unmaps whose invalidation was deferred; null if none was. */
@@ -73,7 +73,7 @@ export function sweepFigureSpec(rows: readonly SweepRow[], key: string, metrics 
   const log = values.length > 2 && values[0] > 0 && values[values.length - 1] / values[0] >= 16;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: `Sweep of ${key}`,
+    title: shown.some((m) => m.name === 'stale_per_unmap_us') ? { text: `Sweep of ${key}`, subtitle: 'stale per unmap: mean time from a deferred unmap to its IOTLB flush' } : `Sweep of ${key}`,
     data: { values: data },
     facet: {
       row: { field: 'metric', type: 'nominal', title: null, sort: shown.map((m) => m.title) },
@@ -82,12 +82,15 @@ export function sweepFigureSpec(rows: readonly SweepRow[], key: string, metrics 
     spec: {
       width: 260,
       height: 150,
-      mark: { type: 'line', point: true },
+      mark: { type: 'line', point: { filled: true, size: 45 } },
       encoding: {
         // Ticks at the swept values: a log axis's own ticks skip some and add others.
-        x: { field: 'x', type: 'quantitative', title: key, scale: log ? { type: 'log', base: 2 } : { zero: false }, axis: { values, labelOverlap: true } },
+        x: { field: 'x', type: 'quantitative', title: key, scale: log ? { type: 'log', base: 2 } : { zero: false }, axis: { values, format: ',', labelOverlap: 'greedy', labelFlush: true } },
         y: { field: 'value', type: 'quantitative', title: null },
         color: strategyColor(strategies),
+        // A marker per strategy: where two lines coincide (direct-map and persistent often do),
+        // both markers still show. (Dash patterns tell other swept keys apart here.)
+        shape: strategyShape(strategies),
         strokeDash: { field: 'others', type: 'nominal', title: 'other keys', legend: values.length > 0 && data.some((d) => d.others !== '') ? {} : null },
         detail: { field: 'others', type: 'nominal' },
         tooltip: [

@@ -56,7 +56,7 @@ describe('sweep figure', () => {
     const { data, metrics } = sweepFigureData([lazy, rows[0]], 'iotlb.entries');
     expect(metrics.map((m) => m.name)).toContain('stale_per_unmap_us');
     expect(metrics.map((m) => m.name)).not.toContain('stale_window_ms');
-    expect(data.filter((d) => d.metric === 'stale time per deferred unmap (µs)')).toEqual([{ trace: 't', strategy: 'linux-lazy', x: 8, others: '', metric: 'stale time per deferred unmap (µs)', value: 25 }]);
+    expect(data.filter((d) => d.metric === 'stale per unmap (µs)')).toEqual([{ trace: 't', strategy: 'linux-lazy', x: 8, others: '', metric: 'stale per unmap (µs)', value: 25 }]);
   });
 
   it('given strategies that defer no unmap, then they have no stale time per unmap (not 0)', () => {
@@ -73,5 +73,14 @@ describe('sweep figure', () => {
   it('given a log-scaled sweep, then the x axis ticks are the swept values', () => {
     const spec = sweepFigureSpec([1, 16, 256].map((n) => row('single-use', n, 0, 5000 - n, 0.5)), 'iotlb.entries') as any;
     expect(spec.spec.encoding.x.axis.values).toEqual([1, 16, 256]);
+  });
+});
+
+describe('sweep figure markers', () => {
+  it('given strategies whose lines may coincide, then each has a marker of its own, in the one legend with its colour', () => {
+    const enc = (sweepFigureSpec(rows, 'iotlb.entries') as any).spec.encoding;
+    expect(enc.shape.field).toBe('strategy');
+    expect(enc.shape.title).toBe(enc.color.title);
+    expect(new Set(enc.shape.scale.range).size).toBe(enc.shape.scale.domain.length);
   });
 });
