@@ -62,8 +62,8 @@ ${pivotHtml(r, (x) => x.cycles.per_dma, 0)}
 ${pivotHtml(r, (x) => (x.overhead_vs_native === null ? null : x.overhead_vs_native * 100), 1, '%')}
 <h3>Mapping reuse</h3>
 ${pivotHtml(r, (x) => (x.reuse_rate === null ? null : x.reuse_rate * 100), 1, '%')}
-<h3>Hypercalls per DMA</h3>
-${pivotHtml(r, (x) => (x.dmas > 0 ? x.hypercalls / x.dmas : null), 2)}
+<h3>Hypercalls per DMA (– for native: no hypervisor)</h3>
+${pivotHtml(r, (x) => (x.dmas > 0 && x.strategy !== 'native' ? x.hypercalls / x.dmas : null), 2)}
 <h3>Bytes exposed beyond in-flight buffers (time average, KiB)</h3>
 ${pivotHtml(r, (x) => x.exposure.avg_bytes / 1024, 1)}
 <p class="note">Every result field for every trace and strategy: <code>dmareplay replay ${esc(input.traces.join(' '))} --format csv</code>.</p>
