@@ -28,7 +28,7 @@ import { resolveProfileByName, type ResolvedProfile } from './cost/profile.js';
 import { parseStrategyList } from './strategies/index.js';
 import type { StrategyDefinition } from './types/strategy.js';
 import type { ReplayReport, RunResult } from './types/result.js';
-import { InputError, StrictInputError } from './util/errors.js';
+import { InputError, StrictInputError, notAnArray } from './util/errors.js';
 import { largestFirst, runPool } from './runs/worker-pool.js';
 import type { Problem } from './trace/diagnostics.js';
 
@@ -66,6 +66,7 @@ export interface ReplayRun extends ReplayReport {
  * @example const run = await replay(['traces/scenario-rx-recycle.csv'], { strategies: 'native,persistent' });
  */
 export async function replay(paths: readonly string[], options: ReplayOptions = {}): Promise<ReplayRun> {
+  if (typeof paths === 'string') throw notAnArray('replay', paths);
   const strategies = parseStrategyList(options.strategies ?? 'all');
   const profile = resolveProfileByName(options.profile, options.set ?? []);
   const diagnostics = options.diagnostics ?? new Diagnostics(options.strict ?? false);
@@ -139,7 +140,7 @@ export async function runReplayTask(t: ReplayTask, onProgress?: (bytesRead: numb
 function mergeDiagnostics(into: Diagnostics, from: DiagnosticsRecord): void {
   const kept = new Map<string, number>();
   for (const p of from.problems) {
-    into.report(p.file, p.line, p.kind, p.message);
+    into.report(p.file, p.line, p.kind, p.message, p.unit);
     kept.set(p.kind, (kept.get(p.kind) ?? 0) + 1);
   }
   // Problems past the worker's `keep` were only counted there: count them here too.

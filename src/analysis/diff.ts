@@ -61,6 +61,11 @@ export function diffResults(aName: string, a: readonly RunResult[], bName: strin
   const aKeys = new Map(a.map((r) => [key(r), r]));
   const bKeys = new Map(b.map((r) => [key(r), r]));
   const both = [...aKeys.keys()].filter((k) => bKeys.has(k));
+  const only_a = [...aKeys.keys()].filter((k) => !bKeys.has(k));
+  const only_b = [...bKeys.keys()].filter((k) => !aKeys.has(k));
+  // Nothing to compare (a side failed to replay, or no row matches): no rows, not an empty pivot,
+  // which has no a/b columns to derive from.
+  if (both.length === 0) return { a: aName, b: bName, rows: [], only_a, only_b };
   const long: { trace: string; metric: string; side: string; num: number; den: number }[] = [];
   for (const k of both) {
     for (const [side, r] of [['a', aKeys.get(k)!], ['b', bKeys.get(k)!]] as const) {
@@ -70,7 +75,7 @@ export function diffResults(aName: string, a: readonly RunResult[], bName: strin
       }
     }
   }
-  const t = aq.from(long.length ? long : [{ trace: '', metric: '', side: 'a', num: 0, den: 0 }]).filter((d: any) => d.metric !== '');
+  const t = aq.from(long);
   const perTrace = t.groupby('trace', 'metric', 'side').rollup({ num: (d: any) => op.sum(d.num), den: (d: any) => op.sum(d.den) });
   const overall = t.groupby('metric', 'side').rollup({ num: (d: any) => op.sum(d.num), den: (d: any) => op.sum(d.den) }).derive({ trace: () => 'overall' });
   const worse = aq.table({ metric: metrics.map((m) => m.name), sign: metrics.map((m) => (m.higherIsWorse ? 1 : -1)) });
@@ -94,8 +99,8 @@ export function diffResults(aName: string, a: readonly RunResult[], bName: strin
     a: aName,
     b: bName,
     rows: out.map((r) => ({ trace: r.trace, metric: r.metric, a: value(r.a), b: value(r.b), delta: value(r.delta), ratio: value(r.ratio), worse_pct: value(r.worse_pct) })),
-    only_a: [...aKeys.keys()].filter((k) => !bKeys.has(k)),
-    only_b: [...bKeys.keys()].filter((k) => !aKeys.has(k)),
+    only_a,
+    only_b,
   };
 }
 

@@ -1,11 +1,10 @@
 /**
- * Output files and directories named on the command line (-o, --figures-dir): a failure to write
- * one becomes a single InputError line naming the path the user gave, e.g.
- * `/nonexist/x.json: cannot write (no such directory)`.
+ * Output files and directories named on the command line (-o, --figures-dir): each is replaced
+ * whole, only when complete (util/atomic-file.ts), and a failure to write one becomes a single
+ * InputError line naming the path the user gave, e.g. `/nonexist/x.json: cannot write (no such
+ * directory)`.
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { AtomicFile, writeFileAtomic, type AtomicOptions } from '../util/atomic-file.js';
 import { InputError, UsageError } from '../util/errors.js';
 
 const REASONS: Record<string, string> = {
@@ -19,6 +18,7 @@ const REASONS: Record<string, string> = {
   EDQUOT: 'disk quota exceeded',
   EROFS: 'read-only file system',
   ENAMETOOLONG: 'name too long',
+  ENXIO: 'a FIFO that no process reads',
 };
 
 /** A short reason for a Node I/O error: ours for common codes, else Node's text without the path. */
@@ -46,27 +46,18 @@ export async function writing<T>(path: string, write: () => Promise<T>): Promise
   }
 }
 
-/**
- * Creates the parent directory and opens `path` for writing, reporting failure as one line before
- * anything is written. A later write error is kept and rethrown by `closeOutput`.
- */
-export async function openOutput(path: string): Promise<WriteStream> {
-  return writing(path, async () => {
-    await mkdir(dirname(path), { recursive: true });
-    const out = createWriteStream(path);
-    await new Promise<void>((resolve, reject) => {
-      out.once('open', () => resolve());
-      out.once('error', reject);
-    });
-    out.on('error', () => {}); // reported by closeOutput (the stream keeps the error)
-    return out;
-  });
+/** Opens an output that replaces `path` whole on commit (util/atomic-file.ts); failure to open is
+ * one line naming `path`. The caller ends with `commitOutput` or `file.abort()`. */
+export async function openOutput(path: string, options: AtomicOptions = {}): Promise<AtomicFile> {
+  return writing(path, () => AtomicFile.open(path, options));
 }
 
-/** Ends a stream from openOutput, rethrowing any write error as one line naming `path`. */
-export async function closeOutput(path: string, out: WriteStream): Promise<void> {
-  await writing(path, () => new Promise<void>((resolve, reject) => {
-    if (out.errored) return reject(out.errored);
-    out.end((err?: Error | null) => (err ? reject(err) : out.errored ? reject(out.errored) : resolve()));
-  }));
+/** Puts an output from openOutput in place, rethrowing a write error as one line naming its path. */
+export async function commitOutput(file: AtomicFile): Promise<void> {
+  await writing(file.path, () => file.commit());
+}
+
+/** Writes a whole output file in one go (temporary file + rename), errors as one line. */
+export async function writeOutput(path: string, content: string | Uint8Array, options: AtomicOptions = {}): Promise<void> {
+  await writing(path, () => writeFileAtomic(path, content, options));
 }

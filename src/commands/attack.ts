@@ -12,6 +12,12 @@ import { bundledTraces } from '../replay/golden.js';
 import { UsageError } from '../util/errors.js';
 import { Progress, fileSize } from '../cli/progress.js';
 import { writing } from '../cli/output-file.js';
+import { protectInputs } from '../util/atomic-file.js';
+import { Diagnostics, formatProblem } from '../trace/diagnostics.js';
+import { stderrLine } from '../cli/terminal-text.js';
+
+/** Problems printed before the rest are only counted. */
+const SHOWN_PROBLEMS = 20;
 
 export default class Attack extends DmaCommand {
   static override summary = 'Inject misbehaving DMAs into a replay and report what each strategy blocks';
@@ -38,26 +44,36 @@ when it reaches its target. See docs/threat-model.md.`;
 
   async run(): Promise<AttackReport> {
     const { flags } = await this.parse(Attack);
-    const bundled = bundledTraces();
+    // The bundled traces only when no --trace names one (they are found from the working directory).
+    const bundled = flags.trace ? [] : bundledTraces();
     const trace = flags.trace ?? bundled.find((t) => t.endsWith('netperf-rx.csv')) ?? bundled[0];
     if (!trace) throw new UsageError('no --trace given and no bundled traces found in traces/');
+    protectInputs([trace]); // the figures never land on it
     const progress = new Progress();
     progress.start(`injecting into ${trace}`, fileSize(trace));
+    // The trace's rejected rows are reported as replay reports them: none is skipped in silence.
+    let shown = 0;
+    const diagnostics = new Diagnostics(false, 1000, (p) => {
+      if (shown++ < SHOWN_PROBLEMS) stderrLine(formatProblem(p));
+    });
     const report = await runAttacks(trace, {
       strategies: parseStrategyList(flags.strategy),
       profile: resolveProfileByName(flags.profile, flags.set ?? []),
       samples: flags.samples,
       seed: flags.seed,
+      diagnostics,
       onProgress: (b) => progress.update(b),
     });
     progress.done();
+    if (diagnostics.total > SHOWN_PROBLEMS) stderrLine(`... and ${diagnostics.total - SHOWN_PROBLEMS} more problems`);
+    if (diagnostics.total > 0) stderrLine(diagnostics.summary());
     if (flags.figures) {
       for (const [name, spec] of [
         ['protection-matrix', protectionHeatmapSpec(report)],
         ['protection-vs-cost', protectionVsCostSpec(report)],
       ] as const) {
         const fig = await writing(flags['figures-dir'], () => writeFigure(flags['figures-dir'], name, spec));
-        process.stderr.write(`wrote ${fig.files.join(', ')}\n`);
+        stderrLine(`wrote ${fig.files.join(', ')}`);
       }
     }
     if (!this.jsonEnabled()) this.printMatrix(report);

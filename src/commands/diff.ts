@@ -1,13 +1,14 @@
 import { Args, Flags } from '@oclif/core';
-import { readFile } from 'node:fs/promises';
 import { DmaCommand } from '../cli/base-command.js';
+import { stderrLine } from '../cli/terminal-text.js';
 import { prose } from '../cli/prose.js';
 import { diffResults, regressions, DIFF_METRICS, DIFF_METRIC_NAMES, type DiffReport } from '../analysis/diff.js';
 import { replay } from '../pipeline.js';
 import { STRATEGY_IDS } from '../strategies/index.js';
 import { DEFAULT_PROFILE } from '../cost/profile.js';
 import { textTable } from '../analysis/text-table.js';
-import { InputError, UsageError } from '../util/errors.js';
+import { readResultsFile } from '../analysis/results-io.js';
+import { UsageError } from '../util/errors.js';
 import { closestName } from '../util/closest.js';
 import type { RunResult } from '../types/result.js';
 
@@ -54,7 +55,7 @@ Metrics: ${DIFF_METRICS.map((m) => `${m.name} (${m.doc})`).join('; ')}.`;
     let report: DiffReport;
     if (files) {
       if (flags.trace) throw new UsageError('--trace goes with two strategies, not with two result files');
-      const [a, b] = await Promise.all([readResults(args.a), readResults(args.b)]);
+      const [a, b] = [readResultsFile(args.a), readResultsFile(args.b)];
       report = diffResults(args.a, a, args.b, b, metrics, (r) => `${r.trace} ${r.strategy} ${r.profile}`);
     } else {
       if (args.a.endsWith('.json') || args.b.endsWith('.json')) throw new UsageError('give two strategies or two result files (.json), not one of each');
@@ -62,7 +63,7 @@ Metrics: ${DIFF_METRICS.map((m) => `${m.name} (${m.doc})`).join('; ')}.`;
       checkStrategy(args.b);
       if (!flags.trace || flags.trace.length === 0) throw new UsageError('comparing two strategies needs at least one --trace');
       const run = await replay(flags.trace, { strategies: [args.a, args.b], profile: flags.profile, set: flags.set ?? [] });
-      for (const f of run.failures) process.stderr.write(`error: ${f}\n`);
+      for (const f of run.failures) stderrLine(`error: ${f}`);
       if (run.failures.length > 0) process.exitCode = 1;
       report = diffResults(args.a, run.results.filter((r) => r.strategy === args.a), args.b, run.results.filter((r) => r.strategy === args.b), metrics, (r) => r.trace);
     }
@@ -84,7 +85,7 @@ Metrics: ${DIFF_METRICS.map((m) => `${m.name} (${m.doc})`).join('; ')}.`;
       for (const k of report.only_b) this.log(`only in B: ${k}`);
     }
     if (bad.length > 0) {
-      for (const r of bad) process.stderr.write(`regression: ${r.trace} ${r.metric} is ${r.worse_pct!.toFixed(1)}% worse in B (${r.a} -> ${r.b}), above --fail-above ${failAbove}\n`);
+      for (const r of bad) stderrLine(`regression: ${r.trace} ${r.metric} is ${r.worse_pct!.toFixed(1)}% worse in B (${r.a} -> ${r.b}), above --fail-above ${failAbove}`);
       process.exitCode = 1;
     }
     return { ...report, regressions: bad };
@@ -98,19 +99,3 @@ function checkStrategy(id: string): void {
   throw new UsageError(`unknown strategy '${id}'${why}; valid: ${STRATEGY_IDS.join(', ')}`);
 }
 
-async function readResults(path: string): Promise<RunResult[]> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    throw new InputError(`${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-  }
-  let parsed: { results?: RunResult[] };
-  try {
-    parsed = JSON.parse(text);
-  } catch (e) {
-    throw new InputError(`${path}: not valid JSON (${(e as Error).message})`);
-  }
-  if (!parsed || !Array.isArray(parsed.results)) throw new InputError(`${path}: not a results file (expected {"results": [...]} as written by replay -o x.json)`);
-  return parsed.results;
-}

@@ -2,6 +2,8 @@ import { Args, Flags } from '@oclif/core';
 import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import { DmaCommand } from '../cli/base-command.js';
+import { stderrLine } from '../cli/terminal-text.js';
+import { protectInputs } from '../util/atomic-file.js';
 import { prose } from '../cli/prose.js';
 import { CORES, parseJobs } from '../cli/jobs.js';
 import { Progress } from '../cli/progress.js';
@@ -34,13 +36,14 @@ Given traces (.csv) and/or saved results (.json from replay -o), it plots those 
     set: Flags.string({ description: 'override a profile parameter, key=value (repeatable)', multiple: true, multipleNonGreedy: true }),
     only: Flags.string({ description: `make only these figures, comma-separated: ${FIGURE_NAMES.join(', ')}`, helpValue: 'NAME,...' }),
     format: Flags.string({ description: `image formats of each figure, comma-separated: ${FIGURE_FORMATS.join(', ')}`, default: 'svg,png', helpValue: 'FMT,...' }),
-    jobs: Flags.string({ char: 'j', description: `sweep passes run at a time, on this thread and N-1 worker threads (this machine has ${CORES} cores)`, default: '1', helpValue: 'N' }),
+    jobs: Flags.string({ char: 'j', description: `sweep passes run at a time, on this thread and N-1 worker threads (at most one per core: this machine has ${CORES})`, default: '1', helpValue: 'N' }),
   };
 
   async run(): Promise<FiguresOutput> {
     const { argv, flags } = await this.parse(Figures);
     const inputs = argv as string[];
     checkInputs(inputs);
+    protectInputs(inputs); // a figure or report.html never lands on one of them
     const jobs = parseJobs(flags.jobs);
     const only = flags.only === undefined ? undefined : parseOnly(flags.only);
     let formats;
@@ -75,9 +78,9 @@ Given traces (.csv) and/or saved results (.json from replay -o), it plots those 
     } finally {
       progress.done();
     }
-    for (const p of out.problems) process.stderr.write(`${p}\n`);
-    if (out.problemSummary) process.stderr.write(`${out.problemSummary}\n`);
-    for (const f of out.failures) process.stderr.write(`error: ${f}\n`);
+    for (const p of out.problems) stderrLine(p);
+    if (out.problemSummary) stderrLine(out.problemSummary);
+    for (const f of out.failures) stderrLine(`error: ${f}`);
     if (out.failures.length > 0) process.exitCode = 1;
     if (!this.jsonEnabled()) {
       for (const f of out.figures) this.log(`${f.name}: ${f.files.join(', ')}`);

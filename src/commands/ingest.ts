@@ -1,13 +1,16 @@
 import { Args, Flags } from '@oclif/core';
-import { readFile, mkdir } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, join } from 'node:path';
 import { DmaCommand } from '../cli/base-command.js';
+import { stderrLine } from '../cli/terminal-text.js';
 import { prose } from '../cli/prose.js';
 import { ingestToCsv, parseDeviceMap, type IngestOptions, type IngestSummary, type TraceFormat } from '../ingest/ingest.js';
 import { Diagnostics, formatProblem } from '../trace/diagnostics.js';
 import { InputError, StrictInputError, UsageError } from '../util/errors.js';
 import { Progress, fileSize } from '../cli/progress.js';
-import { closeOutput, openOutput, writing } from '../cli/output-file.js';
+import { commitOutput, openOutput, writing } from '../cli/output-file.js';
+import { readSmallFile } from '../util/small-file.js';
+import { checkNotInput, protectInputs } from '../util/atomic-file.js';
+import { makeDirs } from '../util/make-dirs.js';
 import { CanonicalCsvReader } from '../trace/csv-reader.js';
 import { writeArrowTrace } from '../trace/arrow-trace.js';
 
@@ -76,22 +79,17 @@ Record a trace with: trace-cmd record -e iommu -e dma -- <workload>; trace-cmd r
     const toArrow = flags.to === 'arrow' || (flags.to === undefined && inputs.length === 1 && flags.output?.endsWith('.arrow') === true);
     if (toArrow && !flags.output) throw new UsageError('--to arrow writes a binary file: give -o FILE.arrow');
     if (this.jsonEnabled() && !flags.output) throw new UsageError('--json prints a summary on stdout, where the CSV would go: give -o FILE too');
+    // Outputs never land on an input (an -o that names one is a usage error, before any work).
+    protectInputs(flags.devices ? [...inputs, flags.devices] : inputs);
+    if (flags.output && inputs.length === 1) checkNotInput(flags.output);
     let devices;
-    if (flags.devices) {
-      let text: string;
-      try {
-        text = await readFile(flags.devices, 'utf8');
-      } catch (e) {
-        throw new InputError(`${flags.devices}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
-      }
-      devices = parseDeviceMap(text, flags.devices);
-    }
+    if (flags.devices) devices = parseDeviceMap(readSmallFile(flags.devices, 'device list'), flags.devices);
     let shown = 0;
     const diagnostics = new Diagnostics(flags.strict, 1000, (p) => {
-      if (shown++ < 20) process.stderr.write(formatProblem(p) + '\n');
+      if (shown++ < 20) stderrLine(formatProblem(p));
     });
     // Several inputs: create the output directory once, so a bad -o fails once, before any work.
-    if (inputs.length > 1) await writing(flags.output!, () => mkdir(flags.output!, { recursive: true }));
+    if (inputs.length > 1) await writing(flags.output!, () => makeDirs(flags.output!));
     const summaries: IngestSummary[] = [];
     let failed = false;
     for (const raw of inputs) {
@@ -102,7 +100,7 @@ Record a trace with: trace-cmd record -e iommu -e dma -- <workload>; trace-cmd r
         summaries.push(await this.ingestOne(raw, target, toArrow, { format: flags.format as TraceFormat | 'auto', device: flags.device, cls: flags.class as 'net' | 'disk' | undefined, devices, guest: flags.guest, diagnostics }));
       } catch (e) {
         if (!(e instanceof InputError) || e instanceof StrictInputError || inputs.length === 1) throw e;
-        process.stderr.write(`error: ${e.message}\n`);
+        stderrLine(`error: ${e.message}`);
         failed = true;
       }
     }
@@ -116,40 +114,45 @@ Record a trace with: trace-cmd record -e iommu -e dma -- <workload>; trace-cmd r
     progress.start(`ingesting ${raw}`, fileSize(raw));
     if (toArrow && target) {
       // Arrow output: the canonical rows go through the reader (any input: raw, CSV) into batches.
-      await writing(target, () => mkdir(dirname(target), { recursive: true }));
       const diagnostics = options.diagnostics!;
-      const canonical = /\.csv(\.gz)?$/.test(raw);
+      const canonical = /\.(csv(\.gz)?|arrow)$/.test(raw);
       const reader = canonical ? new CanonicalCsvReader(raw, diagnostics, { onProgress: (b) => progress.update(b) }) : new CanonicalCsvReader(raw, diagnostics, { source: ingestToCsv(raw, { ...options, onProgress: (b) => progress.update(b) }, summary) });
-      const rows = await writing(target, () => writeArrowTrace(target, reader.batches(), reader.devices));
+      const rows = await writing(target, () => writeArrowTrace(target, reader.batches(), reader.devices, { makeParents: true }));
       progress.done();
       if (canonical) Object.assign(summary, { file: raw, format: 'canonical', lines: reader.rowsRead + 1, events: reader.rowsRead, rows, dmas: 0, maps: 0, unmaps: 0, skipped: {}, devices: reader.devices.names, unmatched_unmaps: 0, live_maps: 0, reordered: 0, notes: [] });
-      process.stderr.write(`${raw}: ${rows} rows -> ${target} (Arrow)\n`);
+      stderrLine(`${raw}: ${rows} rows -> ${target} (Arrow)`);
       return summary;
     }
     const chunks = ingestToCsv(raw, { ...options, onProgress: (b) => progress.update(b) }, summary);
-    const file = target ? await openOutput(target) : undefined;
-    const out = file ?? process.stdout;
-    for await (const c of chunks) {
-      if (out.write(c)) continue;
-      // Wait for room, or for a write error (reported by closeOutput).
-      await new Promise<void>((r) => {
-        const done = () => (out.off('drain', done), out.off('error', done), r());
-        out.once('drain', done);
-        out.once('error', done);
-      });
-      if (file?.errored) break;
+    // The CSV goes to a temporary file renamed onto -o at the end: a failure keeps what was there.
+    const file = target ? await openOutput(target, { makeParents: true }) : undefined;
+    const out = file?.stream ?? process.stdout;
+    try {
+      for await (const c of chunks) {
+        if (out.write(c)) continue;
+        // Wait for room, or for a write error (thrown by commitOutput).
+        await new Promise<void>((r) => {
+          const done = () => (out.off('drain', done), out.off('error', done), out.off('close', done), r());
+          out.once('drain', done);
+          out.once('error', done);
+          out.once('close', done);
+        });
+        if (out.errored || out.destroyed) break;
+      }
+      if (file) await commitOutput(file);
+    } finally {
+      await file?.abort();
     }
-    if (file) await closeOutput(target!, file);
     progress.done();
     const skipped = Object.entries(summary.skipped).map(([k, v]) => `${v} ${k}`).join(', ') || 'none';
-    process.stderr.write(
+    stderrLine(
       [
         `${raw} (${summary.format}): ${summary.lines} lines, ${summary.events} DMA events -> ${summary.dmas} DMAs, ${summary.rows} rows (${summary.maps} map rows, one per segment; ${summary.unmaps} unmaps)${target ? ` in ${target}` : ''}`,
         `devices: ${summary.devices.join(', ') || 'none'}; skipped: ${skipped}`,
         `unmatched unmaps (maps before the trace began): ${summary.unmatched_unmaps}; DMAs live at the end: ${summary.live_maps}; events reordered beyond the window: ${summary.reordered}`,
         ...(options.diagnostics && options.diagnostics.total > 0 ? [options.diagnostics.summary()] : []),
         ...summary.notes.map((n) => `note: ${n}`),
-      ].join('\n') + '\n',
+      ].join('\n'),
     );
     return summary;
   }

@@ -1,10 +1,14 @@
 import { Args, Flags } from '@oclif/core';
-import { writeFile, mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { DmaCommand } from '../cli/base-command.js';
 import { prose } from '../cli/prose.js';
 import { mergeShards, mergedOutput, mergeFormatOf, type Merged } from '../runs/merge.js';
 import { UsageError } from '../util/errors.js';
+import { writeOutput } from '../cli/output-file.js';
+import { stderrLine } from '../cli/terminal-text.js';
+
+/** Missing task numbers named in the warning (the rest are counted). */
+const SHOWN_MISSING = 20;
+import { checkNotInput, protectInputs } from '../util/atomic-file.js';
 
 export default class Merge extends DmaCommand {
   static override summary = 'Combine the outputs of sharded sweeps or replays into one file';
@@ -30,20 +34,25 @@ or an output format the inputs cannot give, is a usage error (exit 2).`;
     output: Flags.string({ char: 'o', description: 'merged file: .arrow or .csv (from .arrow or .json shards), .json (from sweep .json shards), .csv (from .csv shards)', required: true }),
   };
 
-  async run(): Promise<{ rows: number; missing_tasks: number[]; output: string }> {
+  async run(): Promise<{ rows: number; missing_tasks: number[]; missing_task_count: number; output: string }> {
     const { argv, flags } = await this.parse(Merge);
     const out = flags.output;
     const format = mergeFormatOf(out);
     if (format === null) throw new UsageError(`--output '${out}': use a .arrow, .csv or .json file name`);
+    protectInputs(argv as string[]);
+    checkNotInput(out);
     const merged: Merged = await mergeShards(argv as string[]);
     const bytes = mergedOutput(merged, format);
-    await mkdir(dirname(out), { recursive: true });
-    await writeFile(out, bytes);
-    if (merged.missingTasks.length > 0) {
-      process.stderr.write(`warning: tasks missing from the inputs (a shard's output?): ${merged.missingTasks.join(', ')}\n`);
+    await writeOutput(out, bytes, { makeParents: true });
+    if (merged.missingTaskCount > 0) {
+      // One line whatever the gap: the first few task numbers and how many more.
+      const n = merged.missingTaskCount;
+      const shown = merged.missingTasks.slice(0, SHOWN_MISSING);
+      const more = n - shown.length;
+      stderrLine(`warning: ${n.toLocaleString('en-US')} task${n === 1 ? '' : 's'} missing from the inputs (a shard's output?): ${shown.join(', ')}${more > 0 ? ` and ${more.toLocaleString('en-US')} more` : ''}`);
       process.exitCode = 1;
     }
-    process.stderr.write(`wrote ${out}: ${merged.rows.length} rows from ${(argv as string[]).length} files\n`);
-    return { rows: merged.rows.length, missing_tasks: merged.missingTasks, output: out };
+    stderrLine(`wrote ${out}: ${merged.rows.length} rows from ${(argv as string[]).length} files`);
+    return { rows: merged.rows.length, missing_tasks: merged.missingTasks, missing_task_count: merged.missingTaskCount, output: out };
   }
 }

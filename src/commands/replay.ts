@@ -1,9 +1,10 @@
 import { Args, Flags } from '@oclif/core';
-import { writeFile } from 'node:fs/promises';
 import { DmaCommand } from '../cli/base-command.js';
+import { stderrLine } from '../cli/terminal-text.js';
 import { prose } from '../cli/prose.js';
 import { Progress, fileSize } from '../cli/progress.js';
-import { writing } from '../cli/output-file.js';
+import { writeOutput } from '../cli/output-file.js';
+import { checkNotInput, protectInputs } from '../util/atomic-file.js';
 import { CORES, parseJobs } from '../cli/jobs.js';
 import { replay } from '../pipeline.js';
 import { formatPerPageTable, formatTraceTable } from '../analysis/results-table.js';
@@ -54,7 +55,7 @@ Profiles: ${listProfileIds().join(', ')} (see \`dmareplay profiles\`).`;
     set: Flags.string({ description: 'override a profile parameter, e.g. iotlb.entries=128 (repeatable; `dmareplay profiles xen-2008` lists keys)', multiple: true, multipleNonGreedy: true }),
     output: Flags.string({ char: 'o', description: 'also write results to this file: .json, .csv, or .arrow (flat rows with a task column, for merge)' }),
     shard: Flags.string({ description: 'replay only shard i of N of the traces (i/N, from 0); default: from Slurm or Kubernetes indexed-Job variables when set (docs/cluster.md)' }),
-    jobs: Flags.string({ char: 'j', description: `traces replayed at a time, on this thread and N-1 worker threads (this machine has ${CORES} cores); output is the same for any N`, default: '1', helpValue: 'N' }),
+    jobs: Flags.string({ char: 'j', description: `traces replayed at a time, on this thread and N-1 worker threads (at most one per core: this machine has ${CORES}); output is the same for any N`, default: '1', helpValue: 'N' }),
     strict: Flags.boolean({ description: 'stop with exit code 1 at the first rejected input line' }),
     'per-page': Flags.boolean({ description: 'text output: the IOMMU\'s work per 4 KiB of data moved instead (IOTLB and walk-cache misses, memory reads, invalidations, the line rate they allow), as F&S measure it' }),
     format: Flags.string({ char: 'f', description: 'stdout format: text (one aligned table per trace), or the full results table as csv, json or markdown', options: [...TABLE_FORMATS], default: 'text' }),
@@ -66,10 +67,12 @@ Profiles: ${listProfileIds().join(', ')} (see \`dmareplay profiles\`).`;
     const jobs = parseJobs(flags.jobs);
     const shard = parseShard(flags.shard);
     const all = argv as string[];
+    protectInputs([...all, flags.profile]);
+    if (flags.output) checkNotInput(flags.output);
     const taskOf = new Map<string, number>();
     all.forEach((p, i) => taskOf.set(p, i));
     const paths = all.filter((_, i) => inShard(i, shard));
-    if (shard) process.stderr.write(`shard ${shard.index}/${shard.count} (${shard.source}): ${paths.length} of ${all.length} traces\n`);
+    if (shard) stderrLine(`shard ${shard.index}/${shard.count} (${shard.source}): ${paths.length} of ${all.length} traces`);
     const json = this.jsonEnabled();
     let shown = 0;
     const diagnostics = new Diagnostics(flags.strict, 1000, (p) => {
@@ -102,7 +105,7 @@ Profiles: ${listProfileIds().join(', ')} (see \`dmareplay profiles\`).`;
     if (flags.output) {
       const out = flags.output;
       const content = out.endsWith('.csv') ? toResultsCsv(run.results) : out.endsWith('.arrow') ? sweepToArrow(run.results.map((r) => ({ ...r, grid: {}, task: taskOf.get(r.trace)! })), []) : toResultsJson(report);
-      await writing(out, () => writeFile(out, content));
+      await writeOutput(out, content);
       stderrLine(`wrote ${flags.output}`);
     }
     if (!json && flags.format !== 'text') {
@@ -119,8 +122,3 @@ Profiles: ${listProfileIds().join(', ')} (see \`dmareplay profiles\`).`;
   }
 }
 
-
-/** Diagnostics go to stderr even with --json (oclif silences logToStderr then): stdout stays JSON. */
-function stderrLine(text: string): void {
-  process.stderr.write(text + '\n');
-}

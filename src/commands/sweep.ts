@@ -1,11 +1,11 @@
 import { Args, Flags } from '@oclif/core';
-import { writeFile, mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { DmaCommand } from '../cli/base-command.js';
+import { stderrLine } from '../cli/terminal-text.js';
 import { prose } from '../cli/prose.js';
 import { CORES, parseJobs } from '../cli/jobs.js';
 import { Progress } from '../cli/progress.js';
-import { writing } from '../cli/output-file.js';
+import { writeOutput, writing } from '../cli/output-file.js';
+import { checkNotInput, protectInputs } from '../util/atomic-file.js';
 import { sweep, type SweepRow, type GridAxis } from '../runs/sweep.js';
 import { sweepTable, sweepToArrow, sweepToCsv, sweepToJson } from '../analysis/sweep-io.js';
 import { PER_PAGE_SWEEP_METRICS, SWEEP_METRICS, sweepFigureSpec } from '../figures/sweep-lines.js';
@@ -39,7 +39,7 @@ N-1 worker threads); the output is identical for any N.`;
     strategy: Flags.string({ char: 's', description: `"all" or a comma-separated list of ${STRATEGY_IDS.join(', ')}`, default: 'all' }),
     profile: Flags.string({ char: 'p', description: 'cost profile: a bundled id or a JSON file', default: DEFAULT_PROFILE }),
     set: Flags.string({ description: 'fixed override for every point, key=value (repeatable)', multiple: true, multipleNonGreedy: true }),
-    jobs: Flags.string({ char: 'j', description: `passes run at a time, on this thread and N-1 worker threads (this machine has ${CORES} cores); output is the same for any N`, default: '1', helpValue: 'N' }),
+    jobs: Flags.string({ char: 'j', description: `passes run at a time, on this thread and N-1 worker threads (at most one per core: this machine has ${CORES}); output is the same for any N`, default: '1', helpValue: 'N' }),
     output: Flags.string({ char: 'o', description: 'write the rows to this file: .csv, .json or .arrow' }),
     figures: Flags.boolean({ description: 'draw one figure per swept key (--no-figures to skip)', default: true, allowNo: true }),
     'figures-dir': Flags.string({ description: 'where the figures go', default: 'out/sweep' }),
@@ -50,8 +50,10 @@ N-1 worker threads); the output is identical for any N.`;
   async run(): Promise<{ grid: GridAxis[]; rows: SweepRow[]; failures: string[]; problems: { trace: string; shown: string[]; total: number }[] }> {
     const { argv, flags } = await this.parse(Sweep);
     if (flags.output && !/\.(csv|json|arrow)$/.test(flags.output)) throw new UsageError(`--output '${flags.output}': use a .csv, .json or .arrow file name`);
+    protectInputs([...(argv as string[]), flags.profile]);
+    if (flags.output) checkNotInput(flags.output);
     const shard = parseShard(flags.shard);
-    if (shard) process.stderr.write(`shard ${shard.index}/${shard.count} (${shard.source})\n`);
+    if (shard) stderrLine(`shard ${shard.index}/${shard.count} (${shard.source})`);
     const progress = new Progress();
     progress.start('sweeping', 1);
     const run = await sweep(argv as string[], {
@@ -64,25 +66,22 @@ N-1 worker threads); the output is identical for any N.`;
       onTaskDone: (done, total) => progress.update(done / total),
     });
     progress.done();
-    for (const f of run.failures) process.stderr.write(`error: ${f}\n`);
+    for (const f of run.failures) stderrLine(`error: ${f}`);
     for (const p of run.problems) {
-      for (const line of p.shown) process.stderr.write(`${line}\n`);
-      if (p.total > p.shown.length) process.stderr.write(`... and ${p.total - p.shown.length} more problems in ${p.trace}\n`);
-      process.stderr.write(`${p.trace}: ${p.total} row${p.total === 1 ? '' : 's'} skipped at every grid point\n`);
+      for (const line of p.shown) stderrLine(line);
+      if (p.total > p.shown.length) stderrLine(`... and ${p.total - p.shown.length} more problems in ${p.trace}`);
+      stderrLine(`${p.trace}: ${p.total} row${p.total === 1 ? '' : 's'} skipped at every grid point`);
     }
     if (flags.output) {
       const out = flags.output;
       const content = out.endsWith('.csv') ? sweepToCsv(run.rows, run.axes) : out.endsWith('.json') ? sweepToJson(run.rows, run.axes) : sweepToArrow(run.rows, run.axes);
-      await writing(out, async () => {
-        await mkdir(dirname(out), { recursive: true });
-        await writeFile(out, content);
-      });
-      process.stderr.write(`wrote ${out} (${run.rows.length} rows)\n`);
+      await writeOutput(out, content, { makeParents: true });
+      stderrLine(`wrote ${out} (${run.rows.length} rows)`);
     }
     if (flags.figures && run.rows.length > 0) {
       for (const axis of run.axes.filter((a) => a.values.length > 1)) {
         const fig = await writing(flags['figures-dir'], () => writeFigure(flags['figures-dir'], `sweep-${axis.key.replace(/[^a-z0-9]+/gi, '-')}`, sweepFigureSpec(run.rows, axis.key, flags['per-page'] ? PER_PAGE_SWEEP_METRICS : SWEEP_METRICS)));
-        process.stderr.write(`wrote ${fig.files.join(', ')}\n`);
+        stderrLine(`wrote ${fig.files.join(', ')}`);
       }
     }
     if (!this.jsonEnabled()) this.log(sweepTable(run.rows, run.axes, flags['per-page']));

@@ -1,7 +1,8 @@
 import { Args, Flags } from '@oclif/core';
 import { DmaCommand } from '../cli/base-command.js';
+import { stderrLine } from '../cli/terminal-text.js';
 import { prose } from '../cli/prose.js';
-import { closeOutput, openOutput } from '../cli/output-file.js';
+import { commitOutput, openOutput } from '../cli/output-file.js';
 import { WORKLOADS, WORKLOAD_IDS, getWorkload, writeSynth, type SynthSummary } from '../synth/index.js';
 import { UsageError } from '../util/errors.js';
 
@@ -46,10 +47,14 @@ ${knobHelp}`;
     const options = { dmas: flags.dmas, durationNs: flags['duration-ms'] !== undefined ? flags['duration-ms'] * 1e6 : undefined, guests: flags.guests, seed: flags.seed, rateMbps: flags.rate, knobs };
     let summary: SynthSummary;
     if (flags.output) {
-      const out = await openOutput(flags.output);
-      summary = await writeSynth(out, args.workload, options);
-      await closeOutput(flags.output, out);
-      process.stderr.write(`wrote ${flags.output}: ${summary.events} events (${summary.dmas} DMAs), ${(summary.duration_ns / 1e6).toFixed(3)} ms, devices ${summary.devices.join(', ')}\n`);
+      const out = await openOutput(flags.output, { makeParents: true });
+      try {
+        summary = await writeSynth(out.stream, args.workload, options);
+        await commitOutput(out);
+      } finally {
+        await out.abort();
+      }
+      stderrLine(`wrote ${flags.output}: ${summary.events} events (${summary.dmas} DMAs), ${(summary.duration_ns / 1e6).toFixed(3)} ms, devices ${summary.devices.join(', ')}`);
     } else {
       summary = await writeSynth(process.stdout, args.workload, options);
     }

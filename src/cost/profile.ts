@@ -2,7 +2,8 @@
  * Cost profiles: load a named (bundled) or file profile, check it against the parameter schema,
  * apply `--set key=value` overrides, and resolve it to plain numbers once before a run.
  */
-import { readFileSync, existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { readSmallFile } from '../util/small-file.js';
 import { dirname, join, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PARAMS, PARAM_KEYS, RENAMED_KEYS, paramSpec, type ResolvedParams } from './schema.js';
@@ -32,6 +33,9 @@ export interface ResolvedProfile {
 
 const PROFILE_DIR = join(dirname(fileURLToPath(import.meta.url)), 'profiles');
 export const DEFAULT_PROFILE = 'xen-2008';
+
+/** A profile file is a few KiB; past 1 MiB it is something else. */
+const PROFILE_BYTES = 1 << 20;
 
 /** The ids of the bundled profiles, sorted. */
 export function listProfileIds(): string[] {
@@ -65,8 +69,10 @@ export function loadProfile(nameOrPath: string): CostProfile {
     path = join(profileDir(), `${nameOrPath}.json`);
   }
   let parsed: unknown;
+  // Read with a size limit: `-p /dev/zero` is one error line, not a process filling its memory.
+  const text = readSmallFile(path, 'profile', PROFILE_BYTES);
   try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
+    parsed = JSON.parse(text);
   } catch (e) {
     throw new InputError(`${path}: not valid JSON (${(e as Error).message})`);
   }
@@ -100,31 +106,32 @@ function checkValue(key: string, value: unknown): string | null {
   if (typeof value !== 'number' || !Number.isFinite(value)) return `'${key}' must be a number (${spec.unit})`;
   if (spec.integer && !Number.isInteger(value)) return `'${key}' must be a whole number (${spec.unit})`;
   if (spec.min !== undefined && value < spec.min) return `'${key}' must be >= ${spec.min} (${spec.unit})`;
-  if (spec.max !== undefined && value > spec.max) return `'${key}' must be <= ${spec.max} (${spec.unit})`;
   if (spec.powerOfTwo && !(value >= 1 && Number.isInteger(Math.log2(value)))) return `'${key}' must be a power of two`;
   if (key === 'direct-map.page_kib' && ![4, 2048, 1048576].includes(value)) return `'${key}' must be 4, 2048 or 1048576 (4 KiB, 2 MiB or 1 GiB IOMMU pages)`;
   if (spec.zeroOrPowerOfTwo && value !== 0 && !Number.isInteger(Math.log2(value))) return `'${key}' must be 0 (none) or a power of two`;
   if (spec.flag && value !== 0 && value !== 1) return `'${key}' must be 0 or 1`;
+  // Last, so a value that breaks a rule of its own is told that rule (3 x 2^32 is not a power of two).
+  if (spec.max !== undefined && value > spec.max) return `'${key}' must be <= ${spec.max} (${spec.unit})`;
   return null;
 }
 
 /**
- * Parses `--set key=value` texts.
+ * Parses `--set key=value` texts (`flag` names the option they came from in errors: --set, --grid).
  * @throws UsageError naming the valid keys for an unknown key, or the rule a value breaks.
  */
-export function parseOverrides(sets: readonly string[]): [string, number][] {
+export function parseOverrides(sets: readonly string[], flag = '--set'): [string, number][] {
   const out: [string, number][] = [];
   for (const text of sets) {
     const eq = text.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--set '${text}': expected key=value, e.g. --set iotlb.entries=128`);
+    if (eq <= 0) throw new UsageError(`${flag} '${text}': expected key=value, e.g. ${flag} iotlb.entries=128`);
     const key = text.slice(0, eq).trim();
     const raw = text.slice(eq + 1).trim();
-    if (RENAMED_KEYS[key]) throw new UsageError(`--set: '${key}' is now ${RENAMED_KEYS[key]}`);
-    if (!paramSpec(key)) throw new UsageError(`--set: unknown key '${key}'${closestName(key, PARAM_KEYS)}; valid: ${PARAM_KEYS.join(', ')}`);
+    if (RENAMED_KEYS[key]) throw new UsageError(`${flag}: '${key}' is now ${RENAMED_KEYS[key]}`);
+    if (!paramSpec(key)) throw new UsageError(`${flag}: unknown key '${key}'${closestName(key, PARAM_KEYS)}; valid: ${PARAM_KEYS.join(', ')}`);
     const value = Number(raw);
-    if (raw === '' || Number.isNaN(value)) throw new UsageError(`--set ${key}: '${raw}' is not a number`);
+    if (raw === '' || Number.isNaN(value)) throw new UsageError(`${flag} ${key}: '${raw}' is not a number`);
     const err = checkValue(key, value);
-    if (err) throw new UsageError(`--set ${err}`);
+    if (err) throw new UsageError(`${flag} ${err}`);
     out.push([key, value]);
   }
   return out;

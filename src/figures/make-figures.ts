@@ -8,7 +8,8 @@
  *     4. one Vega-Lite spec per figure (paper.ts, protection.ts) -> .vl.json, .svg, .png
  *     5. report.html with every figure, its caption and the tables
  */
-import { readFile, writeFile, mkdir } from 'node:fs/promises';
+import { writeFileAtomic } from '../util/atomic-file.js';
+import { makeDirs } from '../util/make-dirs.js';
 import { basename, join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import { replay } from '../pipeline.js';
@@ -24,6 +25,7 @@ import { perPageRows, perPageSpec } from './iommu-per-page.js';
 import { buildReport, type ReportFigure } from './report.js';
 import { InputError } from '../util/errors.js';
 import { formatProblem } from '../trace/diagnostics.js';
+import { readResultsFile } from '../analysis/results-io.js';
 import type { RunResult } from '../types/result.js';
 
 export interface FiguresOptions {
@@ -87,16 +89,7 @@ export async function makeFigures(inputs: readonly string[], options: FiguresOpt
   let done = 0;
   const run = traces.length > 0 ? await replay(traces, { strategies: 'all', profile, set, onTraceStart: (_p, i, n) => options.onProgress?.(i / n), onProgress: () => {} }) : null;
   const loaded: RunResult[] = [...(run?.results ?? [])];
-  for (const f of files) {
-    let parsed: { results?: RunResult[] };
-    try {
-      parsed = JSON.parse(await readFile(f, 'utf8'));
-    } catch (e) {
-      throw new InputError(`${f}: cannot read results (${(e as Error).message})`);
-    }
-    if (!Array.isArray(parsed.results)) throw new InputError(`${f}: not a results file (expected {"results": [...]})`);
-    loaded.push(...parsed.results);
-  }
+  for (const f of files) for (const r of readResultsFile(f)) loaded.push(r);
   const failures = [...(run?.failures ?? [])];
   const problems = (run?.diagnostics.problems ?? []).slice(0, 20).map(formatProblem);
   const problemSummary = run?.diagnostics.summary() ?? '';
@@ -141,7 +134,7 @@ export async function makeFigures(inputs: readonly string[], options: FiguresOpt
 
   const chosen = specs.filter((s) => wanted(s.name));
   step(`rendering ${chosen.length} figure${chosen.length === 1 ? '' : 's'} into ${outDir}`);
-  await mkdir(outDir, { recursive: true });
+  await makeDirs(outDir);
   const written = [];
   const reportFigures: ReportFigure[] = [];
   for (const s of chosen) {
@@ -150,7 +143,7 @@ export async function makeFigures(inputs: readonly string[], options: FiguresOpt
     options.onProgress?.(++done / chosen.length);
   }
   const report = join(outDir, 'report.html');
-  await writeFile(report, buildReport({ profile, traces: all, figures: reportFigures, results }));
+  await writeFileAtomic(report, buildReport({ profile, traces: all, figures: reportFigures, results }));
   return { outDir, report, figures: written, traces: all, failures, problems, problemSummary };
 }
 

@@ -5,7 +5,8 @@
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../util/atomic-file.js';
+import { makeDirs } from '../util/make-dirs.js';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { parse, View, logger, Error as VegaErrorLevel } from 'vega';
 import { Resvg } from '@resvg/resvg-js';
@@ -55,16 +56,16 @@ export function parseFormats(list: string): FigureFormat[] {
   return [...new Set(names)] as FigureFormat[];
 }
 
-/** Writes `<dir>/<name>.vl.json` and one file per format (`.svg`, `.png`, `.pdf`). */
+/** Writes `<dir>/<name>.vl.json` and one file per format (`.svg`, `.png`, `.pdf`), each replaced whole (util/atomic-file.ts). */
 export async function writeFigure(dir: string, name: string, spec: TopLevelSpec, formats: readonly FigureFormat[] = DEFAULT_FORMATS): Promise<WrittenFigure> {
-  await mkdir(dir, { recursive: true });
+  await makeDirs(dir);
   const svg = await toSvg(spec);
   const spec_ = join(dir, `${name}.vl.json`);
-  await writeFile(spec_, JSON.stringify(spec, null, 2) + '\n');
+  await writeFileAtomic(spec_, JSON.stringify(spec, null, 2) + '\n');
   const files = [spec_];
   for (const f of formats) {
     const file = join(dir, `${name}.${f}`);
-    await writeFile(file, f === 'svg' ? svg : f === 'png' ? svgToPng(svg) : await svgToPdf(svg, { regular: FONT_FILES[0], bold: FONT_FILES[1] }));
+    await writeFileAtomic(file, f === 'svg' ? svg : f === 'png' ? svgToPng(svg) : await svgToPdf(svg, { regular: FONT_FILES[0], bold: FONT_FILES[1] }));
     files.push(file);
   }
   return { name, files };

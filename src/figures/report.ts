@@ -3,7 +3,6 @@
  * every figure, a caption under each saying what it shows, and the main tables. Deterministic:
  * no timestamps, so the same inputs give the same bytes.
  */
-import * as aq from 'arquero';
 import type { RunResult } from '../types/result.js';
 import { workloadOf } from './trace-names.js';
 import { strategyDomain } from './style.js';
@@ -22,25 +21,30 @@ export interface ReportInput {
   results: readonly RunResult[];
 }
 
+/** Text from input (file names, strategy and profile ids) as HTML text or attribute value. */
 function esc(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 
 /**
  * A workloads x strategies table of one value, as HTML: a row per workload, a column per
- * strategy in registry order. (Workloads as columns made the tables wider than the page once
- * there were more than a dozen traces; the strategies are ten.)
+ * strategy in registry order (workloads as columns made the tables wider than the page once
+ * there were more than a dozen traces; the strategies are ten). Built here rather than by
+ * arquero's toHTML, which writes column names unescaped: every text from input (file names,
+ * strategy ids of a results file) goes through esc().
  */
 function pivotHtml(results: readonly RunResult[], value: (r: RunResult) => number | null, digits: number, suffix = ''): string {
-  const rows = results.map((r) => ({ strategy: r.strategy, workload: workloadOf(r.trace), v: value(r) }));
-  const strategies = strategyDomain(rows.map((r) => r.strategy));
-  const t = aq
-    .from(rows)
-    .groupby('workload')
-    .pivot('strategy', { v: (d: any) => aq.op.any(d.v) })
-    .select(['workload', ...strategies]);
-  const fmt = (v: unknown) => (typeof v === 'number' ? v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) + suffix : v === null || v === undefined ? '–' : esc(String(v)));
-  return t.toHTML({ format: Object.fromEntries(t.columnNames().map((c) => [c, fmt])) });
+  const present = [...new Set(results.map((r) => r.strategy))];
+  // Registry order, then any strategy a results file names that this build does not know.
+  const strategies = [...strategyDomain(present), ...present.filter((s) => !strategyDomain().includes(s))];
+  const workloads = [...new Set(results.map((r) => workloadOf(r.trace)))];
+  const cell = new Map(results.map((r) => [`${r.strategy}\0${workloadOf(r.trace)}`, value(r)]));
+  const fmt = (v: number | null | undefined) => (typeof v === 'number' ? v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) + suffix : '–');
+  const th = (text: string, align: string) => `<th style="text-align: ${align};">${esc(text)}</th>`;
+  const td = (text: string, align: string) => `<td style="text-align: ${align};">${text}</td>`;
+  const head = `<tr>${th('workload', 'left')}${strategies.map((s) => th(s, 'right')).join('')}</tr>`;
+  const body = workloads.map((w) => `<tr>${td(esc(w), 'left')}${strategies.map((s) => td(esc(fmt(cell.get(`${s}\0${w}`))), 'right')).join('')}</tr>`).join('');
+  return `<table><thead>${head}</thead><tbody>${body}</tbody></table>`;
 }
 
 export function buildReport(input: ReportInput): string {

@@ -20,10 +20,9 @@
  *        maps not in the file (a trace cut out of a longer run) are counted, not emitted
  *     5. canonical rows: addr = physical (guest-physical) address, handle = DMA address / first IOVA
  */
-import { createInterface } from 'node:readline';
 import { parseLine, parsePayload, canonicalDir, KNOWN_EVENTS, type DmaMap, type DmaMapSg, type DmaUnmap, type DmaUnmapSg } from './kernel-events.js';
 import { scanEventLine, parseIommuMapAt, parseIommuUnmapAt, parseDmaMapAt, parseDmaUnmapAt, newFastFields, IOMMU_MAP, IOMMU_UNMAP, DMA_MAP, DMA_UNMAP, UNSURE, type FastDir } from './fast-lines.js';
-import { openBytes, lineRuns, lineText } from './line-reader.js';
+import { openBytes, lineRuns, lineText, OVERLONG, MAX_LINE_BYTES } from './line-reader.js';
 import { isAscii } from 'node:buffer';
 import { ReorderQueue } from './reorder.js';
 import { CsvOut } from './csv-out.js';
@@ -32,7 +31,8 @@ import { IommuMapStash, listRange, sgSegments } from './sg-lists.js';
 import { Diagnostics } from '../trace/diagnostics.js';
 import { CANONICAL_HEADER_WITH_CPU } from '../trace/canonical.js';
 import { InputError, UsageError } from '../util/errors.js';
-import { checkReadable } from '../trace/csv-reader.js';
+import { checkReadable, readError } from '../trace/input-file.js';
+import { why } from '../trace/row-checks.js';
 
 export type TraceFormat = 'canonical' | 'ftrace' | 'perf';
 
@@ -94,24 +94,53 @@ export interface IngestSummary {
   notes: string[];
 }
 
+/** Bytes of a file's start that format detection reads at most (a FIFO's start is kept in memory). */
+export const DETECT_BYTES = 4 << 20;
+
 /** Reads the start of a file and says which format it is in. */
 export async function detectFormat(path: string): Promise<TraceFormat | 'unknown'> {
   await checkReadable(path);
-  const lines = createInterface({ input: openBytes(path), crlfDelay: Infinity });
-  let n = 0;
+  const bytes = openBytes(path) as NodeJS.ReadableStream & { destroy(): void };
   try {
-    for await (const raw of lines) {
+    return await formatOfStart(bytes as AsyncIterable<Buffer>);
+  } catch (e) {
+    throw readError(path, e);
+  } finally {
+    bytes.destroy();
+  }
+}
+
+/**
+ * The format of a trace from its first lines: the first that tells, after at most 200 lines that
+ * do not, or DETECT_BYTES (so /dev/zero or a file without line ends is 'unknown', quickly).
+ */
+export async function formatOfStart(chunks: AsyncIterable<Buffer> | Iterable<Buffer>): Promise<TraceFormat | 'unknown'> {
+  let n = 0;
+  for await (const run of lineRuns(firstBytes(chunks, DETECT_BYTES))) {
+    if (run === OVERLONG) {
+      if (++n > 200) break;
+      continue;
+    }
+    for (const raw of (typeof run === 'string' ? run : run.toString('utf8')).split('\n')) {
       const line = raw.replace(/^\uFEFF/, '');
       if (line.trim() === '' || line.startsWith('#') || /^(cpus|CPU \d+ is empty|version)\b/i.test(line.trim())) continue;
       if (line.startsWith('ts_ns,') || line.includes('ts_ns')) return 'canonical';
       const p = parseLine(line);
       if (p) return p.group !== '' ? 'perf' : 'ftrace';
-      if (++n > 200) break;
+      if (++n > 200) return 'unknown';
     }
-  } finally {
-    lines.close();
   }
   return 'unknown';
+}
+
+/** The first `limit` bytes of a stream of chunks. */
+async function* firstBytes(chunks: AsyncIterable<Buffer> | Iterable<Buffer>, limit: number): AsyncGenerator<Buffer> {
+  let seen = 0;
+  for await (const c of chunks) {
+    yield seen + c.length > limit ? c.subarray(0, limit - seen) : c;
+    seen += c.length;
+    if (seen >= limit) return;
+  }
 }
 
 // How dma: events appear: `ts: dma_map_page:` (ftrace, trace-cmd) or `ts: dma:dma_map_page:` (perf).
@@ -123,8 +152,16 @@ const UNMAP_TAIL = Buffer.from('_unmap_');
 
 /** Whether the file has dma: map events (a byte scan of the whole file; cheap next to parsing). */
 async function hasDmaEvents(path: string, chunkBytes: number = 1 << 20): Promise<boolean> {
+  try {
+    return await hasDmaMarks(openBytes(path, undefined, chunkBytes) as AsyncIterable<Buffer>);
+  } catch (e) {
+    throw readError(path, e);
+  }
+}
+
+async function hasDmaMarks(chunks: AsyncIterable<Buffer>): Promise<boolean> {
   let tail: Buffer = Buffer.alloc(0);
-  for await (const chunk of openBytes(path, undefined, chunkBytes)) {
+  for await (const chunk of chunks) {
     const b = chunk as Buffer;
     // A mark split across chunks: look in the last bytes of the previous chunk + the first of this.
     const seam = Buffer.concat([tail, b.subarray(0, 16)]);
@@ -561,7 +598,14 @@ export async function* ingestToCsv(path: string, options: IngestOptions = {}, su
     return -1;
   };
 
-  for await (const lines of lineRuns(openBytes(path, options.onProgress, options.chunkBytes ?? 1 << 20) as AsyncIterable<Buffer>)) {
+  const runs = lineRuns(openBytes(path, options.onProgress, options.chunkBytes ?? 1 << 20) as AsyncIterable<Buffer>);
+  for await (const lines of readingOf(path, runs)) {
+    if (lines === OVERLONG) {
+      lineNo++;
+      s.lines++;
+      diag.report(path, lineNo, 'long-line', why.longLine(MAX_LINE_BYTES));
+      continue;
+    }
     if (typeof lines === 'string') {
       // A last line given as text (not ASCII, no line end).
       lineNo++;
@@ -587,6 +631,15 @@ export async function* ingestToCsv(path: string, options: IngestOptions = {}, su
   skip('iommu-event-duplicating-dma-event', stash.duplicates);
   notes(s, options, withDma, iommuDevice, groups, stash, sgHow);
   yield out.take();
+}
+
+/** The items of `source`, with a read error (I/O, damaged gzip) turned into one line naming `path`. */
+async function* readingOf<T>(path: string, source: AsyncIterable<T>): AsyncGenerator<T> {
+  try {
+    yield* source;
+  } catch (e) {
+    throw readError(path, e);
+  }
 }
 
 /** The summary's notes: what the user should know about how the rows were made. */

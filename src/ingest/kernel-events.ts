@@ -19,7 +19,10 @@ export interface LineParts {
 // task-pid [cpu] flags? secs.frac: event: payload      (/sys/kernel/tracing/trace, trace-cmd report)
 const FTRACE = /^\s*.+?-\d+\s+(?:\(\s*[-\d]+\)\s+)?\[(\d+)\]\s+(?:[\w.]{4,6}\s+)?(\d+)\.(\d+):\s+(?:(\w+):)?(\w+):\s?(.*)$/;
 // task pid [cpu] secs.frac: group:event: payload        (perf script)
-const PERF = /^\s*\S.*?\s+\d+\s+\[(\d+)\]\s+(\d+)\.(\d+):\s+(\w+):(\w+):\s?(.*)$/;
+// The task name (a comm: at most 15 characters, TASK_COMM_LEN) is matched to 64 at most: with no
+// bound, a long run of spaces in a line that is no event made the match quadratic (a 1 MiB line:
+// half an hour).
+const PERF = /^\s*\S.{0,63}?\s+\d+\s+\[(\d+)\]\s+(\d+)\.(\d+):\s+(\w+):(\w+):\s?(.*)$/;
 
 /** Splits a trace line into its parts, or null for lines that are not events (headers, blanks). */
 export function parseLine(line: string): LineParts | null {

@@ -86,7 +86,9 @@ interface Survey {
   /** Ordinals of map rows whose buffer has free bytes in its first page, or is to_device. */
   maps: { ordinal: number; subPage: boolean; toDevice: boolean }[];
   unmaps: number[];
-  usedPages: Set<string>;
+  /** Guest pages any DMA used, keyed (guest, page high half, page low half): numbers, not a
+   * string per page (a 4 GiB DMA made a million strings). */
+  usedPages: TripleKeyMap;
   /** Time-average of bytes that share a page with an in-flight buffer but lie outside every
    * in-flight buffer: what any page-granular protection leaves reachable. */
   subpageAvgBytes: number;
@@ -96,7 +98,7 @@ async function survey(path: string, params: ResolvedProfile['params']): Promise<
   const diagnostics = new Diagnostics();
   const reader = await openTrace(path, diagnostics);
   const tracker = new BufferTracker(path, diagnostics, reader.devices, { txRing: params['nic.tx_ring'], rxRing: params['nic.rx_ring'], diskQueue: params['disk.queue_depth'] });
-  const s: Survey = { events: 0, maps: [], unmaps: [], usedPages: new Set(), subpageAvgBytes: 0 };
+  const s: Survey = { events: 0, maps: [], unmaps: [], usedPages: new TripleKeyMap(1024), subpageAvgBytes: 0 };
   // In-flight buffers per page, to integrate the co-located bytes over time.
   const perPage = new TripleKeyMap(1024);
   let pages = 0;
@@ -131,7 +133,7 @@ async function survey(path: string, params: ResolvedProfile['params']): Promise<
       if (b.op[i] === Op.map) {
         const end = b.offset[i] + b.len[i];
         s.maps.push({ ordinal, subPage: b.offset[i] > 0 || end < PAGE_SIZE, toDevice: b.dir[i] === Dir.to_device });
-        for (let p = 0; p < sg.totalPages; p++) s.usedPages.add(`${b.guest[i]}:${sg.gpn[p]}`);
+        for (let p = 0; p < sg.totalPages; p++) s.usedPages.set(b.guest[i], hiOf(sg.gpn[p]), sg.gpn[p] >>> 0, 1);
       } else if (b.op[i] === Op.unmap) s.unmaps.push(ordinal);
     }
   }
@@ -293,7 +295,7 @@ export async function runAttacks(path: string, options: AttackOptions): Promise<
         let gpn = -1;
         for (let tries = 0; tries < 64 && gpn < 0; tries++) {
           const cand = Math.floor(rand() * ramPages);
-          if (!s.usedPages.has(`${g}:${cand}`)) gpn = cand;
+          if (s.usedPages.get(g, hiOf(cand), cand >>> 0) < 0) gpn = cand;
         }
         if (gpn >= 0) address('never-used', base(g) + gpn);
       }

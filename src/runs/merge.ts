@@ -20,7 +20,7 @@ import { tableFromIPC } from '@uwdata/flechette';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { InputError, UsageError } from '../util/errors.js';
 import { flattenSweepRow, sweepToJson } from '../analysis/sweep-io.js';
-import { flatRowsToCsv } from '../analysis/results-io.js';
+import { flatRowsToCsv, resultProblem } from '../analysis/results-io.js';
 import { rowsToArrowIpc } from '../analysis/arrow.js';
 import type { GridAxis, SweepRow } from './sweep.js';
 
@@ -49,9 +49,14 @@ export interface Merged {
   full: { axes: GridAxis[]; rows: SweepRow[] } | null;
   /** Formats of the inputs that had rows. */
   formats: MergeFormat[];
-  /** Task numbers below the largest one that no file had (a shard's output is missing). */
+  /** Task numbers below the largest one that no file had (a shard's output is missing): the
+   * first MISSING_LISTED of them; `missingTaskCount` counts them all. */
   missingTasks: number[];
+  missingTaskCount: number;
 }
+
+/** Missing task numbers listed at most (the rest are counted). */
+export const MISSING_LISTED = 1000;
 
 /** Result columns every sweep/replay output has after its task column. */
 const REQUIRED = ['task', 'trace', 'strategy', 'profile'];
@@ -115,9 +120,11 @@ function readJsonShard(path: string, bytes: Buffer): ShardFile {
   if (!Array.isArray(o.rows) || !Array.isArray(o.grid)) throw notAShard(path, 'not a sweep output (expected {"grid": [...], "rows": [...]})');
   const axes = o.grid as GridAxis[];
   const full = o.rows as SweepRow[];
-  for (const r of full) {
+  full.forEach((r, i) => {
     if (typeof r !== 'object' || r === null || typeof r.task !== 'number' || typeof r.grid !== 'object') throw notAShard(path, 'its rows have no task number (written by an older version?)');
-  }
+    const problem = resultProblem(r);
+    if (problem) throw new InputError(`${path}: row ${i + 1} is not a sweep result (${problem})`);
+  });
   const rows = full.map((r) => flattenSweepRow(r, axes));
   return { path, format: 'json', columns: rows.length > 0 ? Object.keys(rows[0]) : [], rows: checkTasks(path, rows), full: { axes, rows: full } };
 }
@@ -149,9 +156,13 @@ function checkColumns(path: string, columns: readonly string[], what: string): v
   if (missing.length > 0) throw notAShard(path, `not a sweep or replay output (no ${missing.join(', ')} column${missing.length > 1 ? 's' : ''} in the ${what} table)`);
 }
 
+/** Largest task number accepted: far beyond any run's tasks (a sweep has at most MAX_SWEEP_RUNS),
+ * small enough that counting the tasks missing below it stays cheap. */
+export const MAX_TASK = 2 ** 31 - 1;
+
 function checkTasks(path: string, rows: FlatRow[]): FlatRow[] {
   for (const r of rows) {
-    if (typeof r.task !== 'number' || !Number.isInteger(r.task) || r.task < 0) throw new InputError(`${path}: task '${String(r.task)}' is not a whole number >= 0`);
+    if (typeof r.task !== 'number' || !Number.isInteger(r.task) || r.task < 0 || r.task > MAX_TASK) throw new InputError(`${path}: task '${String(r.task)}' is not a whole number in 0..${MAX_TASK}`);
   }
   return rows;
 }
@@ -192,9 +203,15 @@ export function mergeShardFiles(files: readonly ShardFile[]): Merged {
     });
   });
   const tasks = [...byTask.keys()].sort((a, b) => a - b);
-  const max = tasks.length > 0 ? tasks[tasks.length - 1] : -1;
+  // The gaps below each present task, counted without enumerating them (task numbers go to 2^31).
   const missingTasks: number[] = [];
-  for (let t = 0; t <= max; t++) if (!byTask.has(t)) missingTasks.push(t);
+  let missingTaskCount = 0;
+  let next = 0;
+  for (const t of tasks) {
+    for (let m = next; m < t && missingTasks.length < MISSING_LISTED; m++) missingTasks.push(m);
+    missingTaskCount += t - next;
+    next = t + 1;
+  }
   const allJson = files.length > 0 && files.every((f) => f.full !== null);
   return {
     rows: tasks.flatMap((t) => byTask.get(t)!.rows),
@@ -202,6 +219,7 @@ export function mergeShardFiles(files: readonly ShardFile[]): Merged {
     full: allJson ? { axes: firstJson!.full!.axes, rows: tasks.flatMap((t) => byTask.get(t)!.full) } : null,
     formats: [...new Set(withRows.map((f) => f.format))],
     missingTasks,
+    missingTaskCount,
   };
 }
 

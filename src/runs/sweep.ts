@@ -22,7 +22,7 @@ import { parseStrategyList } from '../strategies/index.js';
 import { paramSpec, PARAM_KEYS } from '../cost/schema.js';
 import { closestName } from '../util/closest.js';
 import { inShard, type Shard } from './shard.js';
-import { InputError, UsageError } from '../util/errors.js';
+import { InputError, UsageError, notAnArray } from '../util/errors.js';
 import type { RunResult } from '../types/result.js';
 import type { StrategyDefinition } from '../types/strategy.js';
 import { checkSynthKeys, isSynthKey, isSynthTrace, parseSynthValue, SynthTraces, synthValues, synthWorkload } from './synth-traces.js';
@@ -75,7 +75,7 @@ export function parseGrid(specs: readonly string[]): GridAxis[] {
     if (axes.some((a) => a.key === key)) throw new UsageError(`--grid: '${key}' is given twice`);
     const texts = spec.slice(eq + 1).split(',').map((v) => v.trim()).filter((v) => v !== '');
     if (texts.length === 0) throw new UsageError(`--grid ${key}: no values`);
-    const values = isSynthKey(key) ? texts.map((v) => parseSynthValue(key, v)) : parseOverrides(texts.map((v) => `${key}=${v}`)).map(([, v]) => v);
+    const values = isSynthKey(key) ? texts.map((v) => parseSynthValue(key, v)) : parseOverrides(texts.map((v) => `${key}=${v}`), '--grid').map(([, v]) => v);
     axes.push({ key, values });
   }
   return axes;
@@ -157,7 +157,12 @@ function splitSets(set: readonly string[]): { synth: Record<string, number>; pro
   return { synth, profile };
 }
 
+/** Runs (traces x grid points) one sweep may ask for: days of work already, and every task is
+ * listed up front (a 10^8-point grid would fill memory before the first replay). */
+export const MAX_SWEEP_RUNS = 100_000;
+
 export async function sweep(paths: readonly string[], options: SweepOptions): Promise<SweepRun> {
+  if (typeof paths === 'string') throw notAnArray('sweep', paths);
   const synthTraces = new SynthTraces();
   try {
     return await sweepWith(paths, options, synthTraces);
@@ -171,6 +176,11 @@ async function sweepWith(paths: readonly string[], options: SweepOptions, synthT
   const displayOf: Record<string, string> = {};
   const display = (path: string) => displayOf[path] ?? path;
   const axes = parseGrid(options.grid);
+  const count = axes.reduce((n, a) => n * a.values.length, 1);
+  if (count * paths.length > MAX_SWEEP_RUNS) {
+    const n = (x: number) => x.toLocaleString('en-US');
+    throw new UsageError(`--grid: ${n(count)} grid points x ${n(paths.length)} trace${paths.length === 1 ? '' : 's'} = ${n(count * paths.length)} runs; at most ${n(MAX_SWEEP_RUNS)} (split the sweep)`);
+  }
   const points = gridPoints(axes);
   const strategies = options.strategies ?? 'all';
   parseStrategyList(strategies); // usage errors before any work

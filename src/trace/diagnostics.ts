@@ -6,10 +6,12 @@ import { StrictInputError } from '../util/errors.js';
 
 export interface Problem {
   file: string;
-  /** 1-based line, or 0 when the problem concerns the whole file. */
+  /** 1-based line (or row: see `unit`), or 0 when the problem concerns the whole file. */
   line: number;
   kind: string;
   message: string;
+  /** 'row' for files of records rather than lines (Arrow traces): `file:row N: reason`. */
+  unit?: 'row';
 }
 
 export class Diagnostics {
@@ -19,6 +21,8 @@ export class Diagnostics {
   /** Whole-file warnings (extra columns, ...) that skip nothing. */
   readonly warnings: string[] = [];
   total = 0;
+  /** Files whose positions are rows, not lines (see countInRows). */
+  private readonly rowFiles = new Set<string>();
 
   constructor(
     readonly strict = false,
@@ -27,10 +31,15 @@ export class Diagnostics {
     readonly onProblem?: (p: Problem) => void,
   ) {}
 
-  report(file: string, line: number, kind: string, message: string): void {
+  /** Problems of `file` name rows (`file:row N`), not lines: it is a file of records (Arrow). */
+  countInRows(file: string): void {
+    this.rowFiles.add(file);
+  }
+
+  report(file: string, line: number, kind: string, message: string, unit?: 'row'): void {
     this.total++;
     this.countsByKind.set(kind, (this.countsByKind.get(kind) ?? 0) + 1);
-    const p: Problem = { file, line, kind, message };
+    const p: Problem = unit === 'row' || this.rowFiles.has(file) ? { file, line, kind, message, unit: 'row' } : { file, line, kind, message };
     if (this.strict) throw new StrictInputError(formatProblem(p));
     if (this.problems.length < this.keep) {
       this.problems.push(p);
@@ -51,5 +60,5 @@ export class Diagnostics {
 }
 
 export function formatProblem(p: Problem): string {
-  return p.line > 0 ? `${p.file}:${p.line}: ${p.message}` : `${p.file}: ${p.message}`;
+  return p.line > 0 ? `${p.file}:${p.unit === 'row' ? 'row ' : ''}${p.line}: ${p.message}` : `${p.file}: ${p.message}`;
 }

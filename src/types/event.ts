@@ -198,6 +198,11 @@ export class DeviceTable {
     return id;
   }
 
+  /** The id of `name`, or -1 when it has not been seen (a map lookup: no scan of the names). */
+  idOf(name: string): number {
+    return this.ids.get(name) ?? -1;
+  }
+
   get size(): number {
     return this.names.length;
   }

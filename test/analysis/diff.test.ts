@@ -72,3 +72,18 @@ describe('diff of two result files', () => {
     expect(rows[0]).toMatchObject({ trace: 'traces/scenario-rx-recycle.csv', metric: 'hypercalls_per_dma', a: 2, b: 0.125 });
   });
 });
+
+describe('diff with nothing to compare', () => {
+  it('given two runs with no row in common, then no rows and each side listed (it once failed inside arquero)', () => {
+    const a = load(A).filter((r: { strategy: string }) => r.strategy === 'software');
+    const b = load(B).filter((r: { strategy: string }) => r.strategy === 'shadow');
+    expect(diffResults(A, a, B, b, DIFF_METRICS, key)).toEqual({ a: A, b: B, rows: [], only_a: ['t.csv software xen-2008'], only_b: ['t.csv shadow xen-2008'] });
+    expect(diffResults(A, [], B, [], DIFF_METRICS, key).rows).toEqual([]);
+  });
+
+  it('given two strategies on a trace that cannot be read, then one error line for it, exit 1, no internal error', () => {
+    const r = cli('diff', 'single-use', 'persistent', '--trace', 'no-such-trace.csv');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('error: no-such-trace.csv: no such file\n');
+  });
+});

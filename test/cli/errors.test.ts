@@ -35,7 +35,7 @@ describe('a bad command line: one line naming the problem and the help, exit 2',
   it('given --json, then the error is the JSON error object on stdout', () => {
     const r = cli('sweep', TRACE, '--json');
     expect(r.code).toBe(2);
-    expect(JSON.parse(r.stdout)).toEqual({ error: { kind: 'usage', message: 'missing required flag --grid; see dmareplay sweep --help' } });
+    expect(JSON.parse(r.stdout)).toEqual({ error: { kind: 'usage', message: 'missing required flag --grid; see dmareplay sweep --help', file: null } });
     expect(r.stderr).toBe('');
   });
 });

@@ -89,7 +89,7 @@ describe('mapping reuse', () => {
     expect(label('rx', 'single-use')).toBe('0%');
     expect(label('disk', 'single-use')).toBe('0.6%');
     expect(label('rx', 'direct-map')).toBe('');
-    expect(reuseSpec(results).spec.layer[0].encoding.color.scale.range.slice(0, 2)).toEqual([STRATEGY_COLORS.native, STRATEGY_COLORS['direct-map']]);
+    expect((reuseSpec(results) as any).spec.layer[0].encoding.color.scale.range.slice(0, 2)).toEqual([STRATEGY_COLORS.native, STRATEGY_COLORS['direct-map']]);
   });
 });
 

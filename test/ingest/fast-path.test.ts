@@ -20,7 +20,7 @@ import { Readable } from 'node:stream';
 import { createInterface } from 'node:readline';
 import { isAscii } from 'node:buffer';
 import { ingestToCsv, type IngestOptions, type IngestSummary } from '../../src/ingest/ingest.js';
-import { lineRuns, lineText } from '../../src/ingest/line-reader.js';
+import { lineRuns, lineText, OVERLONG } from '../../src/ingest/line-reader.js';
 import { scanEventLine, parseIommuMapAt, parseIommuUnmapAt, parseDmaMapAt, parseDmaUnmapAt, newFastFields, IOMMU_MAP, IOMMU_UNMAP, DMA_MAP, DMA_UNMAP, UNSURE, type FastFields } from '../../src/ingest/fast-lines.js';
 import { parseLine, parsePayload, canonicalDir, type KernelEvent } from '../../src/ingest/kernel-events.js';
 import { ReorderQueue } from '../../src/ingest/reorder.js';
@@ -321,6 +321,7 @@ describe('ingest: reading lines', () => {
         for await (const l of createInterface({ input: Readable.from(chunks), crlfDelay: Infinity })) expected.push(l);
         const got: string[] = [];
         for await (const runOf of lineRuns(Readable.from(chunks))) {
+          if (runOf === OVERLONG) throw new Error('no line here is over the length cap');
           if (typeof runOf === 'string') got.push(...runOf.slice(0, -1).split('\n'));
           else {
             const ascii = isAscii(runOf);

@@ -100,6 +100,30 @@ export class Iommu {
     this.updateGauges();
   }
 
+  /**
+   * Maps pages [0, pages) of a fresh domain to host pages hostBase + page as one-time setup, with
+   * `level` leaves (smaller ones for the tail): the counters get exactly what mapping them leaf
+   * by leaf gives, while the tables are built only where the device goes (page-table.ts).
+   */
+  setupMapIdentity(domain: number, pages: number, hostBase: number, perms: number, level: number): void {
+    const region = this.tables.mapIdentity(domain, pages, hostBase, perms, level);
+    if (region === null) {
+      // A domain with tables already: leaf by leaf, largest leaves first.
+      let page = 0;
+      for (let l = level; l >= 0; l--) {
+        const step = PAGES_PER_LEAF[l];
+        for (; page + step <= pages; page += step) this.setupMapPage(domain, page, hostBase + page, perms, l);
+      }
+      return;
+    }
+    const c = this.c;
+    c[C.setupPtUpdates] += region.writes;
+    c[C.setupCycles] += region.writes * this.ptUpdateCycles;
+    c[C.ptTables] += region.tables;
+    if (region.leaves > 0) this.noteLevel(domain, region.topLevel);
+    this.updateGauges();
+  }
+
   /** Clears one leaf (one PTE write when it was present). Does not touch the IOTLB. */
   unmapPage(domain: number, page: number): void {
     const writes = this.tables.unmap(domain, page);

@@ -19,10 +19,19 @@
  * cached leaf table stays the one the tree links to until a superpage leaf is written over it or
  * tables are freed; either empties the cache.
  *
+ * Identity regions (`mapIdentity`, direct-map's set-up of guest RAM) are built lazily: the
+ * region's tables exist from the start as far as every count goes (leaves, tables, PTE writes),
+ * but a table is only filled in when a walk, map or unmap first passes through it, so memory and
+ * time follow the pages a trace touches, not the RAM a guest has. Every result is the one the
+ * full layout gives (identity-region.ts has its arithmetic).
+ *
  * Encoding, in one Float64Array of 512-entry tables (table 0 is unused so 0 means empty):
- * an interior entry holds a child table index (> 0); a leaf holds -(hostPage * 4 + perms),
- * perms in 1..3 (R = 1, W = 2), so every present leaf is negative.
+ * an interior entry holds a child table index (> 0), or LAZY for a region table not built yet;
+ * a leaf holds -(hostPage * 4 + perms), perms in 1..3 (R = 1, W = 2), so every present leaf is
+ * negative.
  */
+import { IdentityRegion } from './identity-region.js';
+
 const ENTRIES = 512;
 export const LEVELS = 4;
 /** Pages of a 4-level table's 48-bit address space: 2^36. */
@@ -59,6 +68,9 @@ function indexAt(page: number, level: number): number {
 /** Entries of the leaf-table cache (a power of two). */
 const LEAF_CACHE = 256;
 
+/** An interior entry of an identity region whose table is not built yet (never a table index). */
+const LAZY = Number.MAX_SAFE_INTEGER;
+
 export class PageTables {
   private tables = new Float64Array(ENTRIES * 64);
   /** Leaf-table cache, indexed by hash of (domain, 2 MiB block): domain (-1 = empty), block,
@@ -70,7 +82,9 @@ export class PageTables {
   /** Freed tables (zeroed), reused before new ones are cut. */
   private freeTables: number[] = [];
   private roots = new Int32Array(16);
-  /** Leaves present (of any size). */
+  /** The identity region of each domain that has one (see mapIdentity). */
+  private readonly regions: (IdentityRegion | undefined)[] = [];
+  /** Leaves present (of any size), those of identity regions included. */
   leaves = 0;
   /** Tables allocated and not freed, all domains (the roots included). */
   liveTables = 0;
@@ -113,7 +127,8 @@ export class PageTables {
     for (let l = LEVELS - 1; l > level; l--) {
       const slot = table * ENTRIES + indexAt(page, l);
       let next = this.tables[slot];
-      if (next <= 0) {
+      if (next === LAZY) next = this.build(domain, slot, l, page);
+      else if (next <= 0) {
         // Empty (or a superpage leaf being split, which this model does not do: replace it).
         if (next < 0) this.leaves--;
         next = this.newTable();
@@ -126,7 +141,7 @@ export class PageTables {
     if (level === 0) this.cacheLeafTable(domain, page, table);
     const slot = table * ENTRIES + indexAt(page, level);
     const old = this.tables[slot];
-    if (old > 0) this.leaves -= this.leavesBelow(old); // a table replaced by a superpage leaf
+    if (old > 0) this.leaves -= this.leavesBelow(domain, old, level, page); // a table replaced by a superpage leaf
     if (old >= 0) this.leaves++;
     this.tables[slot] = encodeLeaf(hostPage, perms);
     this.lastTablesAllocated = allocated;
@@ -157,7 +172,7 @@ export class PageTables {
         this.leaves--;
         return 1;
       }
-      table = e;
+      table = e === LAZY ? this.build(domain, slot, l, page) : e;
     }
     return 0;
   }
@@ -175,20 +190,20 @@ export class PageTables {
     const root = this.root(domain);
     if (root < 0 || pages <= 0 || first >= MAX_IOVA_PAGES) return 0;
     const last = Math.min(first + pages, MAX_IOVA_PAGES) - 1;
-    const writes = this.clearLevel(root, LEVELS - 1, 0, first, last);
+    const writes = this.clearLevel(domain, root, LEVELS - 1, 0, first, last);
     if (this.lastTablesFreed > 0) this.cacheDomain.fill(-1);
     return writes;
   }
 
   /** clearLevel over the entries of `table` (at `level`, spanning pages from `base`) in [first, last]. */
-  private clearLevel(table: number, level: number, base: number, first: number, last: number): number {
+  private clearLevel(domain: number, table: number, level: number, base: number, first: number, last: number): number {
     const span = ENTRY_SPAN[level];
     const lo = Math.max(0, Math.floor((first - base) / span));
     const hi = Math.min(ENTRIES - 1, Math.floor((last - base) / span));
     let writes = 0;
     for (let k = lo; k <= hi; k++) {
       const slot = table * ENTRIES + k;
-      const e = this.tables[slot];
+      let e = this.tables[slot];
       if (e === 0) continue;
       const entryBase = base + k * span;
       const whole = first <= entryBase && last >= entryBase + span - 1;
@@ -197,20 +212,35 @@ export class PageTables {
         this.tables[slot] = 0;
         writes++;
       } else if (whole) {
-        this.leaves -= this.leavesBelow(e);
-        this.freeSubtree(e);
+        this.leaves -= this.leavesBelow(domain, e, level, entryBase);
+        this.freeSubtree(domain, e, level, entryBase);
         this.tables[slot] = 0;
         writes++;
-      } else writes += this.clearLevel(e, level - 1, entryBase, first, last);
+      } else {
+        if (e === LAZY) e = this.build(domain, slot, level, entryBase);
+        writes += this.clearLevel(domain, e, level - 1, entryBase, first, last);
+      }
     }
     return writes;
   }
 
-  /** Frees `table` and every table below it. */
-  private freeSubtree(table: number): void {
-    for (let k = table * ENTRIES; k < (table + 1) * ENTRIES; k++) if (this.tables[k] > 0) this.freeSubtree(this.tables[k]);
-    this.tables.fill(0, table * ENTRIES, (table + 1) * ENTRIES);
-    this.freeTables.push(table);
+  /** Frees the table (or LAZY region table) `entry` that a level-`level` entry covering `page`
+   * points to, and every table below it. */
+  private freeSubtree(domain: number, entry: number, level: number, page: number): void {
+    const base = Math.floor(page / ENTRY_SPAN[level]) * ENTRY_SPAN[level];
+    if (entry === LAZY) {
+      // Tables that exist as far as every count goes, never built: freed by counting them.
+      const n = 1 + this.regions[domain]!.tablesIn(base, base + ENTRY_SPAN[level], level - 1);
+      this.liveTables -= n;
+      this.lastTablesFreed += n;
+      return;
+    }
+    for (let k = 0; k < ENTRIES; k++) {
+      const e = this.tables[entry * ENTRIES + k];
+      if (e > 0) this.freeSubtree(domain, e, level - 1, base + k * ENTRY_SPAN[level - 1]);
+    }
+    this.tables.fill(0, entry * ENTRIES, (entry + 1) * ENTRIES);
+    this.freeTables.push(entry);
     this.liveTables--;
     this.lastTablesFreed++;
   }
@@ -233,27 +263,71 @@ export class PageTables {
     }
     for (let l = LEVELS - 1; l >= 0; l--) {
       if (l === 0) this.cacheLeafTable(domain, page, table);
-      const e = this.tables[table * ENTRIES + indexAt(page, l)];
+      const slot = table * ENTRIES + indexAt(page, l);
+      const e = this.tables[slot];
       this.lastWalkRefs++;
       if (e === 0) return 0;
       if (e < 0) {
         this.lastWalkLevel = l;
         return e;
       }
-      table = e;
+      table = e === LAZY ? this.build(domain, slot, l, page) : e;
     }
     return 0;
   }
 
-  /** Leaves reachable from a table (the table itself is left allocated, as Linux leaves it). */
-  private leavesBelow(table: number): number {
+  /**
+   * Leaves reachable from the table (or LAZY region table) `entry` that a level-`level` entry
+   * covering `page` points to (the table itself is left allocated, as Linux leaves it).
+   */
+  private leavesBelow(domain: number, entry: number, level: number, page: number): number {
+    const base = Math.floor(page / ENTRY_SPAN[level]) * ENTRY_SPAN[level];
+    if (entry === LAZY) return this.regions[domain]!.leavesIn(base, base + ENTRY_SPAN[level]);
     let n = 0;
-    for (let k = table * ENTRIES; k < (table + 1) * ENTRIES; k++) {
-      const e = this.tables[k];
+    for (let k = 0; k < ENTRIES; k++) {
+      const e = this.tables[entry * ENTRIES + k];
       if (e < 0) n++;
-      else if (e > 0) n += this.leavesBelow(e);
+      else if (e > 0) n += this.leavesBelow(domain, e, level - 1, base + k * ENTRY_SPAN[level - 1]);
     }
     return n;
+  }
+
+  /**
+   * Maps pages [0, pages) of a domain with no tables yet to host pages hostBase + page, as
+   * map() calls of `level` leaves (then smaller ones for the tail) would, but builds only the
+   * root now: the other tables when first reached. Counts (leaves) are the full layout's at once.
+   * @returns the layout (its PTE writes and tables, for the caller's counters), or null when the
+   * domain already has tables (then map page by page).
+   */
+  mapIdentity(domain: number, pages: number, hostBase: number, perms: number, level: number): IdentityRegion | null {
+    if (this.root(domain) >= 0) return null;
+    const region = new IdentityRegion(Math.min(pages, MAX_IOVA_PAGES), hostBase, perms, level);
+    if (region.tables === 0) return region;
+    this.regions[domain] = region;
+    this.fill(this.newRoot(domain), LEVELS - 1, 0, region);
+    this.leaves += region.leaves;
+    this.liveTables += region.tables - 1; // the root is counted by newRoot
+    this.cacheDomain.fill(-1);
+    return region;
+  }
+
+  /** Builds the region table a LAZY entry (at `slot`, level `level`, covering `page`) stands for. */
+  private build(domain: number, slot: number, level: number, page: number): number {
+    const child = this.newTable();
+    this.liveTables--; // counted as live since the region was mapped
+    this.fill(child, level - 1, Math.floor(page / ENTRY_SPAN[level]) * ENTRY_SPAN[level], this.regions[domain]!);
+    this.tables[slot] = child;
+    return child;
+  }
+
+  /** Writes a region table's entries: its leaves, LAZY for the tables below it, empty past the region. */
+  private fill(table: number, level: number, base: number, region: IdentityRegion): void {
+    for (let k = 0; k < ENTRIES; k++) {
+      const first = base + k * ENTRY_SPAN[level];
+      const leafLevel = region.leafLevelAt(first);
+      if (leafLevel < 0) break; // the region is a prefix: nothing further is in it
+      this.tables[table * ENTRIES + k] = leafLevel === level ? encodeLeaf(region.hostBase + first, region.perms) : LAZY;
+    }
   }
 
   /** The cached leaf table holding `page` (below MAX_IOVA_PAGES) of `domain`, or 0. */
