@@ -55,7 +55,7 @@ describe('dmareplay replay --jobs', () => {
     for (let k = 0; k < one.files.length; k++) expect(Buffer.compare(two.files[k], one.files[k])).toBe(0);
     // more threads than traces is fine
     expect(cli('replay', ...BUNDLED.slice(0, 2), '-s', STRATEGIES, '--jobs', '8', '--json').stdout).toBe(cli('replay', ...BUNDLED.slice(0, 2), '-s', STRATEGIES, '--json').stdout);
-  });
+  }, 600_000); // end to end: 55 s alone on 2 cores, past the 60 s default when the whole suite runs beside it
 
   it('bad rows in one trace are reported as file:line, the other traces replay, exit 0, as with one thread', () => {
     const args = ['replay', good, bad, 'traces/scenario-rx-ring8.csv', bad2, '-s', 'native,single-use', '--json'];
@@ -99,5 +99,5 @@ describe('dmareplay replay --jobs', () => {
       expect(r.stderr.trim()).toMatch(new RegExp(`^error: --jobs '${v.replace('.', '\\.')}': expected a whole number of worker threads, 1 or more \\(this machine has \\d+ cores\\)$`));
     }
     expect(cli('replay', '--help').stdout).toMatch(/-j, --jobs=N\s+\[default: 1\] traces replayed at a time/);
-  });
+  }, 600_000);
 });
