@@ -8,6 +8,7 @@
  */
 export { replay, type ReplayOptions, type ReplayRun } from './pipeline.js';
 export { replayTrace, type ReplayTraceOptions, type TraceReplay } from './replay/replay.js';
+export { bundledTraces } from './replay/golden.js';
 export { inspectTrace, type TraceSummary } from './analysis/inspect.js';
 export { STRATEGIES, STRATEGY_IDS, getStrategy, parseStrategyList } from './strategies/index.js';
 export { loadProfile, listProfileIds, resolveProfile, resolveProfileByName, parseOverrides, DEFAULT_PROFILE, type CostProfile, type ResolvedProfile } from './cost/profile.js';

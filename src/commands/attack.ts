@@ -5,7 +5,6 @@ import { runAttacks, type AttackReport } from '../protection/attack.js';
 import { SCENARIOS } from '../protection/scenarios.js';
 import { parseStrategyList, STRATEGY_IDS } from '../strategies/index.js';
 import { resolveProfileByName, DEFAULT_PROFILE } from '../cost/profile.js';
-import { writeFigure } from '../figures/render.js';
 import { protectionHeatmapSpec, protectionVsCostSpec } from '../figures/protection.js';
 import { textTable } from '../analysis/text-table.js';
 import { bundledTraces } from '../replay/golden.js';
@@ -44,7 +43,7 @@ when it reaches its target. See docs/threat-model.md.`;
 
   async run(): Promise<AttackReport> {
     const { flags } = await this.parse(Attack);
-    // The bundled traces only when no --trace names one (they are found from the working directory).
+    // The bundled traces only when no --trace names one (found where the package is installed).
     const bundled = flags.trace ? [] : bundledTraces();
     const trace = flags.trace ?? bundled.find((t) => t.endsWith('netperf-rx.csv')) ?? bundled[0];
     if (!trace) throw new UsageError('no --trace given and no bundled traces found in traces/');
@@ -67,7 +66,11 @@ when it reaches its target. See docs/threat-model.md.`;
     progress.done();
     if (diagnostics.total > SHOWN_PROBLEMS) stderrLine(`... and ${diagnostics.total - SHOWN_PROBLEMS} more problems`);
     if (diagnostics.total > 0) stderrLine(diagnostics.summary());
+    // Whole-file warnings too (extra columns, ingest's notes on raw kernel text), as replay prints them.
+    for (const w of diagnostics.warnings) stderrLine(`warning: ${w}`);
     if (flags.figures) {
+      // The renderer (vega, vega-lite, resvg) loads only when figures are drawn.
+      const { writeFigure } = await import('../figures/render.js');
       for (const [name, spec] of [
         ['protection-matrix', protectionHeatmapSpec(report)],
         ['protection-vs-cost', protectionVsCostSpec(report)],

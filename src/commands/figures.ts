@@ -5,11 +5,11 @@ import { DmaCommand } from '../cli/base-command.js';
 import { stderrLine } from '../cli/terminal-text.js';
 import { protectInputs } from '../util/atomic-file.js';
 import { prose } from '../cli/prose.js';
-import { CORES, parseJobs } from '../cli/jobs.js';
+import { parseJobs } from '../cli/jobs.js';
 import { Progress } from '../cli/progress.js';
 import { cannotWrite, isIoError } from '../cli/output-file.js';
-import { FIGURE_NAMES, makeFigures, parseOnly, type FiguresOutput } from '../figures/make-figures.js';
-import { FIGURE_FORMATS, parseFormats } from '../figures/render.js';
+import type { FiguresOutput } from '../figures/make-figures.js';
+import { FIGURE_FORMATS, FIGURE_NAMES, parseFormats, parseOnly } from '../figures/figure-list.js';
 import { DEFAULT_PROFILE } from '../cost/profile.js';
 import { InputError } from '../util/errors.js';
 
@@ -36,7 +36,7 @@ Given traces (.csv) and/or saved results (.json from replay -o), it plots those 
     set: Flags.string({ description: 'override a profile parameter, key=value (repeatable)', multiple: true, multipleNonGreedy: true }),
     only: Flags.string({ description: `make only these figures, comma-separated: ${FIGURE_NAMES.join(', ')}`, helpValue: 'NAME,...' }),
     format: Flags.string({ description: `image formats of each figure, comma-separated: ${FIGURE_FORMATS.join(', ')}`, default: 'svg,png', helpValue: 'FMT,...' }),
-    jobs: Flags.string({ char: 'j', description: `sweep passes run at a time, on this thread and N-1 worker threads (at most one per core: this machine has ${CORES})`, default: '1', helpValue: 'N' }),
+    jobs: Flags.string({ char: 'j', description: `sweep passes run at a time, on this thread and N-1 worker threads (at most one per core)`, default: '1', helpValue: 'N' }),
   };
 
   async run(): Promise<FiguresOutput> {
@@ -46,15 +46,12 @@ Given traces (.csv) and/or saved results (.json from replay -o), it plots those 
     protectInputs(inputs); // a figure or report.html never lands on one of them
     const jobs = parseJobs(flags.jobs);
     const only = flags.only === undefined ? undefined : parseOnly(flags.only);
-    let formats;
-    try {
-      formats = parseFormats(flags.format);
-    } catch (e) {
-      throw new InputError(`--format: ${(e as Error).message}`);
-    }
+    const formats = parseFormats(flags.format);
     const progress = new Progress();
     let out: FiguresOutput;
     try {
+      // vega, vega-lite and resvg load only here: other commands start without them.
+      const { makeFigures } = await import('../figures/make-figures.js');
       out = await makeFigures(inputs, {
         outDir: flags.output,
         profile: flags.profile,
@@ -80,6 +77,7 @@ Given traces (.csv) and/or saved results (.json from replay -o), it plots those 
     }
     for (const p of out.problems) stderrLine(p);
     if (out.problemSummary) stderrLine(out.problemSummary);
+    for (const w of out.warnings) stderrLine(`warning: ${w}`);
     for (const f of out.failures) stderrLine(`error: ${f}`);
     if (out.failures.length > 0) process.exitCode = 1;
     if (!this.jsonEnabled()) {

@@ -12,7 +12,6 @@ import { readSmallFile } from '../util/small-file.js';
 import { checkNotInput, protectInputs } from '../util/atomic-file.js';
 import { makeDirs } from '../util/make-dirs.js';
 import { CanonicalCsvReader } from '../trace/csv-reader.js';
-import { writeArrowTrace } from '../trace/arrow-trace.js';
 
 export default class Ingest extends DmaCommand {
   static override summary = 'Turn a Linux kernel DMA trace (ftrace, trace-cmd, perf script) into canonical CSV';
@@ -117,6 +116,7 @@ Record a trace with: trace-cmd record -e iommu -e dma -- <workload>; trace-cmd r
       const diagnostics = options.diagnostics!;
       const canonical = /\.(csv(\.gz)?|arrow)$/.test(raw);
       const reader = canonical ? new CanonicalCsvReader(raw, diagnostics, { onProgress: (b) => progress.update(b) }) : new CanonicalCsvReader(raw, diagnostics, { source: ingestToCsv(raw, { ...options, onProgress: (b) => progress.update(b) }, summary) });
+      const { writeArrowTrace } = await import('../trace/arrow-trace.js');
       const rows = await writing(target, () => writeArrowTrace(target, reader.batches(), reader.devices, { makeParents: true }));
       progress.done();
       if (canonical) Object.assign(summary, { file: raw, format: 'canonical', lines: reader.rowsRead + 1, events: reader.rowsRead, rows, dmas: 0, maps: 0, unmaps: 0, skipped: {}, devices: reader.devices.names, unmatched_unmaps: 0, live_maps: 0, reordered: 0, notes: [] });

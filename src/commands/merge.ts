@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { DmaCommand } from '../cli/base-command.js';
 import { prose } from '../cli/prose.js';
-import { mergeShards, mergedOutput, mergeFormatOf, type Merged } from '../runs/merge.js';
+import type { Merged } from '../runs/merge.js';
 import { UsageError } from '../util/errors.js';
 import { writeOutput } from '../cli/output-file.js';
 import { stderrLine } from '../cli/terminal-text.js';
@@ -37,6 +37,8 @@ or an output format the inputs cannot give, is a usage error (exit 2).`;
   async run(): Promise<{ rows: number; missing_tasks: number[]; missing_task_count: number; output: string }> {
     const { argv, flags } = await this.parse(Merge);
     const out = flags.output;
+    // Arrow (flechette) loads only for the command that needs it.
+    const { mergeShards, mergedOutput, mergeFormatOf } = await import('../runs/merge.js');
     const format = mergeFormatOf(out);
     if (format === null) throw new UsageError(`--output '${out}': use a .arrow, .csv or .json file name`);
     protectInputs(argv as string[]);

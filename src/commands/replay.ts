@@ -5,17 +5,16 @@ import { prose } from '../cli/prose.js';
 import { Progress, fileSize } from '../cli/progress.js';
 import { writeOutput } from '../cli/output-file.js';
 import { checkNotInput, protectInputs } from '../util/atomic-file.js';
-import { CORES, parseJobs } from '../cli/jobs.js';
+import { parseJobs } from '../cli/jobs.js';
 import { replay } from '../pipeline.js';
 import { formatPerPageTable, formatTraceTable } from '../analysis/results-table.js';
-import { formatTable, resultsTable, TABLE_FORMATS, type TableFormat } from '../analysis/tables.js';
+import type { TableFormat } from '../analysis/tables.js';
 import { toResultsCsv, toResultsJson } from '../analysis/results-io.js';
 import { Diagnostics, formatProblem } from '../trace/diagnostics.js';
 import { STRATEGY_IDS } from '../strategies/index.js';
 import { listProfileIds, DEFAULT_PROFILE } from '../cost/profile.js';
-import { UsageError } from '../util/errors.js';
+import { InputError, UsageError } from '../util/errors.js';
 import { inShard, parseShard } from '../runs/shard.js';
-import { sweepToArrow } from '../analysis/sweep-io.js';
 import type { ReplayReport } from '../types/result.js';
 
 /** Problems printed before the rest are only counted. */
@@ -55,10 +54,10 @@ Profiles: ${listProfileIds().join(', ')} (see \`dmareplay profiles\`).`;
     set: Flags.string({ description: 'override a profile parameter, e.g. iotlb.entries=128 (repeatable; `dmareplay profiles xen-2008` lists keys)', multiple: true, multipleNonGreedy: true }),
     output: Flags.string({ char: 'o', description: 'also write results to this file: .json, .csv, or .arrow (flat rows with a task column, for merge)' }),
     shard: Flags.string({ description: 'replay only shard i of N of the traces (i/N, from 0); default: from Slurm or Kubernetes indexed-Job variables when set (docs/cluster.md)' }),
-    jobs: Flags.string({ char: 'j', description: `traces replayed at a time, on this thread and N-1 worker threads (at most one per core: this machine has ${CORES}); output is the same for any N`, default: '1', helpValue: 'N' }),
+    jobs: Flags.string({ char: 'j', description: `traces replayed at a time, on this thread and N-1 worker threads (at most one per core); output is the same for any N`, default: '1', helpValue: 'N' }),
     strict: Flags.boolean({ description: 'stop with exit code 1 at the first rejected input line' }),
     'per-page': Flags.boolean({ description: 'text output: the IOMMU\'s work per 4 KiB of data moved instead (IOTLB and walk-cache misses, memory reads, invalidations, the line rate they allow), as F&S measure it' }),
-    format: Flags.string({ char: 'f', description: 'stdout format: text (one aligned table per trace), or the full results table as csv, json or markdown', options: [...TABLE_FORMATS], default: 'text' }),
+    format: Flags.string({ char: 'f', description: 'stdout format: text (one aligned table per trace), or the full results table as csv, json or markdown', options: ['text', 'csv', 'json', 'markdown'] satisfies TableFormat[], default: 'text' }),
   };
 
   async run(): Promise<ReplayReport> {
@@ -99,16 +98,25 @@ Profiles: ${listProfileIds().join(', ')} (see \`dmareplay profiles\`).`;
     const summary = diagnostics.summary();
     if (summary) stderrLine(summary);
     for (const w of run.warnings) stderrLine(`warning: ${w}`);
+    // No trace could be read: the run failed as a whole, and says so as every failure does (one
+    // line; with --json an error object, not an empty result list).
+    if (run.results.length === 0 && run.failures.length > 0) {
+      for (const f of run.failures.slice(0, -1)) stderrLine(`error: ${f}`);
+      throw new InputError(run.failures[run.failures.length - 1]);
+    }
     for (const f of run.failures) stderrLine(`error: ${f}`);
 
     const report: ReplayReport = { results: run.results, warnings: [...run.warnings, ...diagnostics.problems.map(formatProblem), ...run.failures] };
     if (flags.output) {
       const out = flags.output;
-      const content = out.endsWith('.csv') ? toResultsCsv(run.results) : out.endsWith('.arrow') ? sweepToArrow(run.results.map((r) => ({ ...r, grid: {}, task: taskOf.get(r.trace)! })), []) : toResultsJson(report);
+      // Arrow and arquero are loaded only where they are used: a plain replay starts without them.
+      const arrow = out.endsWith('.arrow') ? (await import('../analysis/sweep-io.js')).sweepToArrow : undefined;
+      const content = out.endsWith('.csv') ? toResultsCsv(run.results) : arrow ? arrow(run.results.map((r) => ({ ...r, grid: {}, task: taskOf.get(r.trace)! })), []) : toResultsJson(report);
       await writeOutput(out, content);
       stderrLine(`wrote ${flags.output}`);
     }
     if (!json && flags.format !== 'text') {
+      const { formatTable, resultsTable } = await import('../analysis/tables.js');
       process.stdout.write(formatTable(resultsTable(run.results), flags.format as TableFormat));
     } else if (!json) {
       const setText = run.profile.overrides.length ? ` (${run.profile.overrides.map(([k, v]) => `${k}=${v}`).join(', ')})` : '';

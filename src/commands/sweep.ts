@@ -2,17 +2,16 @@ import { Args, Flags } from '@oclif/core';
 import { DmaCommand } from '../cli/base-command.js';
 import { stderrLine } from '../cli/terminal-text.js';
 import { prose } from '../cli/prose.js';
-import { CORES, parseJobs } from '../cli/jobs.js';
+import { parseJobs } from '../cli/jobs.js';
 import { Progress } from '../cli/progress.js';
 import { writeOutput, writing } from '../cli/output-file.js';
 import { checkNotInput, protectInputs } from '../util/atomic-file.js';
 import { sweep, type SweepRow, type GridAxis } from '../runs/sweep.js';
 import { sweepTable, sweepToArrow, sweepToCsv, sweepToJson } from '../analysis/sweep-io.js';
 import { PER_PAGE_SWEEP_METRICS, SWEEP_METRICS, sweepFigureSpec } from '../figures/sweep-lines.js';
-import { writeFigure } from '../figures/render.js';
 import { STRATEGY_IDS } from '../strategies/index.js';
 import { DEFAULT_PROFILE } from '../cost/profile.js';
-import { UsageError } from '../util/errors.js';
+import { InputError, UsageError } from '../util/errors.js';
 import { parseShard } from '../runs/shard.js';
 
 export default class Sweep extends DmaCommand {
@@ -39,7 +38,7 @@ N-1 worker threads); the output is identical for any N.`;
     strategy: Flags.string({ char: 's', description: `"all" or a comma-separated list of ${STRATEGY_IDS.join(', ')}`, default: 'all' }),
     profile: Flags.string({ char: 'p', description: 'cost profile: a bundled id or a JSON file', default: DEFAULT_PROFILE }),
     set: Flags.string({ description: 'fixed override for every point, key=value (repeatable)', multiple: true, multipleNonGreedy: true }),
-    jobs: Flags.string({ char: 'j', description: `passes run at a time, on this thread and N-1 worker threads (at most one per core: this machine has ${CORES}); output is the same for any N`, default: '1', helpValue: 'N' }),
+    jobs: Flags.string({ char: 'j', description: `passes run at a time, on this thread and N-1 worker threads (at most one per core); output is the same for any N`, default: '1', helpValue: 'N' }),
     output: Flags.string({ char: 'o', description: 'write the rows to this file: .csv, .json or .arrow' }),
     figures: Flags.boolean({ description: 'draw one figure per swept key (--no-figures to skip)', default: true, allowNo: true }),
     'figures-dir': Flags.string({ description: 'where the figures go', default: 'out/sweep' }),
@@ -66,6 +65,11 @@ N-1 worker threads); the output is identical for any N.`;
       onTaskDone: (done, total) => progress.update(done / total),
     });
     progress.done();
+    // No trace could be read: a failed run, said as every failure is (with --json an error object).
+    if (run.rows.length === 0 && run.failures.length > 0) {
+      for (const f of run.failures.slice(0, -1)) stderrLine(`error: ${f}`);
+      throw new InputError(run.failures[run.failures.length - 1]);
+    }
     for (const f of run.failures) stderrLine(`error: ${f}`);
     for (const p of run.problems) {
       for (const line of p.shown) stderrLine(line);
@@ -79,6 +83,8 @@ N-1 worker threads); the output is identical for any N.`;
       stderrLine(`wrote ${out} (${run.rows.length} rows)`);
     }
     if (flags.figures && run.rows.length > 0) {
+      // The renderer (vega, vega-lite, resvg) loads only when figures are drawn.
+      const { writeFigure } = await import('../figures/render.js');
       for (const axis of run.axes.filter((a) => a.values.length > 1)) {
         const fig = await writing(flags['figures-dir'], () => writeFigure(flags['figures-dir'], `sweep-${axis.key.replace(/[^a-z0-9]+/gi, '-')}`, sweepFigureSpec(run.rows, axis.key, flags['per-page'] ? PER_PAGE_SWEEP_METRICS : SWEEP_METRICS)));
         stderrLine(`wrote ${fig.files.join(', ')}`);

@@ -18,7 +18,8 @@ import { runAttacks } from '../protection/attack.js';
 import { parseStrategyList } from '../strategies/index.js';
 import { resolveProfileByName, DEFAULT_PROFILE } from '../cost/profile.js';
 import { bundledTraces } from '../replay/golden.js';
-import { writeFigure, toSvg, DEFAULT_FORMATS, type FigureFormat } from './render.js';
+import { writeFigure, toSvg } from './render.js';
+import { DEFAULT_FORMATS, FIGURE_NAMES, type FigureFormat } from './figure-list.js';
 import { costByCategorySpec, costVsExposureSpec, hypercallsInvalidationsSpec, iotlbMissVsSizeSpec, overheadSpec, reuseSpec } from './paper.js';
 import { protectionHeatmapSpec } from './protection.js';
 import { perPageRows, perPageSpec } from './iommu-per-page.js';
@@ -53,6 +54,8 @@ export interface FiguresOutput {
   /** Rejected input rows as `file:line: reason` (the first 20), and a count by kind ('' if none). */
   problems: string[];
   problemSummary: string;
+  /** The replay's warnings, as replay prints them (also in report.html). */
+  warnings: string[];
 }
 
 /** IOMMU-using strategies: the ones whose miss rate the sweep plots. */
@@ -60,16 +63,7 @@ const SWEPT = 'direct-map,single-use,shared,persistent,linux-strict,linux-lazy,s
 /** The associativity the IOTLB sweep holds fixed (the figure states it). */
 const SWEEP_WAYS = 4;
 
-/** Every figure `figures` makes, in the report's order. */
-export const FIGURE_NAMES = ['cost-by-category', 'overhead-vs-native', 'reuse-rate', 'hypercalls-invalidations', 'iotlb-miss-vs-size', 'protection-vs-cost', 'iommu-per-page', 'protection-matrix'] as const;
-
-/** "a,b" -> the figure names, each once, in the report's order; an unknown name is an input error. */
-export function parseOnly(list: string): string[] {
-  const names = list.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  const bad = names.filter((n) => !(FIGURE_NAMES as readonly string[]).includes(n));
-  if (bad.length > 0 || names.length === 0) throw new InputError(`--only: unknown figure ${bad.join(', ') || '(none given)'}; figures: ${FIGURE_NAMES.join(', ')}`);
-  return FIGURE_NAMES.filter((n) => names.includes(n));
-}
+export { FIGURE_NAMES, parseOnly } from './figure-list.js';
 
 export async function makeFigures(inputs: readonly string[], options: FiguresOptions = {}): Promise<FiguresOutput> {
   const only = new Set<string>(options.only ?? FIGURE_NAMES);
@@ -143,8 +137,9 @@ export async function makeFigures(inputs: readonly string[], options: FiguresOpt
     options.onProgress?.(++done / chosen.length);
   }
   const report = join(outDir, 'report.html');
-  await writeFileAtomic(report, buildReport({ profile, traces: all, figures: reportFigures, results }));
-  return { outDir, report, figures: written, traces: all, failures, problems, problemSummary };
+  const warnings = run?.warnings ?? [];
+  await writeFileAtomic(report, buildReport({ profile, traces: all, figures: reportFigures, results, warnings }));
+  return { outDir, report, figures: written, traces: all, failures, problems, problemSummary, warnings };
 }
 
 function pickSweepTraces(traces: readonly string[]): string[] {

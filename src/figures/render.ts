@@ -12,6 +12,9 @@ import { parse, View, logger, Error as VegaErrorLevel } from 'vega';
 import { Resvg } from '@resvg/resvg-js';
 import { FONT } from './style.js';
 import { svgToPdf } from './pdf.js';
+import { DEFAULT_FORMATS, type FigureFormat } from './figure-list.js';
+
+export { FIGURE_FORMATS, DEFAULT_FORMATS, parseFormats, type FigureFormat } from './figure-list.js';
 
 const require = createRequire(import.meta.url);
 const FONT_DIR = join(dirname(require.resolve('dejavu-fonts-ttf/package.json')), 'ttf');
@@ -41,19 +44,6 @@ export function svgToPng(svg: string, scale = 2): Buffer {
 export interface WrittenFigure {
   name: string;
   files: string[];
-}
-
-/** The image formats a figure can be written in (its Vega-Lite spec is always written). */
-export const FIGURE_FORMATS = ['svg', 'png', 'pdf'] as const;
-export type FigureFormat = (typeof FIGURE_FORMATS)[number];
-export const DEFAULT_FORMATS: readonly FigureFormat[] = ['svg', 'png'];
-
-/** "svg,pdf" -> ['svg', 'pdf'], in the order given, each once; an unknown name throws. */
-export function parseFormats(list: string): FigureFormat[] {
-  const names = list.split(',').map((s) => s.trim().toLowerCase()).filter((s) => s !== '');
-  const bad = names.filter((n) => !(FIGURE_FORMATS as readonly string[]).includes(n));
-  if (bad.length > 0 || names.length === 0) throw new Error(`unknown figure format${bad.length === 1 ? '' : 's'} ${bad.join(', ') || '(none given)'}: choose from ${FIGURE_FORMATS.join(', ')}`);
-  return [...new Set(names)] as FigureFormat[];
 }
 
 /** Writes `<dir>/<name>.vl.json` and one file per format (`.svg`, `.png`, `.pdf`), each replaced whole (util/atomic-file.ts). */

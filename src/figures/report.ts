@@ -19,6 +19,8 @@ export interface ReportInput {
   traces: string[];
   figures: ReportFigure[];
   results: readonly RunResult[];
+  /** The replay's warnings (ring overflows, live buffers, ingest notes), shown above the figures. */
+  warnings?: readonly string[];
 }
 
 /** Text from input (file names, strategy and profile ids) as HTML text or attribute value. */
@@ -45,6 +47,15 @@ function pivotHtml(results: readonly RunResult[], value: (r: RunResult) => numbe
   const head = `<tr>${th('workload', 'left')}${strategies.map((s) => th(s, 'right')).join('')}</tr>`;
   const body = workloads.map((w) => `<tr>${td(esc(w), 'left')}${strategies.map((s) => td(esc(fmt(cell.get(`${s}\0${w}`))), 'right')).join('')}</tr>`).join('');
   return `<table><thead>${head}</thead><tbody>${body}</tbody></table>`;
+}
+
+/** The warnings as a short list (none: nothing), every one escaped: they quote file names. */
+function warningsHtml(warnings: readonly string[]): string {
+  if (warnings.length === 0) return '';
+  return `<section id="warnings">
+<h2>Warnings</h2>
+<ul class="note">${warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>
+</section>`;
 }
 
 export function buildReport(input: ReportInput): string {
@@ -97,6 +108,7 @@ nav a { margin-right: 1rem; }
 <body>
 <h1>DMA protection strategies: cost and protection</h1>
 <p class="meta">Profile <code>${esc(input.profile)}</code>; traces: ${input.traces.map((t) => `<code>${esc(t)}</code>`).join(', ')}. Made by <code>dmareplay figures</code>.</p>
+${warningsHtml(input.warnings ?? [])}
 <nav>${input.figures.map((f) => `<a href="#${esc(f.name)}">${esc(f.title)}</a>`).join(' ')} <a href="#tables">Tables</a></nav>
 ${figures}
 ${tables}

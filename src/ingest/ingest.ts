@@ -494,6 +494,13 @@ export async function* ingestToCsv(path: string, options: IngestOptions = {}, su
     else accept(tsNs, cpu, { kind: 'imap', cpu, iova, iovaNum, page, paddr, size });
   };
 
+  /**
+   * A dma: map with no direction (DMA_NONE, which the DMA API refuses): no DMA the device could
+   * make, so the line is a problem, named file:line like any other rejected line (and --strict
+   * stops at it), not a silent count.
+   */
+  const dirNone = (lineNo: number, device: string) => diag.report(path, lineNo, 'dir-none', `dma map of ${device} with dir=NONE: the DMA API maps no buffer without a direction`);
+
   /** One line through the reference parsers (kernel-events.ts). */
   const slowLine = (text: string, lineNo: number) => {
     const parts = parseLine(text);
@@ -527,6 +534,7 @@ export async function* ingestToCsv(path: string, options: IngestOptions = {}, su
       diag.report(path, lineNo, 'zero-size', ev.kind === 'iommu-map' ? `iommu map of size 0 (iova=${ev.iova})` : `dma map of size 0 (${ev.device} dma_addr=${ev.dmaAddr})`);
       return;
     }
+    if ((ev.kind === 'dma-map' || ev.kind === 'dma-map-sg') && canonicalDir(ev.dir) === null) return dirNone(lineNo, ev.device);
     switch (ev.kind) {
       case 'iommu-map':
         return iommuMapLine(parts.tsNs, parts.cpu, lineNo, ev.iova, ev.iova.length <= 15 ? Number(ev.iova) : NaN, pageOf(ev.iova), ev.paddr, ev.size);
@@ -570,6 +578,7 @@ export async function* ingestToCsv(path: string, options: IngestOptions = {}, su
         return true;
       case DMA_MAP:
         if (!parseDmaMapAt(run, f.payload, end, f)) return false;
+        if (f.dir === null) return (dirNone(lineNo, f.device), true);
         accept(f.tsNs, f.cpu, { kind: 'fast-dma-map', device: f.device, dir: f.dir, dmaAddr: f.dmaAddr, size: f.size, phys: f.phys });
         return true;
       case DMA_UNMAP:
@@ -646,7 +655,7 @@ async function* readingOf<T>(path: string, source: AsyncIterable<T>): AsyncGener
 function notes(s: IngestSummary, options: IngestOptions, withDma: boolean, iommuDevice: string, groups: IovaGroups, stash: IommuMapStash, sg: { iommu: number; exact: number; guessed: number; rounded: number; missing: number }): void {
   const n = (v: number) => v.toLocaleString('en-US');
   if (!withDma && s.maps > 0) {
-    s.notes.push(`iommu: events name no device: all of them were attributed to '${iommuDevice}' (--device); with several devices behind the IOMMU the attribution is ambiguous (KERNEL-TRACES.md)`);
+    s.notes.push(`iommu: events name no device: all of them were attributed to '${iommuDevice}' (--device); with several devices behind the IOMMU the attribution is ambiguous (docs/trace-formats.md)`);
     s.notes.push(
       'direction and byte length are unknown (no dma: events, Linux < 6.12), so rows are bidirectional with whole-page lengths: ' +
         "the 'shadow' strategy then copies whole pages both ways (overstating its copy cost) and the attack matrix's wrong-direction scenario has nothing to test",
@@ -657,6 +666,14 @@ function notes(s: IngestSummary, options: IngestOptions, withDma: boolean, iommu
       `${n(groups.forcedGroups)} runs of contiguous iommu:map events were still waiting for their unmaps after ${n(options.groupHoldEvents ?? 65_536)} events or ${(options.groupHoldNs ?? 10e9) / 1e9} s of trace time and were taken as one DMA each` +
         (groups.forcedSplits > 0 ? `; ${n(groups.forcedSplits)} later unmaps released only part of such a DMA and were taken to unmap all of it` : ''),
     );
+  }
+  // Every kind of skipped line has its note, so a replay of the raw text (which shows the notes,
+  // not this summary) says what ingest says.
+  const other = s.skipped['other-event'] ?? 0;
+  if (other > 0) s.notes.push(`${n(other)} line${other === 1 ? '' : 's'} of other events (not an iommu: or dma: map or unmap) skipped`);
+  const remapped = s.skipped['remapped-without-unmap'] ?? 0;
+  if (remapped > 0) {
+    s.notes.push(`${n(remapped)} map${remapped === 1 ? '' : 's'} reused an address still mapped on its device with no unmap in the trace between (an unmap event lost?): the earlier DMA was taken as unmapped there`);
   }
   const duplicates = s.skipped['iommu-event-duplicating-dma-event'] ?? 0;
   if (withDma && duplicates > 0) {

@@ -146,7 +146,7 @@ export class BufferTracker {
           // A disk request is one queue entry however many DMAs carry it.
           posts = b.cls[i] !== DeviceClass.disk || count < 0;
         }
-        if (posts) this.queues.post(queue, b.cls[i], b.line[i]);
+        if (posts) this.queues.post(queue, b.cls[i], b.line[i], b.dir[i]);
         b.slot[i] = slot;
         b.segs[i] = 1;
         this.maps++;

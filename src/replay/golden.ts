@@ -8,9 +8,10 @@ import { replayTrace } from './replay.js';
 import { resolveProfileByName } from '../cost/profile.js';
 import { STRATEGIES } from '../strategies/index.js';
 import type { RunResult } from '../types/result.js';
+import { packagePath } from '../util/package-files.js';
 
-/** The bundled canonical traces, sorted by name. */
-export function bundledTraces(dir = 'traces'): string[] {
+/** The bundled canonical traces, sorted by name: the package's traces/, wherever it is run from. */
+export function bundledTraces(dir = packagePath('traces')): string[] {
   return readdirSync(dir)
     .filter((f) => f.endsWith('.csv') || f.endsWith('.csv.gz'))
     .sort()

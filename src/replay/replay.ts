@@ -37,6 +37,9 @@ export async function replayTrace(path: string, options: ReplayTraceOptions): Pr
   const { tracker, devices } = pass;
   const warnings: string[] = [];
   for (const [queue, line, occupancy] of tracker.queues.firstOverflow) {
+    // Only a ring the trace shows: not the "TX ring" of a receive trace whose buffers are all
+    // bidirectional, nor the queue of a device that stands for several (iommu: events name none).
+    if (!tracker.queues.ringKnown(queue)) continue;
     const device = devices.names[queue >> 1];
     const cls = CLASS_NAMES[devices.classes[queue >> 1]];
     const what = cls === 'disk' ? 'disk queue' : (queue & 1) === 1 ? 'NIC RX ring' : 'NIC TX ring';

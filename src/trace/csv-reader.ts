@@ -14,7 +14,6 @@
  * A row is one line on both paths: a quoted field cannot span lines.
  */
 import { CANONICAL_HEADER, CANONICAL_HEADER_WITH_CPU, CANONICAL_COLUMNS } from './canonical.js';
-import { readArrowTrace } from './arrow-trace.js';
 import { alignDmaGroups } from './dma-groups.js';
 import { CsvRowParser } from './csv-row.js';
 import { fastBatches } from './csv-fast-path.js';
@@ -64,6 +63,8 @@ export class CanonicalCsvReader {
     if (!this.options.source) await checkReadable(path);
     // The binary path: Arrow IPC traces come in typed record batches, nothing to parse.
     if (!this.options.source && path.endsWith('.arrow')) {
+      // apache-arrow is loaded only for Arrow traces: CSV readers start without it.
+      const { readArrowTrace } = await import('./arrow-trace.js');
       yield* readArrowTrace(path, this.devices, this.diagnostics, this);
       return;
     }

@@ -11,7 +11,7 @@
 import { CanonicalCsvReader, type ReadOptions } from './csv-reader.js';
 import type { Diagnostics } from './diagnostics.js';
 import { checkReadable, isRegularFile, readError } from './input-file.js';
-import { DETECT_BYTES, detectFormat, formatOfStart, ingestToCsv } from '../ingest/ingest.js';
+import { DETECT_BYTES, detectFormat, formatOfStart, ingestToCsv, type IngestSummary } from '../ingest/ingest.js';
 import { openBytes } from '../ingest/line-reader.js';
 import { InputError } from '../util/errors.js';
 
@@ -23,10 +23,22 @@ export async function openTrace(path: string, diagnostics: Diagnostics, read?: R
       options = { ...options, source: await readOnce(path, options?.onProgress) };
     } else if (!/\.csv(\.gz)?$/.test(path)) {
       const format = await detectFormat(path);
-      if (format === 'ftrace' || format === 'perf') options = { ...options, source: ingestToCsv(path, { diagnostics, format }) };
+      if (format === 'ftrace' || format === 'perf') options = { ...options, source: withIngestNotes(path, diagnostics, format) };
     }
   }
   return new CanonicalCsvReader(path, diagnostics, options);
+}
+
+/**
+ * Raw kernel text converted on the fly, its ingest notes (what was skipped and why, how devices
+ * and directions were attributed) added to the whole-file warnings at the end: replay, inspect
+ * and attack then say what `ingest` says about the same file. (Rejected lines are problems in
+ * `diagnostics` already, as they are for ingest.)
+ */
+async function* withIngestNotes(path: string, diagnostics: Diagnostics, format: 'ftrace' | 'perf'): AsyncGenerator<string> {
+  const summary = {} as IngestSummary;
+  yield* ingestToCsv(path, { diagnostics, format }, summary);
+  for (const note of summary.notes) diagnostics.warn(`${path}: ${note}`);
 }
 
 /** A FIFO or device as one stream: its start read to tell the format, then the rest of it. */

@@ -17,7 +17,7 @@ describe('docs/validation.md', () => {
     const end = doc.indexOf(VALIDATION_END);
     expect(start, 'the generated-block markers').toBeGreaterThanOrEqual(0);
     expect(doc.slice(start + VALIDATION_START.length, end).trim(), 'docs/validation.md is stale: run npm run build && node scripts/validation-table.mjs').toBe(validationTable(rows).trim());
-  }, 120_000);
+  });
 
   it('the prose quotes the table\'s numbers it discusses', async () => {
     const doc = readFileSync('docs/validation.md', 'utf8');
@@ -27,5 +27,5 @@ describe('docs/validation.md', () => {
     expect(doc).toContain(`The model gives ${byName('F&S strict, 5 flows: L1').model.toFixed(3)} misses per page`);
     expect(doc).toContain(`at ${Math.round(byName('F&S strict, 5 flows: throughput').model)} Gb/s at 5 flows`);
     expect(doc).toContain(`${Math.round(byName('F&S strict, 40 flows: throughput').model)} Gb/s at 40 flows`);
-  }, 120_000);
+  });
 });

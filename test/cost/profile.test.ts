@@ -1,6 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   DEFAULT_PROFILE,
@@ -13,8 +12,9 @@ import {
 } from '../../src/cost/profile.js';
 import { PARAMS, PARAM_KEYS } from '../../src/cost/schema.js';
 import { InputError, UsageError } from '../../src/util/errors.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'dmareplay-profile-test-'));
+const dir = tempDir('dmareplay-profile-test-');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 let fileNo = 0;

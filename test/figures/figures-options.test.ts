@@ -2,20 +2,13 @@
  * `dmareplay figures --only NAME,... --format svg,png,pdf`, run as a user would: only the figures
  * asked for, in the formats asked for, byte-identical from one run to the next.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cli, scratchDir } from '../helpers/cli.js';
+import { cli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-function outDir(): string {
-  const { dir } = scratchDir('dmareplay-figures-');
-  dirs.push(dir);
-  return dir;
-}
+const outDir = () => tempDir('dmareplay-figures-');
 
 describe('figures --only and --format', () => {
   it('given --only two figures and --format svg,pdf, when run twice, then exactly those figures are written as .vl.json, .svg and .pdf, the report holds only them, and both runs give the same bytes', () => {

@@ -18,5 +18,5 @@ describe('iommu-per-page figure', () => {
     const svg = await toSvg(perPageSpec(rows));
     expect(svg).toContain('IOMMU work per 4 KiB page at 100 Gb/s');
     expect(svg).toContain('direct-map (2 MiB)');
-  }, 120_000);
+  });
 });

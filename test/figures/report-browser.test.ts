@@ -5,23 +5,19 @@
  * off), no two pieces of text in a figure overlap, nothing is logged as an error and no request
  * leaves the machine. Skipped, and said so, where Chromium is not installed.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { chromium, type Page } from 'playwright-core';
 import { makeFigures } from '../../src/figures/make-figures.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
 const title = hasChromium ? 'report.html in headless Chromium' : 'report.html in headless Chromium (SKIPPED: needs Debian chromium: apt-get install -y chromium)';
 const WINDOW = 1400;
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
 
 interface FigureLayout {
   id: string;
@@ -94,8 +90,7 @@ describe(title, () => {
   it.skipIf(!hasChromium)(
     `given every bundled workload, when the report is opened at ${WINDOW} px, then every figure fits at its own size, no legend is cut off, no text overlaps, nothing errs and nothing leaves the machine`,
     async () => {
-      const out = mkdtempSync(join(tmpdir(), 'dmareplay-report-'));
-      dirs.push(out);
+      const out = tempDir('dmareplay-report-');
       const made = await makeFigures([], { outDir: out, attackSamples: 4 });
       const browser = await chromium.launch({
         executablePath: CHROMIUM,

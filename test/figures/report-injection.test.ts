@@ -32,7 +32,7 @@ beforeAll(async () => {
   writeFileSync(profilePath, JSON.stringify(profile));
   made = await makeFigures([trace], { outDir: join(scratch.dir, 'out'), profile: profilePath, attackSamples: 2, iotlbSizes: [16] });
   html = readFileSync(made.report, 'utf8');
-}, 120_000);
+});
 
 describe('report.html escapes what comes from input', () => {
   it('holds the trace name and profile id as escaped text, never as a tag', () => {

@@ -15,5 +15,5 @@ describe('docs/findings.md', () => {
     expect(start, 'the generated-block markers').toBeGreaterThanOrEqual(0);
     const block = doc.slice(start + GENERATED_START.length, end).trim();
     expect(block, 'docs/findings.md is stale: run npm run build && node scripts/findings-tables.mjs').toBe((await findingsTables(FINDINGS_SYNTHETIC, FINDINGS_CAPTURES)).trim());
-  }, 120_000);
+  });
 });

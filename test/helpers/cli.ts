@@ -3,15 +3,16 @@ import { spawn, spawnSync, type StdioOptions } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { tempDir } from './temp-dir.js';
 
 export function cli(...args: string[]): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, ['bin/run.js', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** A fresh temporary directory and a function writing named files into it. */
+/** A fresh temporary directory (removed after the file's tests) and a function writing named files into it. */
 export function scratchDir(prefix: string): { dir: string; file: (name: string, content: string | Buffer) => string; remove: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const dir = tempDir(prefix);
   return {
     dir,
     file: (name, content) => {

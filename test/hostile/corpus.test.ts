@@ -20,11 +20,10 @@ import { describe, expect, it } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { closeSync, createReadStream, createWriteStream, openSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeCorpus, type HostileCase } from './corpus.js';
 import { cliChild, stackTraceLines } from '../helpers/cli.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const CASE_LIMIT_MS = 30_000;
 const RSS_LIMIT_MB = 300;
@@ -149,7 +148,7 @@ function problemOf(c: HostileCase, o: Outcome): string | null {
 
 describe('the hostile-input corpus', () => {
   it('runs several hundred hostile inputs through every reader and command: 0 stack traces, 0 hangs, 0 inputs changed, under 300 MB each', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dmareplay-hostile-'));
+    const dir = tempDir('dmareplay-hostile-');
     try {
       const started = Date.now();
       const cases = writeCorpus(dir);

@@ -13,8 +13,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { createInterface } from 'node:readline';
@@ -27,8 +26,9 @@ import { ReorderQueue } from '../../src/ingest/reorder.js';
 import { CsvOut } from '../../src/ingest/csv-out.js';
 import { MinHeap } from '../../src/util/min-heap.js';
 import { Diagnostics, formatProblem } from '../../src/trace/diagnostics.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'dmareplay-fast-path-'));
+const dir = tempDir('dmareplay-fast-path-');
 let fileNo = 0;
 
 // --- generated trace lines -------------------------------------------------------------------
@@ -241,7 +241,7 @@ describe('ingest: fast path = reference path', () => {
 
   it('gives the same chunks, summary and problems on generated traces (odd lines; 6.12-style captures with sg lists; iommu:-only runs of contiguous maps) read in small chunks', async () => {
     await fc.assert(sameResults, { numRuns: Number(process.env.FAST_PATH_RUNS ?? 300) });
-  }, 180_000);
+  });
 
   it('answers for the common lines (so the comparison above is not between two slow paths)', async () => {
     const text = [

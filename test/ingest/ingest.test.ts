@@ -3,13 +3,13 @@
  * event formats, include/trace/events/iommu.h and dma.h) and the exact canonical rows expected.
  */
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ingestToCsv, detectFormat, parseDeviceMap, type IngestSummary, type IngestOptions } from '../../src/ingest/ingest.js';
 import { Diagnostics, formatProblem } from '../../src/trace/diagnostics.js';
 import { replay } from '../../src/pipeline.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const F = 'test/fixtures/kernel';
 
@@ -75,8 +75,9 @@ describe('ingest', () => {
       '488000,0,nic0,net,unmap,,,,0xffefc000,',
       '788000,0,nic0,net,map,to_device,0x2329000,1500,0xffefc000,',
     ]);
-    expect(summary).toMatchObject({ dmas: 4, maps: 6, unmaps: 2, unmatched_unmaps: 1, live_maps: 2, skipped: { 'iommu-event-duplicating-dma-event': 1, 'dir-none': 1 }, devices: ['nic0', 'nvme0'] });
-    expect(problems).toEqual([`${F}/trace-cmd-dma.txt:11: dma:dma_map_page payload not understood`]);
+    expect(summary).toMatchObject({ dmas: 4, maps: 6, unmaps: 2, unmatched_unmaps: 1, live_maps: 2, skipped: { 'iommu-event-duplicating-dma-event': 1 }, devices: ['nic0', 'nvme0'] });
+    // dir=NONE maps no buffer: a rejected line like any other (--strict stops there), not a silent count
+    expect(problems).toEqual([`${F}/trace-cmd-dma.txt:9: dma map of 0000:00:04.0 with dir=NONE: the DMA API maps no buffer without a direction`, `${F}/trace-cmd-dma.txt:11: dma:dma_map_page payload not understood`]);
     expect(summary.notes).toContain('the file has dma: events, so its 1 iommu: events were taken as the same DMAs again and skipped; if some devices were traced without dma: events, split those lines into a file of their own');
   });
 
@@ -86,7 +87,7 @@ describe('ingest', () => {
   });
 
   it('given a 6.12-style capture (dma: and iommu: events, addresses spelt several ways), when ingested, then exactly these rows, by either path', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dmareplay-ingest-612-'));
+    const dir = tempDir('dmareplay-ingest-612-');
     const path = join(dir, 'capture.txt');
     const map = '            dd-169     [001] .....';
     const irq = '        <idle>-0       [001] d.h1.';
@@ -127,10 +128,10 @@ describe('ingest', () => {
       '12000,0,nvme0,disk,map,to_device,0x7000,64,0x20000000000001,',
     ]);
     expect(fast.summary).toMatchObject({
-      events: 12, rows: 11, maps: 7, unmaps: 4, unmatched_unmaps: 1, live_maps: 3, devices: ['eth0', 'nvme0'],
-      skipped: { 'iommu-event-duplicating-dma-event': 2, 'dir-none': 1, 'remapped-without-unmap': 1 },
+      events: 11, rows: 11, maps: 7, unmaps: 4, unmatched_unmaps: 1, live_maps: 3, devices: ['eth0', 'nvme0'],
+      skipped: { 'iommu-event-duplicating-dma-event': 2, 'remapped-without-unmap': 1 },
     });
-    expect(fast.problems).toEqual([`${path}:10: dma map of size 0 (0000:00:03.0 dma_addr=0x2000)`]);
+    expect(fast.problems).toEqual([`${path}:9: dma map of 0000:00:03.0 with dir=NONE: the DMA API maps no buffer without a direction`, `${path}:10: dma map of size 0 (0000:00:03.0 dma_addr=0x2000)`]);
     expect(await ingest(path, { devices, fastPath: false })).toEqual(fast);
   });
 
@@ -147,7 +148,7 @@ describe('ingest', () => {
   });
 
   it('reads gzip transparently and replay ingests raw traces on the fly', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dmareplay-ingest-'));
+    const dir = tempDir('dmareplay-ingest-');
     const gz = join(dir, 'perf.txt.gz');
     const { readFileSync } = await import('node:fs');
     writeFileSync(gz, gzipSync(readFileSync(`${F}/perf-script.txt`)));
@@ -239,7 +240,7 @@ describe('the fast line scanner', () => {
   });
 
   it('given an unmap of a huge range and an address over 64 bits, then the range is split over the live maps and the address is a file:line problem', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'dmareplay-ingest-edge-'));
+    const dir = tempDir('dmareplay-ingest-edge-');
     const path = join(dir, 'edge.txt');
     const at = (t: string, ev: string) => `          wget-435     [000] b..1.  ${t}: ${ev}`;
     writeFileSync(path, [

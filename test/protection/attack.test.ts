@@ -5,15 +5,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runAttacks, type AttackReport } from '../../src/protection/attack.js';
 import { resolveProfileByName } from '../../src/cost/profile.js';
 import { STRATEGIES } from '../../src/strategies/index.js';
 import { trace } from '../helpers/replay-text.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'dmareplay-attack-'));
+const dir = tempDir('dmareplay-attack-');
 
 // An RX ring of four 2 KiB buffers (two per page) recycled twice, plus one TX packet: every
 // scenario has injection points. Buffers sit at offsets 0 and 2048, so each page holds two.

@@ -3,16 +3,16 @@
  * including the problems a Diagnostics keeps, prints and only counts past its limit.
  */
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { replay } from '../../src/pipeline.js';
 import { sweep } from '../../src/runs/sweep.js';
 import { largestFirst } from '../../src/runs/worker-pool.js';
 import { Diagnostics, formatProblem } from '../../src/trace/diagnostics.js';
 import { trace } from '../helpers/replay-text.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'dmareplay-replay-jobs-'));
+const dir = tempDir('dmareplay-replay-jobs-');
 function file(name: string, content: string): string {
   const p = join(dir, name);
   writeFileSync(p, content);

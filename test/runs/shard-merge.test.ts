@@ -4,16 +4,16 @@
  * variables.
  */
 import { describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sweep } from '../../src/runs/sweep.js';
 import { sweepToArrow, sweepToCsv, sweepToJson, flattenSweepRow } from '../../src/analysis/sweep-io.js';
 import { mergeShards, mergedOutput } from '../../src/runs/merge.js';
 import * as helpers from '../helpers/cli.js';
 import { parseShard } from '../../src/runs/shard.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'dmareplay-shards-'));
+const dir = tempDir('dmareplay-shards-');
 const traces = ['traces/scenario-rx-recycle.csv', 'traces/scenario-two-guests.csv', 'traces/scenario-disk-sg.csv'];
 const opts = { grid: ['iotlb.entries=4,16', 'linux.fq_size=1,8'], strategies: 'single-use,persistent,linux-lazy' };
 

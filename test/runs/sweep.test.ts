@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gridPoints, parseGrid, sweep } from '../../src/runs/sweep.js';
 import { sweepToCsv, sweepToArrow } from '../../src/analysis/sweep-io.js';
 import { replay } from '../../src/pipeline.js';
 import { tableFromIPC } from '@uwdata/flechette';
 import { trace } from '../helpers/replay-text.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'dmareplay-sweep-'));
+const dir = tempDir('dmareplay-sweeptest-');
 const rows: string[] = [];
 for (let k = 0; k < 40; k++) {
   const addr = '0x' + ((0x2000 + (k % 12) * 3) * 4096 + (k % 2) * 2048).toString(16);

@@ -28,7 +28,7 @@ describe('sweep synth:<workload>', () => {
     const table = sweepTable(run.rows, run.axes, true).split('\n');
     expect(table[0].split(/\s{2,}/)).toEqual(['trace', 'synth.flows', 'strategy', 'IOTLB miss/pg', 'L1 miss/pg', 'L2 miss/pg', 'L3 miss/pg', 'reads/pg', 'IOMMU Gb/s', 'cores/100G']);
     expect(table[3]).toContain(strict[1].per_page!.walk_misses.pml4e.toFixed(3));
-  }, 60_000);
+  });
 
   it('mixes synth.<knob> and profile keys in one grid; --jobs 2 gives the same rows', async () => {
     const options = { grid: ['synth.ring=256,512', 'iommu.ih=0,1'], strategies: 'linux-strict', profile: 'modern-vtd', set: SMALL };
@@ -38,7 +38,7 @@ describe('sweep synth:<workload>', () => {
     ]);
     const two = await sweep(['synth:rx-100g'], { ...options, jobs: 2 });
     expect(JSON.stringify(two.rows)).toBe(JSON.stringify(one.rows));
-  }, 120_000);
+  });
 
   it('rejects a synth key without a synth trace, an unknown knob and an unknown workload, before any work', async () => {
     await expect(sweep(['traces/netperf-rx.csv'], { grid: ['synth.flows=5,10'] })).rejects.toThrow(/synth\.flows: synth\.<knob> keys apply to synth:<workload> traces only/);

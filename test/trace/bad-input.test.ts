@@ -3,8 +3,7 @@
  * trace is still replayed, and --strict turns the first problem into an error.
  */
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { replayTrace } from '../../src/replay/replay.js';
 import { resolveProfileByName } from '../../src/cost/profile.js';
@@ -12,8 +11,9 @@ import { parseStrategyList } from '../../src/strategies/index.js';
 import { Diagnostics, formatProblem } from '../../src/trace/diagnostics.js';
 import { InputError, StrictInputError } from '../../src/util/errors.js';
 import { HEADER } from '../helpers/replay-text.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'dmareplay-bad-'));
+const dir = tempDir('dmareplay-bad-');
 const profile = resolveProfileByName('xen-2008');
 const GOOD_MAP = '100,0,nic0,net,map,to_device,0x1000,64,9,';
 const GOOD_UNMAP = '200,0,nic0,net,unmap,,,,9,';

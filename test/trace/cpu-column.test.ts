@@ -3,14 +3,14 @@
  * Arrow traces, and 0 when absent.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { CanonicalCsvReader } from '../../src/trace/csv-reader.js';
 import { Diagnostics, formatProblem } from '../../src/trace/diagnostics.js';
 import { writeArrowTrace } from '../../src/trace/arrow-trace.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'dmareplay-cpu-'));
+const dir = tempDir('dmareplay-cpu-');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const WITH_CPU = ['ts_ns,guest,device,class,op,dir,addr,len,handle,unit,cpu', '0,0,nic0,net,map,to_device,0x1000,64,1,,3', '5,0,nic0,net,unmap,,,,1,,1', '6,0,nic0,net,map,to_device,0x2000,64,2,,', '7,0,nic0,net,map,to_device,0x3000,64,3,,x'].join('\n') + '\n';

@@ -15,6 +15,7 @@ import { Diagnostics, formatProblem } from '../../src/trace/diagnostics.js';
 import { bundledTraces } from '../../src/replay/golden.js';
 import { CANONICAL_HEADER } from '../../src/trace/canonical.js';
 import type { EventBatch } from '../../src/types/event.js';
+import { tempDir } from '../helpers/temp-dir.js';
 
 const COLS = ['line', 'ts', 'guest', 'device', 'cls', 'op', 'dir', 'page', 'offset', 'len', 'handleHi', 'handleLo', 'hasUnit', 'unitHi', 'unitLo'] as const;
 
@@ -102,14 +103,12 @@ describe('replay results through either reader', () => {
 
 describe('the Arrow trace path', () => {
   it('converting a trace to Arrow and replaying it gives the same results as the CSV', async () => {
-    const { mkdtempSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
     const { join } = await import('node:path');
     const { replayTrace } = await import('../../src/replay/replay.js');
     const { resolveProfileByName } = await import('../../src/cost/profile.js');
     const { STRATEGIES } = await import('../../src/strategies/index.js');
     const { writeArrowTrace } = await import('../../src/trace/arrow-trace.js');
-    const dir = mkdtempSync(join(tmpdir(), 'dmareplay-arrow-'));
+    const dir = tempDir('dmareplay-arrow-');
     const profile = resolveProfileByName();
     for (const path of ['traces/scenario-two-guests.csv', 'traces/scenario-tx-multipage.csv', 'traces/netperf-rx.csv', 'traces/qemu-nvme-lazy.csv.gz']) {
       const reader = new CanonicalCsvReader(path, new Diagnostics());
@@ -122,10 +121,9 @@ describe('the Arrow trace path', () => {
   });
 
   it('a file that is not an Arrow stream is one clear error', async () => {
-    const { mkdtempSync, writeFileSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
+    const { writeFileSync } = await import('node:fs');
     const { join } = await import('node:path');
-    const p = join(mkdtempSync(join(tmpdir(), 'dmareplay-arrow-')), 'bad.arrow');
+    const p = join(tempDir('dmareplay-arrow-'), 'bad.arrow');
     writeFileSync(p, 'not arrow at all');
     const reader = new CanonicalCsvReader(p, new Diagnostics());
     await expect((async () => { for await (const _ of reader.batches()); })()).rejects.toThrow(/bad.arrow: not an Arrow IPC stream/);

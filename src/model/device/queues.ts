@@ -30,6 +30,8 @@ export class DeviceQueues {
   private capacityOf = new Int32Array(16);
   /** 1 once a queue's first overflow is recorded. */
   private warned = new Uint8Array(16);
+  /** 1 once a queue held a bidirectional buffer (see ringKnown). */
+  private undirected = new Uint8Array(16);
   overflows = 0;
   /** First overflow per queue, for one warning each: [queue, line, occupancy]. */
   readonly firstOverflow: [number, number, number][] = [];
@@ -37,8 +39,9 @@ export class DeviceQueues {
   constructor(private readonly caps: QueueCapacities) {}
 
   /** Records a posted descriptor; returns true when it overflowed the queue. */
-  post(queue: number, cls: number, line: number): boolean {
+  post(queue: number, cls: number, line: number, dir: number = Dir.to_device): boolean {
     if (queue >= this.occupancy.length) this.grow(queue);
+    if (dir === Dir.bidirectional) this.undirected[queue] = 1;
     if (this.capacityOf[queue] === 0) {
       this.capacityOf[queue] = cls === DeviceClass.disk ? this.caps.diskQueue : (queue & 1) === 1 ? this.caps.rxRing : this.caps.txRing;
     }
@@ -59,6 +62,17 @@ export class DeviceQueues {
     this.occupancy[queue]--;
   }
 
+  /**
+   * Whether the trace shows the queue as one device's ring: every buffer on it went to, or came
+   * from, the device. Bidirectional buffers are what an iommu:-only capture gives for everything
+   * (ingest knows neither direction nor device there): they may be on a NIC's TX or RX ring, and
+   * the one device name they carry stands for every device behind the IOMMU, so an overflow of
+   * such a queue says nothing about any ring's size.
+   */
+  ringKnown(queue: number): boolean {
+    return queue < this.undirected.length && this.undirected[queue] === 0;
+  }
+
   peak(queue: number): number {
     return queue < this.peakOccupancy.length ? this.peakOccupancy[queue] : 0;
   }
@@ -74,5 +88,6 @@ export class DeviceQueues {
     this.peakOccupancy = growInt32(this.peakOccupancy, n);
     this.capacityOf = growInt32(this.capacityOf, n);
     this.warned = growUint8(this.warned, n);
+    this.undirected = growUint8(this.undirected, n);
   }
 }
