@@ -9,6 +9,7 @@ import { parseJobs } from '../cli/jobs.js';
 import { Progress } from '../cli/progress.js';
 import { cannotWrite, isIoError } from '../cli/output-file.js';
 import type { FiguresOutput } from '../figures/make-figures.js';
+import { FIGURE_FORMATS, FIGURE_NAMES, parseFormats, parseOnly } from '../figures/figure-list.js';
 import { DEFAULT_PROFILE } from '../cost/profile.js';
 import { InputError } from '../util/errors.js';
 
@@ -18,7 +19,8 @@ export default class Figures extends DmaCommand {
 scenario-* test traces) through every strategy and writes into -o DIR:
 cost per DMA by category, overhead vs native, mapping reuse, hypercalls and invalidations per DMA,
 IOTLB miss rate vs IOTLB size (a built-in sweep), protection vs cost, and the protection matrix;
-each as .vl.json (Vega-Lite), .svg and .png, plus report.html embedding them all (opens offline).
+each as .vl.json (Vega-Lite), .svg and .png (--format: any of svg, png, pdf), plus report.html
+embedding them all (opens offline). --only makes some of them (and skips the steps the others need).
 Given traces and/or saved results (any file replay, sweep or merge writes with -o: .json, .csv or
 .arrow; a .csv or .arrow is told apart from a trace by its columns), it plots those instead; each
 grid point of a sweep is drawn as a workload of its own.`;
@@ -26,6 +28,7 @@ grid point of a sweep is drawn as a workload of its own.`;
     { description: 'Everything, from the bundled traces', command: '<%= config.bin %> figures' },
     { description: 'Your own traces, with the modern profile', command: '<%= config.bin %> figures my-rx.csv my-disk.csv -p modern-vtd -o out/mine' },
     { description: 'From saved results only (no sweep or attack panels)', command: '<%= config.bin %> figures results.json -o out/from-results' },
+    { description: 'Two figures, as PDF for a paper', command: '<%= config.bin %> figures --only protection-vs-cost,iotlb-miss-vs-size --format pdf' },
   ];
   static override args = { inputs: Args.string({ description: 'traces (.csv, .csv.gz, .arrow) or results files (.json, .csv, .arrow from replay, sweep or merge); default: traces/*.csv' }) };
   static override strict = false;
@@ -33,6 +36,8 @@ grid point of a sweep is drawn as a workload of its own.`;
     output: Flags.string({ char: 'o', description: 'output directory', default: 'out/figures' }),
     profile: Flags.string({ char: 'p', description: 'cost profile', default: DEFAULT_PROFILE }),
     set: Flags.string({ description: 'override a profile parameter, key=value (repeatable)', multiple: true, multipleNonGreedy: true }),
+    only: Flags.string({ description: `make only these figures, comma-separated: ${FIGURE_NAMES.join(', ')}`, helpValue: 'NAME,...' }),
+    format: Flags.string({ description: `image formats of each figure, comma-separated: ${FIGURE_FORMATS.join(', ')}`, default: 'svg,png', helpValue: 'FMT,...' }),
     jobs: Flags.string({ char: 'j', description: `sweep passes run at a time, on this thread and N-1 worker threads (at most one per core)`, default: '1', helpValue: 'N' }),
   };
 
@@ -42,6 +47,8 @@ grid point of a sweep is drawn as a workload of its own.`;
     checkInputs(inputs);
     protectInputs(inputs); // a figure or report.html never lands on one of them
     const jobs = parseJobs(flags.jobs);
+    const only = flags.only === undefined ? undefined : parseOnly(flags.only);
+    const formats = parseFormats(flags.format);
     const progress = new Progress();
     let out: FiguresOutput;
     try {
@@ -52,6 +59,8 @@ grid point of a sweep is drawn as a workload of its own.`;
         profile: flags.profile,
         set: flags.set ?? [],
         jobs,
+        only,
+        formats,
         onStep: (what) => {
           progress.done();
           progress.note(what);

@@ -7,7 +7,8 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import { replaySynth } from '../replay/synth-replay.js';
-import { FIGURE_CONFIG, STRATEGY_COLORS } from './style.js';
+import { FIGURE_CONFIG, STRATEGY_COLORS, STRATEGY_DASHES, STRATEGY_SHAPES } from './style.js';
+import { HEADER_SEPARATOR, panelHeaders } from './coincide.js';
 
 /** One strategy at one flow count. */
 export interface PerPageRow {
@@ -62,30 +63,46 @@ const METRICS: [keyof PerPageRow, string][] = [
   ['gbps', `line rate the IOMMU allows (Gb/s, shown up to ${GBPS_SHOWN})`],
 ];
 
-/** The figure: a panel per metric, flows across, a line per strategy. */
+/** direct-map with 2 MiB IOMMU pages: a lighter shade of direct-map's colour, dotted. */
+const TWO_MIB_COLOR = '#8877cc';
+const TWO_MIB_DASH = [1, 2];
+
+/**
+ * The figure: a panel per metric (each its own y scale: they are different quantities), flows
+ * across, a line per strategy with its colour, marker and dash; lines that coincide are named
+ * under the panel's title.
+ */
 export function perPageSpec(rows: readonly PerPageRow[]): TopLevelSpec {
-  const data = rows.flatMap((r) => METRICS.map(([k, title]) => ({ flows: r.flows, series: r.series, metric: title, value: k === 'gbps' ? Math.min(r.gbps, GBPS_SHOWN) : (r[k] as number) })));
+  const long = rows.flatMap((r) => METRICS.map(([k, title]) => ({ flows: r.flows, series: r.series, metric: title, value: k === 'gbps' ? Math.min(r.gbps, GBPS_SHOWN) : (r[k] as number) })));
+  const headers = panelHeaders(long.map((d) => ({ panel: d.metric, series: d.series, x: d.flows, y: d.value })));
+  const data = long.map((d) => ({ ...d, panel: headers.get(d.metric)! }));
   const series = [...new Set(rows.map((r) => r.series))];
-  // 2 MiB direct-map: a darker shade of direct-map's colour, dashed.
-  const color = (s: string) => (s.includes('2 MiB') ? '#a6540b' : (STRATEGY_COLORS[s.replace(/ \(.*\)$/, '')] ?? '#888'));
+  const base = (s: string) => s.replace(/ \(.*\)$/, '');
+  const twoMib = (s: string) => s.includes('2 MiB');
+  const legend = { field: 'series', type: 'nominal', title: 'strategy', sort: series, legend: { orient: 'bottom', direction: 'horizontal', columns: 4, labelLimit: 200 } };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: { text: 'IOMMU work per 4 KiB page at 100 Gb/s (rx-100g, modern-vtd)', subtitle: 'F&S-style: strict mode\'s invalidations empty the walk caches; fands keeps them and batches a descriptor\'s unmaps' },
+    title: { text: 'IOMMU work per 4 KiB page at 100 Gb/s (rx-100g, modern-vtd)', subtitle: ["F&S-style: strict mode's invalidations empty the walk caches; fands keeps them and batches", "a descriptor's unmaps. Lines that coincide are named under each panel's title."] },
     data: { values: data },
-    facet: { field: 'metric', type: 'nominal', title: null, sort: METRICS.map(([, t]) => t), header: { labelFontSize: 12 } },
+    facet: { field: 'panel', type: 'nominal', title: 'flows', sort: METRICS.map(([, t]) => headers.get(t)).filter((h): h is string => h !== undefined), header: { titleOrient: 'bottom', labelOrient: 'top', titleFontWeight: 'bold', labelExpr: `split(datum.value, '${HEADER_SEPARATOR}')`, labelFontSize: 11, labelLineHeight: 14 } },
     columns: 3,
     spec: {
-      width: 240,
+      width: 280,
       height: 170,
-      mark: { type: 'line', point: true },
+      mark: { type: 'line', point: { filled: true, size: 45 }, strokeWidth: 1.8 },
       encoding: {
-        x: { field: 'flows', type: 'quantitative', title: 'flows', scale: { type: 'log', base: 2 }, axis: { values: PER_PAGE_FLOWS } },
+        x: { field: 'flows', type: 'quantitative', title: null, scale: { type: 'log', base: 2 }, axis: { values: PER_PAGE_FLOWS } },
         y: { field: 'value', type: 'quantitative', title: null },
-        color: { field: 'series', type: 'nominal', title: 'strategy', sort: series, scale: { domain: series, range: series.map(color) } },
-        strokeDash: { condition: { test: "indexof(datum.series, '2 MiB') >= 0", value: [4, 3] }, value: [1, 0] },
+        color: { ...legend, scale: { domain: series, range: series.map((s) => (twoMib(s) ? TWO_MIB_COLOR : (STRATEGY_COLORS[base(s)] ?? '#888'))) } },
+        shape: { ...legend, scale: { domain: series, range: series.map((s) => STRATEGY_SHAPES[base(s)] ?? 'circle') } },
+        strokeDash: { ...legend, scale: { domain: series, range: series.map((s) => (twoMib(s) ? TWO_MIB_DASH : (STRATEGY_DASHES[base(s)] ?? [1, 0]))) } },
       },
     },
     resolve: { scale: { y: 'independent' } },
+    // Cells laid out by their plot areas, each with room for its own y axis on the left (Vega's
+    // estimate of the headers' text width would otherwise spread the columns apart).
+    bounds: 'flush',
+    spacing: { column: 62, row: 84 },
     config: FIGURE_CONFIG,
   } as TopLevelSpec;
 }

@@ -11,6 +11,10 @@ import { compile, type TopLevelSpec } from 'vega-lite';
 import { parse, View, logger, Error as VegaErrorLevel } from 'vega';
 import { Resvg } from '@resvg/resvg-js';
 import { FONT } from './style.js';
+import { svgToPdf } from './pdf.js';
+import { DEFAULT_FORMATS, type FigureFormat } from './figure-list.js';
+
+export { FIGURE_FORMATS, DEFAULT_FORMATS, parseFormats, type FigureFormat } from './figure-list.js';
 
 const require = createRequire(import.meta.url);
 const FONT_DIR = join(dirname(require.resolve('dejavu-fonts-ttf/package.json')), 'ttf');
@@ -42,13 +46,17 @@ export interface WrittenFigure {
   files: string[];
 }
 
-/** Writes `<dir>/<name>.vl.json`, `.svg` and `.png`, each replaced whole (util/atomic-file.ts). */
-export async function writeFigure(dir: string, name: string, spec: TopLevelSpec): Promise<WrittenFigure> {
+/** Writes `<dir>/<name>.vl.json` and one file per format (`.svg`, `.png`, `.pdf`), each replaced whole (util/atomic-file.ts). */
+export async function writeFigure(dir: string, name: string, spec: TopLevelSpec, formats: readonly FigureFormat[] = DEFAULT_FORMATS): Promise<WrittenFigure> {
   await makeDirs(dir);
   const svg = await toSvg(spec);
-  const files = [join(dir, `${name}.vl.json`), join(dir, `${name}.svg`), join(dir, `${name}.png`)];
-  await writeFileAtomic(files[0], JSON.stringify(spec, null, 2) + '\n');
-  await writeFileAtomic(files[1], svg);
-  await writeFileAtomic(files[2], svgToPng(svg));
+  const spec_ = join(dir, `${name}.vl.json`);
+  await writeFileAtomic(spec_, JSON.stringify(spec, null, 2) + '\n');
+  const files = [spec_];
+  for (const f of formats) {
+    const file = join(dir, `${name}.${f}`);
+    await writeFileAtomic(file, f === 'svg' ? svg : f === 'png' ? svgToPng(svg) : await svgToPdf(svg, { regular: FONT_FILES[0], bold: FONT_FILES[1] }));
+    files.push(file);
+  }
   return { name, files };
 }

@@ -4,7 +4,8 @@
  * no timestamps, so the same inputs give the same bytes.
  */
 import type { RunResult } from '../types/result.js';
-import { workloadOf } from './paper.js';
+import { workloadOf } from './trace-names.js';
+import { strategyDomain } from './style.js';
 
 export interface ReportFigure {
   name: string;
@@ -28,19 +29,23 @@ function esc(s: string): string {
 }
 
 /**
- * A strategies x workloads table of one value, as HTML. Built here rather than by arquero's
- * toHTML, which writes column names (workloads: file names, from input) unescaped: every text
- * from input goes through esc().
+ * A workloads x strategies table of one value, as HTML: a row per workload, a column per
+ * strategy in registry order (workloads as columns made the tables wider than the page once
+ * there were more than a dozen traces; the strategies are ten). Built here rather than by
+ * arquero's toHTML, which writes column names unescaped: every text from input (file names,
+ * strategy ids of a results file) goes through esc().
  */
 function pivotHtml(results: readonly RunResult[], value: (r: RunResult) => number | null, digits: number, suffix = ''): string {
-  const strategies = [...new Set(results.map((r) => r.strategy))];
+  const present = [...new Set(results.map((r) => r.strategy))];
+  // Registry order, then any strategy a results file names that this build does not know.
+  const strategies = [...strategyDomain(present), ...present.filter((s) => !strategyDomain().includes(s))];
   const workloads = [...new Set(results.map((r) => workloadOf(r.trace)))];
   const cell = new Map(results.map((r) => [`${r.strategy}\0${workloadOf(r.trace)}`, value(r)]));
   const fmt = (v: number | null | undefined) => (typeof v === 'number' ? v.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) + suffix : '–');
   const th = (text: string, align: string) => `<th style="text-align: ${align};">${esc(text)}</th>`;
   const td = (text: string, align: string) => `<td style="text-align: ${align};">${text}</td>`;
-  const head = `<tr>${th('strategy', 'left')}${workloads.map((w) => th(w, 'right')).join('')}</tr>`;
-  const body = strategies.map((s) => `<tr>${td(esc(s), 'left')}${workloads.map((w) => td(esc(fmt(cell.get(`${s}\0${w}`))), 'right')).join('')}</tr>`).join('');
+  const head = `<tr>${th('workload', 'left')}${strategies.map((s) => th(s, 'right')).join('')}</tr>`;
+  const body = workloads.map((w) => `<tr>${td(esc(w), 'left')}${strategies.map((s) => td(esc(fmt(cell.get(`${s}\0${w}`))), 'right')).join('')}</tr>`).join('');
   return `<table><thead>${head}</thead><tbody>${body}</tbody></table>`;
 }
 
@@ -72,8 +77,8 @@ ${pivotHtml(r, (x) => x.cycles.per_dma, 0)}
 ${pivotHtml(r, (x) => (x.overhead_vs_native === null ? null : x.overhead_vs_native * 100), 1, '%')}
 <h3>Mapping reuse</h3>
 ${pivotHtml(r, (x) => (x.reuse_rate === null ? null : x.reuse_rate * 100), 1, '%')}
-<h3>Hypercalls per DMA</h3>
-${pivotHtml(r, (x) => (x.dmas > 0 ? x.hypercalls / x.dmas : null), 2)}
+<h3>Hypercalls per DMA (– for native: no hypervisor)</h3>
+${pivotHtml(r, (x) => (x.dmas > 0 && x.strategy !== 'native' ? x.hypercalls / x.dmas : null), 2)}
 <h3>Bytes exposed beyond in-flight buffers (time average, KiB)</h3>
 ${pivotHtml(r, (x) => x.exposure.avg_bytes / 1024, 1)}
 <p class="note">Every result field for every trace and strategy: <code>dmareplay replay ${esc(input.traces.join(' '))} --format csv</code>.</p>
@@ -91,10 +96,9 @@ h2 { font-size: 1.15rem; margin: 2rem 0 0.5rem; }
 h3 { font-size: 1rem; margin: 1.2rem 0 0.4rem; }
 .meta { color: #555; margin-top: 0; }
 figure { margin: 0 0 2rem; border-top: 1px solid #ddd; }
-.svg { overflow-x: auto; }
-.svg svg { max-width: none; height: auto; }
+.svg svg { max-width: 100%; height: auto; }
 figcaption { color: #444; max-width: 70rem; line-height: 1.45; }
-table { border-collapse: collapse; font-size: 0.9rem; }
+table { border-collapse: collapse; font-size: 0.85rem; }
 th, td { border-bottom: 1px solid #e5e5e5; padding: 0.2rem 0.7rem; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
 .note { color: #555; font-size: 0.9rem; }

@@ -5,7 +5,8 @@
  */
 import type { TopLevelSpec } from 'vega-lite';
 import type { SweepRow } from '../runs/sweep.js';
-import { FIGURE_CONFIG, strategyColor } from './style.js';
+import { FIGURE_CONFIG, strategyColor, strategyShape } from './style.js';
+import { shortTraceNames } from './trace-names.js';
 
 export interface SweepMetric {
   name: string;
@@ -18,8 +19,17 @@ export const SWEEP_METRICS: readonly SweepMetric[] = [
   { name: 'iotlb_miss_rate', title: 'IOTLB miss rate (%)', value: (r) => (r.iotlb.miss_rate === null ? null : r.iotlb.miss_rate * 100) },
   { name: 'reuse_rate', title: 'mapping reuse (%)', value: (r) => (r.reuse_rate === null ? null : r.reuse_rate * 100) },
   { name: 'exposure_avg_kib', title: 'exposed, avg (KiB)', value: (r) => r.exposure.avg_bytes / 1024 },
-  { name: 'stale_window_ms', title: 'stale window (ms)', value: (r) => r.counters.stale_window_ns / 1e6 },
+  // Per deferred unmap: how long its range stayed reachable through a stale IOTLB entry. The
+  // time with *any* range stale (stale_window_ns) is near the whole trace whenever unmaps are
+  // deferred at all, so it cannot show what a queue size or timeout changes.
+  { name: 'stale_per_unmap_us', title: 'stale per unmap (µs)', value: staleTimePerUnmapUs },
 ];
+
+/** Mean time (µs) an unmapped range stayed stale, over the unmaps whose invalidation was deferred; null if none was. */
+export function staleTimePerUnmapUs(r: Pick<SweepRow, 'counters'>): number | null {
+  const deferred = r.counters.deferred_unmaps ?? 0;
+  return deferred > 0 ? (r.counters.stale_range_ns ?? 0) / deferred / 1e3 : null;
+}
 
 /** The IOMMU's work per 4 KiB page moved (F&S's measure), for `sweep --per-page`. */
 export const PER_PAGE_SWEEP_METRICS: readonly SweepMetric[] = [
@@ -38,6 +48,8 @@ export function sweepFigureData(rows: readonly SweepRow[], key: string, metrics 
   const shown = metrics.filter((m) => rows.some((r) => (m.value(r) ?? 0) !== 0));
   // Other swept keys that take more than one value split the lines; constant ones do not.
   const varying = new Set(Object.keys(rows[0]?.grid ?? {}).filter((k) => k !== key && new Set(rows.map((r) => r.grid[k])).size > 1));
+  // Column headers name traces by file, never by a machine's absolute path.
+  const names = shortTraceNames(rows.map((r) => r.trace));
   const data: Record<string, string | number>[] = [];
   for (const r of rows) {
     const others = Object.entries(r.grid)
@@ -47,7 +59,7 @@ export function sweepFigureData(rows: readonly SweepRow[], key: string, metrics 
     for (const m of shown) {
       const v = m.value(r);
       if (v === null) continue;
-      data.push({ trace: r.trace, strategy: r.strategy, x: r.grid[key], others, metric: m.title, value: v });
+      data.push({ trace: names.get(r.trace)!, strategy: r.strategy, x: r.grid[key], others, metric: m.title, value: v });
     }
   }
   return { data, metrics: shown };
@@ -61,7 +73,7 @@ export function sweepFigureSpec(rows: readonly SweepRow[], key: string, metrics 
   const log = values.length > 2 && values[0] > 0 && values[values.length - 1] / values[0] >= 16;
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: `Sweep of ${key}`,
+    title: shown.some((m) => m.name === 'stale_per_unmap_us') ? { text: `Sweep of ${key}`, subtitle: 'stale per unmap: mean time from a deferred unmap to its IOTLB flush' } : `Sweep of ${key}`,
     data: { values: data },
     facet: {
       row: { field: 'metric', type: 'nominal', title: null, sort: shown.map((m) => m.title) },
@@ -70,11 +82,15 @@ export function sweepFigureSpec(rows: readonly SweepRow[], key: string, metrics 
     spec: {
       width: 260,
       height: 150,
-      mark: { type: 'line', point: true },
+      mark: { type: 'line', point: { filled: true, size: 45 } },
       encoding: {
-        x: { field: 'x', type: 'quantitative', title: key, scale: log ? { type: 'log', base: 2 } : { zero: false } },
+        // Ticks at the swept values: a log axis's own ticks skip some and add others.
+        x: { field: 'x', type: 'quantitative', title: key, scale: log ? { type: 'log', base: 2 } : { zero: false }, axis: { values, format: ',', labelOverlap: 'greedy', labelFlush: true } },
         y: { field: 'value', type: 'quantitative', title: null },
         color: strategyColor(strategies),
+        // A marker per strategy: where two lines coincide (direct-map and persistent often do),
+        // both markers still show. (Dash patterns tell other swept keys apart here.)
+        shape: strategyShape(strategies),
         strokeDash: { field: 'others', type: 'nominal', title: 'other keys', legend: values.length > 0 && data.some((d) => d.others !== '') ? {} : null },
         detail: { field: 'others', type: 'nominal' },
         tooltip: [

@@ -65,6 +65,11 @@ export const C = {
   staleBytes: counter('stale_bytes', 'bytes', 'bytes unmapped but not yet invalidated (gauge)'),
   staleArea: counter('stale_area', 'byte*ns', 'time integral of stale bytes'),
   staleWindow: counter('stale_window_ns', 'ns', 'time with at least one unmapped, not yet invalidated range'),
+  staleRanges: counter('stale_ranges', 'ranges', 'unmapped ranges whose IOTLB invalidation is still deferred (gauge)'),
+  // By Little's law the integral of stale_ranges is the sum, over deferred unmaps, of the time
+  // each range stayed stale: divided by deferred_unmaps it is the mean stale time per unmap.
+  staleRangeArea: counter('stale_range_ns', 'range*ns', 'time integral of stale_ranges: the time each deferred unmap stayed stale (until the flush that covered it, or the end of the trace), summed'),
+  deferredUnmaps: counter('deferred_unmaps', 'DMAs', 'unmaps whose IOTLB invalidation was deferred to a later flush'),
   copyBytes: counter('copy_bytes', 'bytes', 'bytes copied to or from shadow buffers'),
   shadowPages: counter('shadow_pages', 'pages', 'pages in the permanently mapped shadow pools'),
   evictions: counter('mapping_evictions', 'pages', 'mappings evicted from a bounded mapping cache'),

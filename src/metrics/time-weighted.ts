@@ -20,6 +20,7 @@ export class TimeWeighted {
       c[C.mappingArea] += c[C.liveMappings] * dt;
       c[C.exposureArea] += exposure * dt;
       c[C.staleArea] += c[C.staleBytes] * dt;
+      c[C.staleRangeArea] += c[C.staleRanges] * dt;
       if (c[C.staleBytes] > 0) c[C.staleWindow] += dt;
     }
     if (exposure > c[C.exposureMax]) c[C.exposureMax] = exposure;

@@ -11,7 +11,7 @@
  * flushed and every queue's covered ranges are freed, into the caches of the CPU that armed it.
  * Until the flush the device can still reach a queued range's pages through IOTLB entries it
  * holds: such hits are counted (`iotlb_stale_hits`), the queued ranges are counted (`stale_bytes`,
- * `stale_window_ns`), and their guest pages stay reachable, each distinct page once (exposure). A
+ * `stale_window_ns`; per unmap, `stale_range_ns` / `deferred_unmaps`), and their guest pages stay reachable, each distinct page once (exposure). A
  * timer still pending at the end of the trace does not fire. Distinct IOVA ranges used are
  * counted (`iova_distinct`): lazy mode reuses IOVAs later than strict mode.
  * Cost charged: `driver`; `iova-alloc`; `pt-update`; `iotlb-invalidate` per queued entry
@@ -131,6 +131,8 @@ class LinuxLazyRun implements StrategyRun {
         const ring = q.ring(cpu);
         c[C.cycIotlbInvalidate] += this.pushCycles;
         c[C.staleBytes] += pages * PAGE_SIZE;
+        c[C.staleRanges]++;
+        c[C.deferredUnmaps]++;
         this.freeCovered(domain, q, ring, cpu);
         if (ring.full) {
           this.flush(domain, q);
@@ -177,6 +179,8 @@ class LinuxLazyRun implements StrategyRun {
     const ring = q.ring(cpu);
     c[C.cycIotlbInvalidate] += this.pushCycles;
     c[C.staleBytes] += sg.totalPages * PAGE_SIZE;
+    c[C.staleRanges]++;
+    c[C.deferredUnmaps]++;
     this.freeCovered(domain, q, ring, cpu);
     if (ring.full) {
       this.flush(domain, q);
@@ -227,6 +231,7 @@ class LinuxLazyRun implements StrategyRun {
         ring.invalidated[s] = 1;
         this.api.releaseReachable(ring.guest[s], ring.gpns, ring.gpnStart[s], ring.pages[s]);
         c[C.staleBytes] -= ring.pages[s] * PAGE_SIZE;
+        c[C.staleRanges]--;
       }
     }
   }

@@ -66,6 +66,31 @@ describe('linux-lazy', () => {
     expect(fast.counters.stale_window_ns).toBe(10_000_000 - 10);
   });
 
+  it('given two unmaps 1 ms apart covered by one timer flush at 12 ms, then each is stale until that flush: 24 ms - 1 ms summed over 2 deferred unmaps, while the window with any range stale is 12 ms', async () => {
+    const t = cpuTrace(
+      '0,0,nic0,net,map,from_device,0x7000,64,1,,0',
+      '10,0,nic0,net,unmap,,,,1,,0', // arms the timer: it fires at 12 ms
+      '500000,0,nic0,net,map,from_device,0x8000,64,2,,0',
+      '1000010,0,nic0,net,unmap,,,,2,,0',
+      '20000000,0,nic0,net,map,from_device,0x9000,64,3,,0', // the trace goes on past the flush
+    );
+    const r = (await replayText(t, 'linux-lazy', LINUX)).by['linux-lazy'];
+    expect([r.counters.fq_timeouts, r.counters.deferred_unmaps, r.counters.stale_ranges]).toEqual([1, 2, 0]);
+    expect(r.counters.stale_range_ns).toBe(12_000_000 - 10 + (12_000_000 - 1_000_010));
+    expect(r.counters.stale_window_ns).toBe(12_000_000 - 10);
+    // linux-strict invalidates at the unmap: nothing is deferred
+    const s = (await replayText(t, 'linux-strict', LINUX)).by['linux-strict'];
+    expect([s.counters.deferred_unmaps, s.counters.stale_range_ns]).toEqual([0, 0]);
+  });
+
+  it('given 256 unmaps 1 us apart on one ring, then the full-ring flush at the 256th ends the first 255 ranges\' stale time (255 us - k us each) and the 256th, queued at the last event, adds none', async () => {
+    const r = (await replayText(cpuTrace(...pairs(256)), 'linux-lazy', LINUX)).by['linux-lazy'];
+    expect([r.counters.fq_flushes, r.counters.deferred_unmaps, r.counters.stale_ranges]).toEqual([1, 256, 1]);
+    let sum = 0;
+    for (let k = 0; k < 255; k++) sum += 255_500 - (k * 1000 + 500);
+    expect(r.counters.stale_range_ns).toBe(sum);
+  });
+
   it('a full-ring flush neither cancels nor re-arms the timer: it still fires at the first arming\'s deadline', async () => {
     // 256 unmaps in 256 us (flush at the 256th), then one more at 11 ms; the timer armed at the
     // first unmap (0.5 us) fires at 12 ms and flushes again
