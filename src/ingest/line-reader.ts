@@ -11,7 +11,7 @@
  *     that long, and its bytes are skipped up to its end, so a file without line ends costs
  *     time in proportion to its size and memory of one line, never more.
  */
-import { createReadStream } from 'node:fs';
+import { openReadStream } from '../trace/input-file.js';
 import { pipeline } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { isAscii } from 'node:buffer';
@@ -29,7 +29,7 @@ export const OVERLONG: unique symbol = Symbol('line longer than MAX_LINE_BYTES')
  * are joined by `pipeline`, not `pipe`, which would leave such an error unhandled).
  */
 export function openBytes(path: string, onProgress?: (bytesRead: number) => void, chunkBytes?: number): NodeJS.ReadableStream {
-  const raw = createReadStream(path, chunkBytes ? { highWaterMark: chunkBytes } : {});
+  const raw = openReadStream(path, chunkBytes);
   if (onProgress) {
     let bytes = 0;
     raw.on('data', (c: Buffer | string) => onProgress((bytes += c.length)));

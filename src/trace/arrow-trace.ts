@@ -9,7 +9,6 @@
  * handle_lo u32, has_unit u8, unit_hi u32, unit_lo u32, cpu i32 (files written before the `cpu`
  * column read as CPU 0).
  */
-import { createReadStream } from 'node:fs';
 import {
   DataType,
   Dictionary,
@@ -33,7 +32,7 @@ import { CLASS_NAMES, DeviceClass, Dir, EventBatch, Op, OP_NAMES, PAGE_SIZE, typ
 import { ArrowFraming } from './arrow-framing.js';
 import { ADDRESS_PAGES, isCpu, isGuest, isLength, isTimestamp, why, wrapsAround } from './row-checks.js';
 import { formatHexAddress } from './fields.js';
-import { readError } from './input-file.js';
+import { openReadStream, readError } from './input-file.js';
 import type { Diagnostics } from './diagnostics.js';
 import { InputError } from '../util/errors.js';
 import { AtomicFile, type AtomicOptions } from '../util/atomic-file.js';
@@ -139,7 +138,7 @@ export async function* readArrowTrace(path: string, devices: DeviceTable, diagno
   diagnostics.countInRows(path);
   const framing = new ArrowFraming();
   // Large reads: the default 64 KiB chunks cost more in syscalls and re-joining than the decode.
-  const bytes = followed(path, createReadStream(path, { highWaterMark: 1 << 22 }), framing);
+  const bytes = followed(path, openReadStream(path, 1 << 22), framing);
   const broken = (e: unknown) => (e instanceof InputError ? e : new InputError(`${path}: not an Arrow IPC stream (${readError(path, e).message.replace(`${path}: `, '')})`));
   let reader;
   try {

@@ -3,7 +3,10 @@
  * readable), and the errors a read can end with (I/O, a damaged or truncated gzip stream) as one
  * line naming the file.
  */
+import { createReadStream, open, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { Socket } from 'node:net';
+import { PassThrough, pipeline, type Readable } from 'node:stream';
 import { InputError } from '../util/errors.js';
 
 /** Fails with one clear line for a path that is missing, a directory, or unreadable. */
@@ -37,4 +40,27 @@ export function readError(file: string, e: unknown): Error {
   if (typeof err?.code === 'string' && err.code.startsWith('Z_')) return new InputError(`${file}: not a valid gzip file (${err.message})`);
   if (typeof err?.code === 'string' && typeof err.syscall === 'string') return new InputError(`${file}: cannot read (${err.message.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '')})`);
   return e as Error;
+}
+
+/**
+ * A stream of the bytes of `path`. A FIFO is read through the event loop (as a pipe) instead of
+ * by blocking reads on libuv's thread pool: a read waiting on a FIFO whose writer stays open holds
+ * a pool thread that the process's exit then waits for, so a command interrupted there (Ctrl-C)
+ * removed its temporary output but never exited.
+ */
+export function openReadStream(path: string, highWaterMark?: number): Readable {
+  let fifo = false;
+  try {
+    fifo = statSync(path).isFIFO();
+  } catch {
+    // the read stream reports it
+  }
+  if (!fifo) return createReadStream(path, highWaterMark ? { highWaterMark } : {});
+  const out = new PassThrough(highWaterMark ? { highWaterMark } : {});
+  // Opening for reading waits for a writer; only that wait is on the thread pool.
+  open(path, 'r', (err, fd) => {
+    if (err) return void out.destroy(err);
+    pipeline(new Socket({ fd, readable: true, writable: false }), out, () => {});
+  });
+  return out;
 }
