@@ -9,23 +9,11 @@
  * memory the trace's buffers lie in: bounded by guest memory, not by trace length).
  */
 import { TripleKeyMap, hiOf } from './triple-key-map.js';
-
-const CHUNK_PAGES = 4096;
-/** Chunks per space: pages below 2^36. */
-const CHUNKS_PER_SPACE = 2 ** 24;
-const DIRECT_LIMIT = CHUNK_PAGES * CHUNKS_PER_SPACE;
-/** Entries of the chunk cache (a power of two). */
-const CHUNK_CACHE = 64;
-const EMPTY = new Int32Array(0);
+import { CHUNK_PAGES, DIRECT_LIMIT, PageChunks } from './page-chunks.js';
 
 export class PageCounts {
-  private readonly chunks = new Map<number, Int32Array>();
-  private lastId = -1;
-  private lastChunk: Int32Array = new Int32Array(0);
+  private readonly chunks = new PageChunks();
   private readonly far = new TripleKeyMap(16);
-  /** Chunk cache: id of each entry's chunk (-1: empty) and the chunk. */
-  private readonly cacheIds = new Float64Array(CHUNK_CACHE).fill(-1);
-  private readonly cacheChunks: Int32Array[] = Array.from({ length: CHUNK_CACHE }, () => EMPTY);
 
   /**
    * Adds `delta` to the count of `page` in `space` (never below 0).
@@ -34,7 +22,7 @@ export class PageCounts {
   adjust(space: number, page: number, delta: number): number {
     if (page >= DIRECT_LIMIT || page < 0) return this.far.adjust(space, hiOf(page), page >>> 0, delta);
     const block = Math.floor(page / CHUNK_PAGES);
-    const chunk = this.chunkOf(space, block, delta > 0);
+    const chunk = this.chunks.find(space, block, delta > 0);
     if (chunk === null) return -1;
     const k = page - block * CHUNK_PAGES; // not %: a slow fmod on doubles
     const before = chunk[k];
@@ -50,30 +38,7 @@ export class PageCounts {
       return n < 0 ? 0 : n;
     }
     const block = Math.floor(page / CHUNK_PAGES);
-    const chunk = this.chunkOf(space, block, false);
+    const chunk = this.chunks.find(space, block, false);
     return chunk === null ? 0 : chunk[page - block * CHUNK_PAGES];
-  }
-
-  private chunkOf(space: number, block: number, create: boolean): Int32Array | null {
-    const id = space * CHUNKS_PER_SPACE + block;
-    if (id === this.lastId) return this.lastChunk;
-    // A small direct-mapped cache of chunks found before, ahead of the Map (a hash lookup per
-    // miss was the cost when buffers alternate between a few areas: two guests, RX and TX).
-    const k = (block ^ Math.imul(space, 0x9e3779b1)) & (CHUNK_CACHE - 1);
-    let chunk: Int32Array | undefined;
-    if (this.cacheIds[k] === id) chunk = this.cacheChunks[k];
-    else {
-      chunk = this.chunks.get(id);
-      if (chunk === undefined) {
-        if (!create) return null;
-        chunk = new Int32Array(CHUNK_PAGES);
-        this.chunks.set(id, chunk);
-      }
-      this.cacheIds[k] = id;
-      this.cacheChunks[k] = chunk;
-    }
-    this.lastId = id;
-    this.lastChunk = chunk;
-    return chunk;
   }
 }

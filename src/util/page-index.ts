@@ -10,28 +10,17 @@
  * the trace's buffers lie in, not by trace length), as util/page-counts.ts.
  */
 import { TripleKeyMap, hiOf } from './triple-key-map.js';
-
-const CHUNK_PAGES = 4096;
-/** Chunks per space: pages below 2^36. */
-const CHUNKS_PER_SPACE = 2 ** 24;
-const DIRECT_LIMIT = CHUNK_PAGES * CHUNKS_PER_SPACE;
-/** Entries of the chunk cache (a power of two). */
-const CHUNK_CACHE = 64;
-const EMPTY = new Int32Array(0);
+import { CHUNK_PAGES, DIRECT_LIMIT, PageChunks } from './page-chunks.js';
 
 export class PageIndex {
-  private readonly chunks = new Map<number, Int32Array>();
-  private lastId = -1;
-  private lastChunk: Int32Array = EMPTY;
-  private readonly cacheIds = new Float64Array(CHUNK_CACHE).fill(-1);
-  private readonly cacheChunks: Int32Array[] = Array.from({ length: CHUNK_CACHE }, () => EMPTY);
+  private readonly chunks = new PageChunks();
   private readonly far = new TripleKeyMap(16);
 
   /** The value of `page` in `space`, or -1 when absent. */
   get(space: number, page: number): number {
     if (page >= DIRECT_LIMIT || page < 0) return this.far.get(space, hiOf(page), page >>> 0);
     const block = Math.floor(page / CHUNK_PAGES);
-    const chunk = this.chunkOf(space, block, false);
+    const chunk = this.chunks.find(space, block, false);
     return chunk === null ? -1 : chunk[page - block * CHUNK_PAGES] - 1;
   }
 
@@ -42,7 +31,7 @@ export class PageIndex {
       return;
     }
     const block = Math.floor(page / CHUNK_PAGES);
-    this.chunkOf(space, block, true)![page - block * CHUNK_PAGES] = value + 1;
+    this.chunks.find(space, block, true)![page - block * CHUNK_PAGES] = value + 1;
   }
 
   /** Removes `page` of `space` (nothing when absent). */
@@ -52,28 +41,7 @@ export class PageIndex {
       return;
     }
     const block = Math.floor(page / CHUNK_PAGES);
-    const chunk = this.chunkOf(space, block, false);
+    const chunk = this.chunks.find(space, block, false);
     if (chunk !== null) chunk[page - block * CHUNK_PAGES] = 0;
-  }
-
-  private chunkOf(space: number, block: number, create: boolean): Int32Array | null {
-    const id = space * CHUNKS_PER_SPACE + block;
-    if (id === this.lastId) return this.lastChunk;
-    const k = (block ^ Math.imul(space, 0x9e3779b1)) & (CHUNK_CACHE - 1);
-    let chunk: Int32Array | undefined;
-    if (this.cacheIds[k] === id) chunk = this.cacheChunks[k];
-    else {
-      chunk = this.chunks.get(id);
-      if (chunk === undefined) {
-        if (!create) return null;
-        chunk = new Int32Array(CHUNK_PAGES);
-        this.chunks.set(id, chunk);
-      }
-      this.cacheIds[k] = id;
-      this.cacheChunks[k] = chunk;
-    }
-    this.lastId = id;
-    this.lastChunk = chunk;
-    return chunk;
   }
 }
