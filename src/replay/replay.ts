@@ -109,9 +109,9 @@ export async function replayProfiles(
   const runs = local.map((r) => r.def.create({ params: profiles[r.point].params, slots: tracker, reference: options.reference }));
   const threads = remote.length > 0 ? new StrategyThreads(path, queues, profiles.map((p) => p.params), remote.map((g) => g.map((r) => ({ point: r.point, id: r.def.id }))), options.reference) : null;
 
-  // counters[point][index in defs], filled from this thread's runs and the workers'.
-  const counters: Float64Array[][] = profiles.map(() => []);
-  const costs: (DmaCosts | undefined)[][] = profiles.map(() => []);
+  // done[point][index in defs]: each run's counters and per-DMA costs, from this thread's runs
+  // and the workers'.
+  const done: { counters: Float64Array; costs?: DmaCosts }[][] = profiles.map(() => []);
   try {
     for await (const batch of reader.batches()) {
       if (threads) await threads.share(batch, reader.devices);
@@ -120,19 +120,16 @@ export async function replayProfiles(
     }
     for (const [k, r] of local.entries()) {
       runs[k].finish(tracker.lastTs);
-      counters[r.point][defs.indexOf(r.def)] = runs[k].counters;
-      costs[r.point][defs.indexOf(r.def)] = runs[k].costs;
+      done[r.point][defs.indexOf(r.def)] = runs[k];
     }
     for (const c of threads ? await threads.finish() : []) {
-      const d = defs.findIndex((def) => def.id === c.id);
-      counters[c.point][d] = c.counters;
-      costs[c.point][d] = c.costs && DmaCosts.revive(c.costs);
+      done[c.point][defs.findIndex((def) => def.id === c.id)] = { counters: c.counters, costs: c.costs && DmaCosts.revive(c.costs) };
     }
   } finally {
     await threads?.terminate();
   }
 
-  const results = counters.map((byDef, k) => {
+  const results = done.map((byDef, k) => {
     const facts = {
       trace: options.name ?? path,
       profile: profiles[k].id,
@@ -147,8 +144,11 @@ export async function replayProfiles(
       readLatencyNs: profiles[k].params['iommu.read_latency_ns'],
       devices: { names: reader.devices.names, classes: reader.devices.classes.map((cl) => CLASS_NAMES[cl]) },
     };
-    const nativeCpuPerDma = cpuPerDma(byDef[defs.indexOf(native)]);
-    return strategies.map((d) => finalizeRun(d, byDef[defs.indexOf(d)], facts, nativeCpuPerDma, costs[k][defs.indexOf(d)]));
+    const nativeCpuPerDma = cpuPerDma(byDef[defs.indexOf(native)].counters);
+    return strategies.map((d) => {
+      const run = byDef[defs.indexOf(d)];
+      return finalizeRun(d, run.counters, facts, nativeCpuPerDma, run.costs);
+    });
   });
   return { results, tracker, devices: reader.devices, rowsRead: reader.rowsRead, rowsAccepted: reader.rowsAccepted };
 }
