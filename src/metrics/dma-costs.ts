@@ -24,6 +24,26 @@ const SUB_BITS = 8;
 /** Buckets up to 2^62 cycles (no DMA costs more). */
 const BUCKETS = SUB + (62 - SUB_BITS) * SUB;
 
+// A double's bits, for reading its exponent and top mantissa bits without Math.log2.
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+/** Index of the 32-bit word holding a double's sign, exponent and top mantissa bits. */
+const HI = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
+
+/**
+ * The bucket of x >= 0: x itself (floored) below SUB; above, its binary exponent e and the top
+ * SUB_BITS bits of its mantissa, which are exactly floor((x / 2^e - 1) * SUB).
+ */
+export function bucketOf(x: number): number {
+  if (x < SUB) return Math.floor(x);
+  f64[0] = x;
+  const hi = u32[HI];
+  const e = ((hi >>> 20) & 0x7ff) - 1023;
+  const m = (hi >>> (20 - SUB_BITS)) & (SUB - 1);
+  const k = SUB + (e - SUB_BITS) * SUB + m;
+  return k < BUCKETS - 1 ? k : BUCKETS - 1;
+}
+
 /** CPU cycles charged so far (every category but iotlb-walk), written out for speed. */
 function cpuNow(c: Float64Array): number {
   return c[C.cycDriver] + c[C.cycHypercall] + c[C.cycValidate] + c[C.cycRefcount] + c[C.cycPtUpdate] + c[C.cycIotlbInvalidate] + c[C.cycIovaAlloc] + c[C.cycCopy];
@@ -51,6 +71,9 @@ export class CostHistogram {
   readonly top: Float64Array;
   n = 0;
   max = 0;
+  // The last value added and its bucket (a cache, not state: bucketOf gives the same).
+  private lastValue = -1;
+  private lastBucket = 0;
 
   constructor(data?: CostHistogramData) {
     this.counts = data?.counts ?? new Float64Array(BUCKETS);
@@ -62,15 +85,11 @@ export class CostHistogram {
   add(v: number): void {
     const x = v < 0 ? 0 : v;
     let k: number;
-    if (x < SUB) k = Math.floor(x);
+    if (x === this.lastValue) k = this.lastBucket; // DMAs of one kind often cost the same
     else {
-      const e = Math.floor(Math.log2(x));
-      // Math.log2 can land one off at exact powers of two: the mantissa step below corrects it.
-      let m = Math.floor((x / 2 ** e - 1) * SUB);
-      let ee = e;
-      if (m >= SUB) (m -= SUB), ee++;
-      if (m < 0) (m += SUB), ee--;
-      k = Math.min(BUCKETS - 1, SUB + (ee - SUB_BITS) * SUB + m);
+      k = bucketOf(x);
+      this.lastValue = x;
+      this.lastBucket = k;
     }
     this.counts[k]++;
     if (x > this.top[k]) this.top[k] = x;
@@ -111,24 +130,30 @@ export class DmaCosts {
 
   /** Row i of b begins: the row before it is done. Call for every row a strategy replays. */
   step(c: Float64Array, b: EventBatch, i: number): void {
-    if (this.row >= 0) this.close(c);
+    // One sum serves as the end of the row before and the start of this one: nothing is
+    // charged between them.
+    const cpu = cpuNow(c);
+    const all = cpu + c[C.cycIotlbWalk];
+    if (this.row >= 0) this.close(cpu, all);
     this.row = i;
     this.rowSlot = b.slot[i];
     this.rowDevice = b.device[i];
     this.rowOp = b.op[i];
-    this.startCpu = cpuNow(c);
-    this.startAll = this.startCpu + c[C.cycIotlbWalk];
+    this.startCpu = cpu;
+    this.startAll = all;
   }
 
   /** The batch is done: its last row too. */
   flush(c: Float64Array): void {
-    if (this.row >= 0) this.close(c);
+    if (this.row >= 0) {
+      const cpu = cpuNow(c);
+      this.close(cpu, cpu + c[C.cycIotlbWalk]);
+    }
     this.row = -1;
   }
 
-  private close(c: Float64Array): void {
-    const cpu = cpuNow(c);
-    const all = cpu + c[C.cycIotlbWalk];
+  /** The row being charged ends with `cpu` CPU cycles and `all` cycles charged in all. */
+  private close(cpu: number, all: number): void {
     const dAll = all - this.startAll;
     const dCpu = cpu - this.startCpu;
     const d = this.rowDevice;

@@ -3,7 +3,8 @@
  * Each scenario is small enough that every DMA's cost can be worked out by hand.
  */
 import { describe, expect, it } from 'vitest';
-import { CostHistogram } from '../../src/metrics/dma-costs.js';
+import fc from 'fast-check';
+import { CostHistogram, bucketOf } from '../../src/metrics/dma-costs.js';
 import { costs, replayText, trace } from '../helpers/replay-text.js';
 
 describe('the cost histogram', () => {
@@ -28,6 +29,25 @@ describe('the cost histogram', () => {
       expect(got).toBeGreaterThanOrEqual(exact);
       expect(got / exact - 1).toBeLessThan(1 / 256);
     }
+  });
+
+  it('given any cost, then its bucket is the one the log-linear definition gives (exponent and top 8 mantissa bits read from the bits)', () => {
+    // The definition: below 256 the value itself; above, e = floor(log2 x) and
+    // m = floor((x / 2^e - 1) * 256), bucket 256 + (e - 8) * 256 + m, capped at the last.
+    const last = 256 + (62 - 8) * 256 - 1;
+    const byDefinition = (x: number): number => {
+      if (x < 256) return Math.floor(x);
+      let e = Math.floor(Math.log2(x));
+      if (2 ** e > x) e--;
+      if (2 ** (e + 1) <= x) e++;
+      return Math.min(last, 256 + (e - 8) * 256 + Math.floor((x / 2 ** e - 1) * 256));
+    };
+    const edges = [0, 0.5, 255, 255.99, 256, 257, 511, 512, 513, 2 ** 20 - 1, 2 ** 20, 2 ** 53 - 1, 2 ** 53, 2 ** 62, 2 ** 70];
+    for (const x of edges) expect(bucketOf(x), String(x)).toBe(byDefinition(x));
+    fc.assert(
+      fc.property(fc.oneof(fc.integer({ min: 0, max: 2 ** 31 }), fc.double({ min: 0, max: 2 ** 64, noNaN: true })), (x) => bucketOf(x) === byDefinition(x)),
+      { numRuns: 5000 },
+    );
   });
 
   it('given no DMA, then no percentile', () => {
