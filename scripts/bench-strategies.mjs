@@ -7,7 +7,7 @@
 // loop and its reference loop (StrategyContext.reference) are timed side by side, and their
 // hashes must agree.
 //
-//   node scripts/bench-strategies.mjs [trace] [--ids a,b] [--profile id] [--rounds N] [--mode flat|reference|both] [--json]
+//   node scripts/bench-strategies.mjs [trace] [--ids a,b] [--profile id] [--set key=value ...] [--rounds N] [--mode flat|reference|both] [--json]
 //
 // trace defaults to the bench's Arrow trace (scripts/bench.mjs makes it). scripts/bench.mjs can
 // call benchStrategies() directly.
@@ -98,7 +98,10 @@ if (import.meta.url === pathToFileURL(process.argv[1]).href) {
   };
   const json = args.includes('--json') ? (args.splice(args.indexOf('--json'), 1), true) : false;
   const ids = flag('--ids');
+  const set = [];
+  for (let v = flag('--set'); v !== undefined; v = flag('--set')) set.push(v);
   const opts = {
+    set,
     ids: ids ? ids.split(',') : null,
     profile: flag('--profile'),
     rounds: Number(flag('--rounds') ?? 5),

@@ -23,7 +23,8 @@ synth.<knob> (see \`dmareplay synth --help\`), with synth.dmas (default 20000) a
 as --grid or --set keys. Prints one table, writes the rows as CSV, JSON or Arrow (-o), and draws one line
 figure per swept key (cycles per DMA, IOTLB miss rate, reuse, exposure and stale window against the
 key) as .vl.json/.svg/.png in --figures-dir. --jobs N runs N passes at a time (this thread and
-N-1 worker threads); the output is identical for any N.`;
+N-1 worker threads); --threads N spreads one pass's runs over N threads instead, the trace still read
+once (the better choice for one long trace). The output is identical for any N.`;
   static override examples = [
     { description: 'IOTLB size vs miss rate', command: '<%= config.bin %> sweep traces/scenario-rx-recycle.csv --grid iotlb.entries=8,16,32,64,128 --grid iotlb.ways=8' },
     { description: 'Persistent cache capacity vs reuse and exposure', command: '<%= config.bin %> sweep traces/*.csv -s persistent,single-use --grid persistent.capacity=4,16,64,0' },
@@ -39,6 +40,7 @@ N-1 worker threads); the output is identical for any N.`;
     profile: Flags.string({ char: 'p', description: 'cost profile: a bundled id or a JSON file', default: DEFAULT_PROFILE }),
     set: Flags.string({ description: 'fixed override for every point, key=value (repeatable)', multiple: true, multipleNonGreedy: true }),
     jobs: Flags.string({ char: 'j', description: `passes run at a time, on this thread and N-1 worker threads (at most one per core); output is the same for any N`, default: '1', helpValue: 'N' }),
+    threads: Flags.string({ description: `threads each pass's runs are spread over: this one (reading the trace once, pairing, native) and N-1 workers with groups of (point, strategy) runs, batches shared in memory (at most one per core); output is the same for any N`, default: '1', helpValue: 'N' }),
     output: Flags.string({ char: 'o', description: 'write the rows to this file: .csv, .json or .arrow (.json and .arrow record how the run was made; diff and figures read all three)' }),
     figures: Flags.boolean({ description: 'draw one figure per swept key (--no-figures to skip)', default: true, allowNo: true }),
     'figures-dir': Flags.string({ description: 'where the figures go', default: 'out/sweep' }),
@@ -61,6 +63,7 @@ N-1 worker threads); the output is identical for any N.`;
       profile: flags.profile,
       set: flags.set ?? [],
       jobs: parseJobs(flags.jobs),
+      threads: parseJobs(flags.threads, '--threads'),
       shard,
       onTaskDone: (done, total) => progress.update(done / total),
     });

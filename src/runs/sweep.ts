@@ -51,6 +51,9 @@ export interface SweepOptions {
   set?: readonly string[];
   /** Passes at a time, on this thread and jobs-1 worker threads (1 = all in this thread). */
   jobs?: number;
+  /** Threads each pass spreads its (point, strategy) runs over: this one, reading the trace
+   * once, and threads-1 workers (replay/strategy-threads.ts); 1 = all on the pass's thread. */
+  threads?: number;
   /** Run only this shard's tasks (see shard.ts). */
   shard?: Shard | null;
   onTaskDone?: (done: number, total: number) => void;
@@ -95,6 +98,8 @@ export interface SweepTask {
   strategies: string;
   profile: string;
   sets: string[][];
+  /** SweepOptions.threads. */
+  threads?: number;
 }
 
 /** Problems printed per trace; the rest are counted. */
@@ -111,7 +116,7 @@ export async function runSweepTask(t: SweepTask, onProgress?: (bytesRead: number
     const profiles = t.sets.map((sets) => resolveProfile(base, parseOverrides(sets)));
     const strategies = parseStrategyList(t.strategies);
     const diagnostics = new Diagnostics(false, SHOWN_PROBLEMS);
-    const { results } = await replayProfiles(t.path, strategies, profiles, { diagnostics, read: { onProgress } });
+    const { results } = await replayProfiles(t.path, strategies, profiles, { diagnostics, read: { onProgress }, threads: t.threads });
     return { results, problems: diagnostics.problems.map(formatProblem), problemCount: diagnostics.total };
   } catch (e) {
     if (!(e instanceof InputError)) throw e;
@@ -229,7 +234,7 @@ async function sweepWith(paths: readonly string[], options: SweepOptions, synthT
   const passes = planPasses(mine, jobs, defs.length + (defs.includes(native) ? 0 : 1));
   let done = 0;
   const outcomes = await runPool(
-    passes.map((members): SweepTask => ({ path: mine[members[0]].path, strategies, profile, sets: members.map((k) => mine[k].sets) })),
+    passes.map((members): SweepTask => ({ path: mine[members[0]].path, strategies, profile, sets: members.map((k) => mine[k].sets), threads: options.threads })),
     {
       kind: 'sweep',
       jobs,

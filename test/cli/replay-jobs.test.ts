@@ -63,6 +63,17 @@ describe('dmareplay replay --jobs', { timeout: 600_000 }, () => {
     expect(cli('replay', ...BUNDLED.slice(0, 2), '-s', STRATEGIES, '--jobs', '8', '--json').stdout).toBe(cli('replay', ...BUNDLED.slice(0, 2), '-s', STRATEGIES, '--json').stdout);
   });
 
+  it('--jobs 2 with --threads 2 (each job spreads its strategies over two threads): the same --json and stderr as one thread', () => {
+    const traces = BUNDLED.slice(0, 3);
+    const plain = cli('replay', ...traces, '-s', STRATEGIES, '--json');
+    const both = cli('replay', ...traces, '-s', STRATEGIES, '--jobs', '2', '--threads', '2', '--json');
+    expect(plain.code).toBe(0);
+    expect(both.code).toBe(0);
+    expect(JSON.parse(plain.stdout).results).toHaveLength(traces.length * 4);
+    expect(both.stdout).toBe(plain.stdout);
+    expect(both.stderr).toBe(plain.stderr);
+  });
+
   it('bad rows in one trace are reported as file:line, the other traces replay, exit 0, as with one thread', () => {
     const args = ['replay', good, bad, 'traces/scenario-rx-ring8.csv', bad2, '-s', 'native,single-use', '--json'];
     const r = cli(...args, '--jobs', '2');

@@ -57,6 +57,16 @@ describe('sweep', () => {
     expect(JSON.stringify(two.rows)).toBe(JSON.stringify(one.rows));
   });
 
+  it('--threads 2 (each pass\'s runs over two threads) and --threads 2 with --jobs 2 give the same rows in the same order as one thread', async () => {
+    const opts = { grid: ['iotlb.entries=4,8', 'linux.fq_size=2,8'], strategies: 'linux-lazy,shared,single-use' };
+    const one = await sweep([path, path], opts);
+    const threads = await sweep([path, path], { ...opts, threads: 2 });
+    const both = await sweep([path, path], { ...opts, threads: 2, jobs: 2 });
+    expect(one.rows).toHaveLength(2 * 4 * 3);
+    expect(JSON.stringify(threads.rows)).toBe(JSON.stringify(one.rows));
+    expect(JSON.stringify(both.rows)).toBe(JSON.stringify(one.rows));
+  });
+
   it('CSV has the grid keys as columns; Arrow round-trips the same rows', async () => {
     const run = await sweep([path], { grid: ['linux.fq_size=2,8'], strategies: 'linux-lazy' });
     const csv = sweepToCsv(run.rows, run.axes).trim().split('\n');
