@@ -120,48 +120,54 @@ export class DmaCosts {
   deviceDmas = new Float64Array(8);
   deviceAll = new Float64Array(8);
   deviceCpu = new Float64Array(8);
-  // The row being charged (-1: none) and the counters when it began.
-  private row = -1;
-  private rowSlot = -1;
-  private rowDevice = 0;
-  private rowOp = 0;
-  private startAll = 0;
-  private startCpu = 0;
+  // The batch's rows so far (step), settled at flush: each row's index, and the CPU cycles and
+  // all cycles charged when it began (entry n: when the batch ended). Settling a batch in one
+  // loop keeps the strategies' per-row loops small (one sum and three stores per row).
+  private rows = new Int32Array(4096);
+  private rowCpu = new Float64Array(4097);
+  private rowAll = new Float64Array(4097);
+  private n = 0;
+  private batch: EventBatch | null = null;
 
-  /** Row i of b begins: the row before it is done. Call for every row a strategy replays. */
+  /** Row i of b begins: the row before it is done. Call for every row a strategy replays, all
+   * of one batch, then flush. */
   step(c: Float64Array, b: EventBatch, i: number): void {
-    // One sum serves as the end of the row before and the start of this one: nothing is
-    // charged between them.
+    const n = this.n;
+    if (n === this.rows.length) this.growRows();
     const cpu = cpuNow(c);
-    const all = cpu + c[C.cycIotlbWalk];
-    if (this.row >= 0) this.close(cpu, all);
-    this.row = i;
-    this.rowSlot = b.slot[i];
-    this.rowDevice = b.device[i];
-    this.rowOp = b.op[i];
-    this.startCpu = cpu;
-    this.startAll = all;
+    this.rows[n] = i;
+    this.rowCpu[n] = cpu;
+    this.rowAll[n] = cpu + c[C.cycIotlbWalk];
+    this.n = n + 1;
+    this.batch = b;
   }
 
-  /** The batch is done: its last row too. */
+  /** The batch is done: its last row too. Each row is charged what was charged from its start
+   * to the next row's (to the flush, for the last). */
   flush(c: Float64Array): void {
-    if (this.row >= 0) {
-      const cpu = cpuNow(c);
-      this.close(cpu, cpu + c[C.cycIotlbWalk]);
+    const n = this.n;
+    if (n === 0) return;
+    const cpu = cpuNow(c);
+    this.rowCpu[n] = cpu;
+    this.rowAll[n] = cpu + c[C.cycIotlbWalk];
+    const b = this.batch!;
+    const rows = this.rows;
+    const rowCpu = this.rowCpu;
+    const rowAll = this.rowAll;
+    for (let k = 0; k < n; k++) {
+      const i = rows[k];
+      this.charge(b.slot[i], b.device[i], b.op[i], rowAll[k + 1] - rowAll[k], rowCpu[k + 1] - rowCpu[k]);
     }
-    this.row = -1;
+    this.n = 0;
+    this.batch = null;
   }
 
-  /** The row being charged ends with `cpu` CPU cycles and `all` cycles charged in all. */
-  private close(cpu: number, all: number): void {
-    const dAll = all - this.startAll;
-    const dCpu = cpu - this.startCpu;
-    const d = this.rowDevice;
+  /** A row of op `op` on device d for DMA slot s cost dAll cycles, dCpu of them CPU cycles. */
+  private charge(s: number, d: number, op: number, dAll: number, dCpu: number): void {
     if (d >= this.deviceAll.length) this.growDevices(Math.max(d + 1, this.deviceAll.length * 2));
     this.deviceAll[d] += dAll;
     this.deviceCpu[d] += dCpu;
-    const s = this.rowSlot;
-    if (this.rowOp === Op.map) this.deviceDmas[d]++;
+    if (op === Op.map) this.deviceDmas[d]++;
     if (s < 0) return; // an access to no live DMA: its device pays, no DMA does
     if (s >= this.slotAll.length) {
       const n = Math.max(s + 1, this.slotAll.length * 2);
@@ -170,12 +176,21 @@ export class DmaCosts {
     }
     this.slotAll[s] += dAll;
     this.slotCpu[s] += dCpu;
-    if (this.rowOp === Op.unmap) {
+    if (op === Op.unmap) {
       this.all.add(this.slotAll[s]);
       this.cpu.add(this.slotCpu[s]);
       this.slotAll[s] = 0;
       this.slotCpu[s] = 0;
     }
+  }
+
+  private growRows(): void {
+    const n = this.rows.length * 2;
+    const rows = new Int32Array(n);
+    rows.set(this.rows);
+    this.rows = rows;
+    this.rowCpu = growFloat64(this.rowCpu, n + 1);
+    this.rowAll = growFloat64(this.rowAll, n + 1);
   }
 
   /** A DmaCosts with the figures a worker thread sent back (its runs' costs, as data). */
