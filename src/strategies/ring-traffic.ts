@@ -59,12 +59,21 @@ export class RingTraffic {
   /** The device reads the descriptor of the DMA posted at row i. */
   posted(b: EventBatch, i: number): void {
     if (!this.on) return;
+    // No IOMMU: the access is only counted, and which page it reads changes nothing.
+    if (this.iommu === null) {
+      this.c[C.ringAccesses]++;
+      return;
+    }
     this.access(b, i, this.rings.pageOfPost(b.device[i], b.cls[i], b.dir[i]), Perm.read);
   }
 
   /** The device writes back the completion of the DMA unmapped at row i. */
   completed(b: EventBatch, i: number): void {
     if (!this.on) return;
+    if (this.iommu === null) {
+      this.c[C.ringAccesses]++;
+      return;
+    }
     this.access(b, i, this.rings.pageOfCompletion(b.device[i], b.cls[i], b.dir[i]), Perm.write);
   }
 
