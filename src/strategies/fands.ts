@@ -30,6 +30,7 @@ import { dmaThroughIommu } from '../model/device/dma-engine.js';
 import { GUEST_SPACE_PAGES, Op, pagesSpanned, permForDir, type EventBatch } from '../types/event.js';
 import type { AttackProbe, StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
 import { growInt32 } from '../util/grow.js';
+import { PAGES_PER_LEAF } from '../model/iommu/page-table.js';
 import { LinuxDmaApi } from './linux-dma.js';
 import { DescriptorRanges } from './fands-ranges.js';
 import { chargeMap, chargeUnmap, useReferenceLoop } from './common.js';
@@ -43,6 +44,15 @@ class FandsRun implements StrategyRun {
   private readonly batchPages: number;
   /** Run the reference loop (StrategyContext.reference). */
   private readonly reference: boolean;
+  /**
+   * Pages the unmap of a whole range clears: all `batchPages` of it (the reference, as the patch
+   * unmaps it), or in the flat loop only those handed out, when that gives the same result: the
+   * rest of the range was never mapped (its IOVA is the descriptor's alone, and rings live far
+   * above every allocated IOVA), so the same leaves are cleared; and a range smaller than a leaf
+   * table's span covers no table whole, so neither unmap frees one. Scanning 1 page instead of
+   * 64 per descriptor is most of a range unmap's cost.
+   */
+  private readonly clearUsedOnly: boolean;
   /** Per in-flight DMA: id of its range in `ranges`, or -1 (mapped as linux-strict). */
   private slotRange = new Int32Array(0);
   /** The descriptor ranges, each of `batchPages` pages. */
@@ -61,6 +71,7 @@ class FandsRun implements StrategyRun {
     this.api.cachedMaxPages = ctx.params['fands.cached_max_pages'];
     this.api.iommu.hint = ctx.params['fands.ih'] === 1;
     this.reference = useReferenceLoop(ctx);
+    this.clearUsedOnly = !this.reference && this.batchPages < PAGES_PER_LEAF[1];
   }
 
   /** Cycles per DMA and per device (metrics/dma-costs.ts). */
@@ -277,7 +288,7 @@ class FandsRun implements StrategyRun {
     const r = this.ranges;
     const domain = r.domain[id];
     const iova = r.iova[id];
-    const freed = api.iommu.unmapRange(domain, iova, this.batchPages);
+    const freed = api.iommu.unmapRange(domain, iova, this.clearUsedOnly ? r.used[id] : this.batchPages);
     api.iommu.invalidateRange(domain, iova, this.batchPages, freed > 0);
     api.iommu.waitForInvalidations();
     api.releaseReachable(r.guest[id], r.pagesOf(id), 0, r.used[id]);
