@@ -26,28 +26,15 @@
  */
 import { C, newCounters } from '../metrics/counters.js';
 import { TimeWeighted } from '../metrics/time-weighted.js';
-import { Op, type EventBatch } from '../types/event.js';
+import { dmaThroughIommu } from '../model/device/dma-engine.js';
+import { GUEST_SPACE_PAGES, Op, pagesSpanned, permForDir, type EventBatch } from '../types/event.js';
 import type { AttackProbe, StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
 import { growInt32 } from '../util/grow.js';
+import { PAGES_PER_LEAF } from '../model/iommu/page-table.js';
 import { LinuxDmaApi } from './linux-dma.js';
+import { DescriptorRanges } from './fands-ranges.js';
+import { chargeMap, chargeUnmap, useReferenceLoop } from './common.js';
 import { DmaCosts } from '../metrics/dma-costs.js';
-
-/** A range of IOVA pages shared by the DMAs of one descriptor. */
-interface Range {
-  domain: number;
-  guest: number;
-  iova: number;
-  /** Pages allocated, and pages handed out so far. */
-  pages: number;
-  used: number;
-  /** DMAs of the range not yet unmapped; whether more may still join. */
-  live: number;
-  open: boolean;
-  /** The guest pages mapped in it, in IOVA order. */
-  gpns: number[];
-  /** The CPU that unmaps last (frees the range). */
-  cpu: number;
-}
 
 class FandsRun implements StrategyRun {
   readonly counters = newCounters();
@@ -55,10 +42,21 @@ class FandsRun implements StrategyRun {
   private readonly api: LinuxDmaApi;
   private readonly contiguous: boolean;
   private readonly batchPages: number;
-  /** Per in-flight DMA: index of its range in `ranges`, or -1 (mapped as linux-strict). */
+  /** Run the reference loop (StrategyContext.reference). */
+  private readonly reference: boolean;
+  /**
+   * Pages the unmap of a whole range clears: all `batchPages` of it (the reference, as the patch
+   * unmaps it), or in the flat loop only those handed out, when that gives the same result: the
+   * rest of the range was never mapped (its IOVA is the descriptor's alone, and rings live far
+   * above every allocated IOVA), so the same leaves are cleared; and a range smaller than a leaf
+   * table's span covers no table whole, so neither unmap frees one. Scanning 1 page instead of
+   * 64 per descriptor is most of a range unmap's cost.
+   */
+  private readonly clearUsedOnly: boolean;
+  /** Per in-flight DMA: id of its range in `ranges`, or -1 (mapped as linux-strict). */
   private slotRange = new Int32Array(0);
-  private readonly ranges: (Range | null)[] = [];
-  private readonly freeIds: number[] = [];
+  /** The descriptor ranges, each of `batchPages` pages. */
+  private readonly ranges = new DescriptorRanges();
   /** The range being filled, and the unit, device and guest of the DMAs posted into it. */
   private open = -1;
   private openDevice = -1;
@@ -72,14 +70,126 @@ class FandsRun implements StrategyRun {
     this.batchPages = ctx.params['fands.batch_pages'];
     this.api.cachedMaxPages = ctx.params['fands.cached_max_pages'];
     this.api.iommu.hint = ctx.params['fands.ih'] === 1;
+    this.reference = useReferenceLoop(ctx);
+    this.clearUsedOnly = !this.reference && this.batchPages < PAGES_PER_LEAF[1];
   }
 
   /** Cycles per DMA and per device (metrics/dma-costs.ts). */
   readonly costs = new DmaCosts();
 
-  consume(b: EventBatch): void {
+  /** Grows per-slot state to the tracker's slot capacity; once per batch. */
+  private syncSlots(): void {
     this.api.syncSlots();
     if (this.slotRange.length < this.api.slotIova.length) this.slotRange = growInt32(this.slotRange, this.api.slotIova.length, -1);
+  }
+
+  /**
+   * The flat loop: the map of a single-segment DMA of pages the guest owns (into a descriptor
+   * range, or as linux-strict maps it), and the unmap of a mapped single-segment DMA, written out
+   * here without LinuxDmaApi's map / mapAt / unmapPages and without loading an SgList (the
+   * buffer's pages are the run page, page + 1, ... of the row itself). It repeats the reference
+   * methods' steps in their order, so each counter gets the same additions in the same order.
+   * Scatter-gather DMAs, refused maps and explicit accesses take the reference path.
+   * consumeReference is the readable form and the truth (test/strategies/reference-loops.test.ts).
+   */
+  consume(b: EventBatch): void {
+    if (this.reference) {
+      this.consumeReference(b);
+      return;
+    }
+    this.syncSlots();
+    const api = this.api;
+    const slotIova = api.slotIova;
+    const slotRange = this.slotRange;
+    const ranges = this.ranges;
+    const c = this.counters;
+    const iommu = api.iommu;
+    const driver = api.driver;
+    const reachable = api.reachable;
+    const rings = api.rings;
+    const contiguous = this.contiguous;
+    const batchPages = this.batchPages;
+    for (let i = 0; i < b.length; i++) {
+      const op = b.op[i];
+      if (op > Op.access) continue;
+      this.costs.step(c, b, i);
+      this.clock.advance(c, b.ts[i]);
+      if (op === Op.map) {
+        const guest = b.guest[i];
+        const gpn = b.page[i];
+        const len = b.len[i];
+        const pages = pagesSpanned(b.offset[i], len);
+        // Unusual: a scatter-gather list, or a page the guest does not own (refused).
+        if (b.segs[i] > 1 || guest < 0 || gpn < 0 || gpn + pages > GUEST_SPACE_PAGES) {
+          this.map(b, i);
+          continue;
+        }
+        const domain = b.device[i];
+        let id = -1;
+        let iova: number;
+        if (!contiguous || b.hasUnit[i] !== 1 || pages > batchPages) {
+          // As linux-strict maps it: a range of its own.
+          this.closeOpen();
+          chargeMap(c, driver, len);
+          iova = api.allocIova(domain, pages, b.cpu[i]);
+        } else {
+          if (!this.joins(b, i, pages)) this.openRange(b, i);
+          id = this.open;
+          iova = ranges.iova[id] + ranges.used[id];
+          chargeMap(c, driver, len);
+        }
+        iommu.mapRun(domain, iova, guest * GUEST_SPACE_PAGES + gpn, pages, permForDir(b.dir[i]));
+        reachable.noteRun(guest, gpn, pages, 1);
+        c[C.pagesMappedNew] += pages;
+        const slot = b.slot[i];
+        slotIova[slot] = iova;
+        rings.posted(b, i);
+        slotRange[slot] = id;
+        if (id >= 0) {
+          for (let p = 0; p < pages; p++) ranges.pushPage(id, gpn + p);
+          ranges.live[id]++;
+        }
+        continue;
+      }
+      this.closeOpen();
+      if (op !== Op.unmap) {
+        api.access(b, i);
+        continue;
+      }
+      const slot = b.slot[i];
+      const iova = slotIova[slot];
+      // Unusual: a scatter-gather list, or a DMA whose map was refused.
+      if (b.segs[i] > 1 || iova < 0) {
+        this.unmap(b, i);
+        continue;
+      }
+      const domain = b.device[i];
+      const offset = b.offset[i];
+      const len = b.len[i];
+      if (b.implicitAccess[i] === 1) dmaThroughIommu(iommu, c, domain, iova, offset, len, permForDir(b.dir[i]));
+      rings.completed(b, i);
+      chargeUnmap(c, driver, len, false);
+      const id = slotRange[slot];
+      if (id >= 0) {
+        // The pages stay mapped until the range's last DMA is done.
+        ranges.cpu[id] = b.cpu[i];
+        if (--ranges.live[id] === 0 && ranges.open[id] === 0) this.tearDown(id);
+        continue;
+      }
+      // linux-strict's unmap.
+      const pages = pagesSpanned(offset, len);
+      const freed = iommu.unmapRange(domain, iova, pages);
+      reachable.noteRun(b.guest[i], b.page[i], pages, -1);
+      iommu.invalidateRange(domain, iova, pages, freed > 0);
+      iommu.waitForInvalidations();
+      api.freeIova(domain, iova, pages, b.cpu[i]);
+    }
+    this.costs.flush(c);
+  }
+
+  /** The reference loop: every DMA through the methods below and LinuxDmaApi. */
+  private consumeReference(b: EventBatch): void {
+    this.syncSlots();
     const c = this.counters;
     const api = this.api;
     for (let i = 0; i < b.length; i++) {
@@ -97,11 +207,22 @@ class FandsRun implements StrategyRun {
     this.costs.flush(c);
   }
 
-  /** Whether the map at row i joins the range being filled. */
+  /** Whether the map at row i, of `pages` pages, joins the range being filled. */
   private joins(b: EventBatch, i: number, pages: number): boolean {
-    if (this.open < 0) return false;
-    const r = this.ranges[this.open]!;
-    return b.device[i] === this.openDevice && b.guest[i] === this.openGuest && b.unitHi[i] === this.openUnitHi && b.unitLo[i] === this.openUnitLo && r.used + pages <= r.pages;
+    const id = this.open;
+    if (id < 0) return false;
+    return b.device[i] === this.openDevice && b.guest[i] === this.openGuest && b.unitHi[i] === this.openUnitHi && b.unitLo[i] === this.openUnitLo && this.ranges.used[id] + pages <= this.batchPages;
+  }
+
+  /** The range being filled is closed, and a new one, for the descriptor of row i, opened. */
+  private openRange(b: EventBatch, i: number): void {
+    this.closeOpen();
+    const iova = this.api.allocIova(b.device[i], this.batchPages, b.cpu[i]);
+    this.open = this.ranges.add(b.device[i], b.guest[i], iova, b.cpu[i]);
+    this.openDevice = b.device[i];
+    this.openGuest = b.guest[i];
+    this.openUnitHi = b.unitHi[i];
+    this.openUnitLo = b.unitLo[i];
   }
 
   private map(b: EventBatch, i: number): void {
@@ -120,25 +241,16 @@ class FandsRun implements StrategyRun {
       api.map(b, i);
       return;
     }
-    if (!this.joins(b, i, pages)) {
-      this.closeOpen();
-      const iova = api.allocIova(b.device[i], this.batchPages, b.cpu[i]);
-      this.open = this.newRange({ domain: b.device[i], guest: b.guest[i], iova, pages: this.batchPages, used: 0, live: 0, open: true, gpns: [], cpu: b.cpu[i] });
-      this.openDevice = b.device[i];
-      this.openGuest = b.guest[i];
-      this.openUnitHi = b.unitHi[i];
-      this.openUnitLo = b.unitLo[i];
-    }
-    const r = this.ranges[this.open]!;
-    const at = api.mapAt(b, i, r.iova + r.used);
+    if (!this.joins(b, i, pages)) this.openRange(b, i);
+    const id = this.open;
+    const at = api.mapAt(b, i, this.ranges.iova[id] + this.ranges.used[id]);
     if (at < 0) {
       this.slotRange[slot] = -1; // refused: nothing of the range used
       return;
     }
-    for (let p = 0; p < pages; p++) r.gpns.push(api.sg.gpn[p]);
-    r.used += pages;
-    r.live++;
-    this.slotRange[slot] = this.open;
+    for (let p = 0; p < pages; p++) this.ranges.pushPage(id, api.sg.gpn[p]);
+    this.ranges.live[id]++;
+    this.slotRange[slot] = id;
   }
 
   private unmap(b: EventBatch, i: number): void {
@@ -155,40 +267,34 @@ class FandsRun implements StrategyRun {
       return;
     }
     api.unmapPages(b, i, false, true);
-    const r = this.ranges[id]!;
-    r.live--;
-    r.cpu = b.cpu[i];
-    if (r.live === 0 && !r.open) this.tearDown(id);
+    const r = this.ranges;
+    r.live[id]--;
+    r.cpu[id] = b.cpu[i];
+    if (r.live[id] === 0 && r.open[id] === 0) this.tearDown(id);
   }
 
   /** No more DMAs join the range being filled; if all of them are unmapped already, it goes. */
   private closeOpen(): void {
-    if (this.open < 0) return;
     const id = this.open;
-    const r = this.ranges[id]!;
-    r.open = false;
+    if (id < 0) return;
+    this.ranges.open[id] = 0;
     this.open = -1;
-    if (r.live === 0) this.tearDown(id);
+    if (this.ranges.live[id] === 0) this.tearDown(id);
   }
 
   /** The range's last DMA is done: one unmap of the whole range, one invalidation, one wait, free. */
   private tearDown(id: number): void {
     const api = this.api;
-    const r = this.ranges[id]!;
-    const freed = api.iommu.unmapRange(r.domain, r.iova, r.pages);
-    api.iommu.invalidateRange(r.domain, r.iova, r.pages, freed > 0);
+    const r = this.ranges;
+    const domain = r.domain[id];
+    const iova = r.iova[id];
+    const freed = api.iommu.unmapRange(domain, iova, this.clearUsedOnly ? r.used[id] : this.batchPages);
+    api.iommu.invalidateRange(domain, iova, this.batchPages, freed > 0);
     api.iommu.waitForInvalidations();
-    for (let k = 0; k < r.gpns.length; k++) api.reachable.note(r.guest, r.gpns[k], -1); // releaseReachable, without copying gpns
-    api.freeIova(r.domain, r.iova, r.pages, r.cpu);
+    api.releaseReachable(r.guest[id], r.pagesOf(id), 0, r.used[id]);
+    api.freeIova(domain, iova, this.batchPages, r.cpu[id]);
     this.counters[C.fandsRanges]++;
-    this.ranges[id] = null;
-    this.freeIds.push(id);
-  }
-
-  private newRange(r: Range): number {
-    const id = this.freeIds.pop() ?? this.ranges.length;
-    this.ranges[id] = r;
-    return id;
+    r.release(id);
   }
 
   finish(endTs: number): void {

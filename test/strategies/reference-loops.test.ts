@@ -5,7 +5,8 @@
  * last bit: every counter (compared with Object.is, so -0 and NaN would show) and the full
  * results JSON, over every bundled trace under every bundled profile, and over a fuzzed corpus
  * of traces and profile settings chosen to reach the unusual paths (refused maps, explicit
- * accesses, scatter-gather lists, pages past the guest's space, tiny IOTLBs and flush queues).
+ * accesses, scatter-gather lists, pages past the guest's space, tiny IOTLBs and flush queues,
+ * bursts of DMAs of one unit that fands maps into one descriptor range).
  */
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
@@ -100,6 +101,7 @@ interface FuzzOp {
   dir: number;
   pick: number;
   more: number;
+  burst: number;
   cpu: number;
   dt: number;
 }
@@ -122,6 +124,7 @@ const opArb: fc.Arbitrary<FuzzOp> = fc.record({
   dir: fc.integer({ min: 0, max: 2 }),
   pick: fc.nat(),
   more: fc.constantFrom(0, 0, 0, 0, 1, 3),
+  burst: fc.constantFrom(0, 0, 0, 1, 2, 5),
   cpu: fc.integer({ min: 0, max: 3 }),
   dt: fc.constantFrom(0, 0, 1, 7, 1_000, 3_000_000, 20_000_000),
 });
@@ -129,7 +132,9 @@ const opArb: fc.Arbitrary<FuzzOp> = fc.record({
 const corpusArb = fc.array(opArb, { minLength: 1, maxLength: 80 });
 
 /** Profile settings that reach the models' corners: small caches, batching on and off, tiny
- * flush queues and timers, rings on and off, the invalidation hint, persistent capacity. */
+ * flush queues and timers, rings on and off, the invalidation hint, persistent capacity, fands'
+ * descriptor ranges small (a DMA of more pages than the range is mapped as linux-strict maps it),
+ * as large as a leaf table (its unmap frees the table), off, and without IH. */
 const settingsArb: fc.Arbitrary<string[]> = fc
   .record({
     iotlb: fc.constantFrom('iotlb.entries=4,iotlb.ways=2', 'iotlb.entries=8,iotlb.ways=1', 'iotlb.entries=64,iotlb.ways=4', ''),
@@ -141,6 +146,7 @@ const settingsArb: fc.Arbitrary<string[]> = fc
     mem: fc.constantFrom('guest.memory_mib=1', 'guest.memory_mib=2', ''),
     iova: fc.constantFrom('iova.magazine_size=2,iova.depot_magazines=1', 'iova.cached_max_pages=1', ''),
     pwc: fc.constantFrom('iommu.pwc_pde_entries=0,iommu.pwc_pdpte_entries=0,iommu.pwc_pml4e_entries=0', ''),
+    fands: fc.constantFrom('fands.batch_pages=1', 'fands.batch_pages=4', 'fands.batch_pages=512', 'fands.contiguous=0', 'fands.ih=0', 'fands.cached_max_pages=1', ''),
   })
   .map((r) => Object.values(r).flatMap((s) => (s === '' ? [] : s.split(','))));
 
@@ -162,11 +168,17 @@ function build(ops: FuzzOp[]): string {
     const addr = (page: number, offset: number) => '0x' + (page * 4096 + offset).toString(16);
     const unit = o.pick % 4 === 0 ? '' : String(o.pick % 3);
     if (o.kind === 'map') {
-      handle++;
-      for (let k = 0; k <= o.more; k++) {
-        rows.push(`${ts},${o.guest},${dev},${cls},map,${DIRS[o.dir]},${addr(o.page + 3 * k, k === 0 ? o.offset : 0)},${o.len},${handle},${unit},${o.cpu}`);
+      // A burst: more DMAs posted right after, same guest, device and unit (one descriptor's
+      // packets, which fands maps into one IOVA range), at the same page, the next ones, or
+      // every other one.
+      for (let m = 0; m <= o.burst; m++) {
+        handle++;
+        const page = o.page + m * (o.pick % 3);
+        for (let k = 0; k <= o.more; k++) {
+          rows.push(`${ts},${o.guest},${dev},${cls},map,${DIRS[o.dir]},${addr(page + 3 * k, k === 0 ? o.offset : 0)},${o.len},${handle},${unit},${o.cpu}`);
+        }
+        live.push({ guest: o.guest, device: o.device, handle, page, dir: o.dir });
       }
-      live.push({ guest: o.guest, device: o.device, handle, page: o.page, dir: o.dir });
     } else if (o.kind === 'unmap' || o.kind === 'access') {
       const mine = live.filter((l) => l.guest === o.guest && l.device === o.device);
       if (mine.length === 0) continue;
