@@ -105,7 +105,11 @@ export class BufferTracker {
 
   process(b: EventBatch): void {
     // Slots unmapped in the previous batch: the strategies have consumed it, so reuse them now.
-    for (let k = 0; k < this.releasingCount; k++) this.freeSlot(this.releasing[k]);
+    for (let k = 0; k < this.releasingCount; k++) {
+      const slot = this.releasing[k];
+      if (this.slotExtra[slot] >= 0) this.freeSegments(slot);
+      this.freeSlots[this.freeCount++] = slot;
+    }
     this.releasingCount = 0;
     this.openSlot = -1;
     this.openRow = -1;
@@ -143,9 +147,11 @@ export class BufferTracker {
     const slotCol = b.slot;
     const segsCol = b.segs;
     const live = this.live;
-    const liveValues = live.values;
+    const liveE = live.e;
+    const liveMask = live.mask;
     const unitTable = this.unitTable;
-    const unitValues = unitTable.values;
+    const unitE = unitTable.e;
+    const unitMask = unitTable.mask;
     const unitCount = this.unitCount;
     const unitFree = this.unitFree;
     const queues = this.queues;
@@ -169,11 +175,15 @@ export class BufferTracker {
         if (freeCount === 0 && nextSlot === slotCapacity) break;
         const hasUnit = b.hasUnit[i] === 1;
         if (!live.hasRoom() || (hasUnit && !unitTable.hasRoom())) break;
-        const at = live.find(owner, hiCol[i], loCol[i]);
-        if (at >= 0) break;
+        const hi = hiCol[i] | 0;
+        const lo = loCol[i] | 0;
+        // live.find, inlined: `at` ends on the key or on the empty entry where it goes.
+        let at = TrackerTable.hash(owner, hi, lo) & liveMask;
+        while (liveE[4 * at + 3] >= 0 && (liveE[4 * at] !== owner || liveE[4 * at + 1] !== hi || liveE[4 * at + 2] !== lo)) at = (at + 1) & liveMask;
+        if (liveE[4 * at + 3] >= 0) break;
         openSlot = -1;
         const slot = freeCount > 0 ? freeSlots[--freeCount] : nextSlot++;
-        live.insertAt(-1 - at, owner, hiCol[i], loCol[i], slot);
+        live.insertAt(at, owner, hi, lo, slot);
         const len = lenCol[i];
         const offset = offsetCol[i];
         const dir = dirCol[i];
@@ -195,18 +205,17 @@ export class BufferTracker {
         let posts = true;
         if (hasUnit) {
           // joinUnit, with the table's room checked above.
-          const unitHi = b.unitHi[i];
-          const unitLo = b.unitLo[i];
-          const u = unitTable.find(device, unitHi, unitLo);
-          let rec: number;
+          const unitHi = b.unitHi[i] | 0;
+          const unitLo = b.unitLo[i] | 0;
+          let u = TrackerTable.hash(device, unitHi, unitLo) & unitMask;
+          while (unitE[4 * u + 3] >= 0 && (unitE[4 * u] !== device || unitE[4 * u + 1] !== unitHi || unitE[4 * u + 2] !== unitLo)) u = (u + 1) & unitMask;
+          let rec = unitE[4 * u + 3];
           let count = -1;
-          if (u >= 0) {
-            rec = unitValues[u];
-            count = unitCount[rec];
-          } else {
+          if (rec >= 0) count = unitCount[rec];
+          else {
             rec = unitFreeCount > 0 ? unitFree[--unitFreeCount] : unitNext++;
             unitCount[rec] = 0;
-            unitTable.insertAt(-1 - u, device, unitHi, unitLo, rec);
+            unitTable.insertAt(u, device, unitHi, unitLo, rec);
           }
           unitCount[rec]++;
           slotUnit[slot] = rec;
@@ -224,10 +233,13 @@ export class BufferTracker {
         openSlot = slot;
         openRow = i;
       } else if (op === Op.unmap) {
-        const at = live.find(owner, hiCol[i], loCol[i]);
-        if (at < 0) break;
+        const hi = hiCol[i] | 0;
+        const lo = loCol[i] | 0;
+        let at = TrackerTable.hash(owner, hi, lo) & liveMask;
+        while (liveE[4 * at + 3] >= 0 && (liveE[4 * at] !== owner || liveE[4 * at + 1] !== hi || liveE[4 * at + 2] !== lo)) at = (at + 1) & liveMask;
+        const slot = liveE[4 * at + 3];
+        if (slot < 0) break;
         openSlot = -1;
-        const slot = liveValues[at];
         live.removeAt(at);
         slotCol[i] = slot;
         pageCol[i] = slotPage[slot];
@@ -397,7 +409,7 @@ export class BufferTracker {
     let rec: number;
     let before = -1;
     if (at >= 0) {
-      rec = this.unitTable.values[at];
+      rec = this.unitTable.valueAt(at);
       before = this.unitCount[rec];
     } else {
       rec = this.unitFreeCount > 0 ? this.unitFree[--this.unitFreeCount] : this.unitNext++;
@@ -498,10 +510,10 @@ export class BufferTracker {
     return this.nextSlot++;
   }
 
-  private freeSlot(slot: number): void {
+  /** The segments after the first of the DMA in `slot` go back to the arena. */
+  private freeSegments(slot: number): void {
     for (let e = this.slotExtra[slot]; e >= 0; e = this.segNext[e]) this.segFree.push(e);
     this.slotExtra[slot] = -1;
-    this.freeSlots[this.freeCount++] = slot;
   }
 
   private allocSegment(): number {

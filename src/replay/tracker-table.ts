@@ -1,22 +1,18 @@
 /**
  * The buffer tracker's hash tables: a key of three 32-bit integers to a small non-negative int
  * (a slot or a unit record), open addressing with linear probing and backward-shift deletion,
- * doubling past half full (as util/triple-key-map.ts). Two things it adds for the tracker's hot
- * loop: `find` returns either the key's index or where it would go, so a map checks for a
+ * doubling past half full (as util/triple-key-map.ts). What it adds for the tracker's hot loop:
+ * an entry's key and value are side by side (16 bytes: a probe reads one cache line, not four
+ * arrays); `find` returns either the key's index or where it would go, so a map checks for a
  * duplicate and inserts with one probe; and the table knows where each value sits (`posOf`), so
  * the tracker removes a unit's entry at its last unmap without hashing the key again.
- *
- * The fields are public for the tracker's fast loop (buffer-tracker.ts), which reads them into
- * locals; nothing else should touch them.
  */
+const LOAD = 4;
+
 export class TrackerTable {
-  k0: Int32Array;
-  k1: Int32Array;
-  k2: Int32Array;
-  /** -1 where a slot of the table is empty. */
-  values: Int32Array;
-  /** Each entry's hash, so that a removal moves entries without hashing their keys again. */
-  hashes: Int32Array;
+  /** Entry i is e[4i .. 4i + 3]: key a, b, c, then the value (-1 where the entry is empty).
+   * Read (never written) by the tracker's flat loop, which inlines `find`. */
+  e: Int32Array;
   /** Index of each value in the table (by value; meaningful only while the value is in it). */
   posOf: Int32Array;
   mask: number;
@@ -24,14 +20,16 @@ export class TrackerTable {
 
   constructor(initialCapacity = 1024) {
     let cap = 16;
-    while (cap < initialCapacity * 2) cap *= 2;
-    this.k0 = new Int32Array(cap);
-    this.k1 = new Int32Array(cap);
-    this.k2 = new Int32Array(cap);
-    this.values = new Int32Array(cap).fill(-1);
-    this.hashes = new Int32Array(cap);
+    while (cap < initialCapacity * LOAD) cap *= 2;
+    this.e = TrackerTable.entries(cap);
     this.posOf = new Int32Array(256);
     this.mask = cap - 1;
+  }
+
+  private static entries(cap: number): Int32Array {
+    const e = new Int32Array(cap * 4);
+    for (let i = 3; i < e.length; i += 4) e[i] = -1;
+    return e;
   }
 
   /** The same mixing as TripleKeyMap's (any good mix would do: the layout is never observed). */
@@ -44,24 +42,30 @@ export class TrackerTable {
 
   /** The key's index, or -1 - (the empty index where it would be inserted). */
   find(a: number, b: number, c: number): number {
+    const e = this.e;
     const mask = this.mask;
     let i = TrackerTable.hash(a, b, c) & mask;
-    while (this.values[i] >= 0) {
-      if (this.k0[i] === (a | 0) && this.k1[i] === (b | 0) && this.k2[i] === (c | 0)) return i;
+    while (e[4 * i + 3] >= 0) {
+      if (e[4 * i] === (a | 0) && e[4 * i + 1] === (b | 0) && e[4 * i + 2] === (c | 0)) return i;
       i = (i + 1) & mask;
     }
     return -1 - i;
   }
 
+  /** Value at index i (from `find`). */
+  valueAt(i: number): number {
+    return this.e[4 * i + 3];
+  }
+
   /** Value of the key, or -1. */
   get(a: number, b: number, c: number): number {
     const i = this.find(a, b, c);
-    return i >= 0 ? this.values[i] : -1;
+    return i >= 0 ? this.e[4 * i + 3] : -1;
   }
 
   /** Whether one more key fits without growing (an index from `find` stays valid only then). */
   hasRoom(): boolean {
-    return (this.size + 1) * 2 <= this.mask + 1;
+    return (this.size + 1) * LOAD <= this.mask + 1;
   }
 
   /** Adds a key known to be absent (value >= 0). */
@@ -73,11 +77,11 @@ export class TrackerTable {
   /** Fills empty index i, the end of the key's probe run (from `find`, with room). */
   insertAt(i: number, a: number, b: number, c: number, value: number): void {
     if (value >= this.posOf.length) this.growPositions(value);
-    this.k0[i] = a;
-    this.k1[i] = b;
-    this.k2[i] = c;
-    this.values[i] = value;
-    this.hashes[i] = TrackerTable.hash(a, b, c);
+    const e = this.e;
+    e[4 * i] = a;
+    e[4 * i + 1] = b;
+    e[4 * i + 2] = c;
+    e[4 * i + 3] = value;
     this.posOf[value] = i;
     this.size++;
   }
@@ -86,7 +90,7 @@ export class TrackerTable {
   delete(a: number, b: number, c: number): number {
     const i = this.find(a, b, c);
     if (i < 0) return -1;
-    const removed = this.values[i];
+    const removed = this.e[4 * i + 3];
     this.removeAt(i);
     return removed;
   }
@@ -94,27 +98,25 @@ export class TrackerTable {
   /** Empties occupied index i, keeping every probe run intact. */
   removeAt(i: number): void {
     const mask = this.mask;
-    const values = this.values;
-    const hashes = this.hashes;
+    const e = this.e;
     // Backward shift: move later entries of the probe run into the hole when their home allows.
     let hole = i;
     let j = (i + 1) & mask;
-    while (values[j] >= 0) {
-      const home = hashes[j] & mask;
+    while (e[4 * j + 3] >= 0) {
+      const home = TrackerTable.hash(e[4 * j], e[4 * j + 1], e[4 * j + 2]) & mask;
       // j may fill the hole if its home is not within (hole, j] cyclically.
       const between = hole <= j ? home > hole && home <= j : home > hole || home <= j;
       if (!between) {
-        this.k0[hole] = this.k0[j];
-        this.k1[hole] = this.k1[j];
-        this.k2[hole] = this.k2[j];
-        values[hole] = values[j];
-        hashes[hole] = hashes[j];
-        this.posOf[values[j]] = hole;
+        e[4 * hole] = e[4 * j];
+        e[4 * hole + 1] = e[4 * j + 1];
+        e[4 * hole + 2] = e[4 * j + 2];
+        e[4 * hole + 3] = e[4 * j + 3];
+        this.posOf[e[4 * j + 3]] = hole;
         hole = j;
       }
       j = (j + 1) & mask;
     }
-    values[hole] = -1;
+    e[4 * hole + 3] = -1;
     this.size--;
   }
 
@@ -127,15 +129,11 @@ export class TrackerTable {
   }
 
   private grow(): void {
-    const { k0, k1, k2, values } = this;
+    const old = this.e;
     const cap = (this.mask + 1) * 2;
-    this.k0 = new Int32Array(cap);
-    this.k1 = new Int32Array(cap);
-    this.k2 = new Int32Array(cap);
-    this.values = new Int32Array(cap).fill(-1);
-    this.hashes = new Int32Array(cap);
+    this.e = TrackerTable.entries(cap);
     this.mask = cap - 1;
     this.size = 0;
-    for (let i = 0; i < values.length; i++) if (values[i] >= 0) this.insertAt(-1 - this.find(k0[i], k1[i], k2[i]), k0[i], k1[i], k2[i], values[i]);
+    for (let i = 0; i < old.length; i += 4) if (old[i + 3] >= 0) this.insertAt(-1 - this.find(old[i], old[i + 1], old[i + 2]), old[i], old[i + 1], old[i + 2], old[i + 3]);
   }
 }
