@@ -12,6 +12,11 @@
  * A slot freed by an unmap is reused only from the next batch on, so the segments of a DMA stay
  * readable until the strategies have consumed the batch holding its unmap.
  *
+ * Two loops give the same results: `row` takes every case in turn, readably (the reference;
+ * DMAREPLAY_REFERENCE=1 sends every row through it), and `fastRun`, the flat loop, repeats its
+ * common cases with the columns, arrays and counters in locals and leaves the others to `row`
+ * (test/replay/tracker-loops.test.ts compares the two on fuzzed event streams).
+ *
  * Memory follows the number of DMAs in flight, never the trace length.
  */
 import { EventBatch, DeviceClass, DIR_NAMES, Op, pagesSpanned, type DeviceTable } from '../types/event.js';
@@ -124,8 +129,9 @@ export class BufferTracker {
 
   /**
    * The flat loop: rows from `start` on while they are a plain map (a new DMA's first row, for a
-   * device whose guest is known, with room for it in the slot arrays and the tables), an unmap of
-   * a live handle, an access, or a row every stage passes over; the same steps as `row`, in the
+   * device whose guest is known, with room for it in the slot arrays and the tables), a further
+   * segment of the same direction, an unmap of a live handle, an access, or a row every stage
+   * passes over; the same steps as `row`, in the
    * same order, with the columns, arrays and counters in locals (a call to `row` may replace the
    * arrays, so they are read again on every entry).
    * @returns the first row left to `row` (b.length when none)
@@ -168,9 +174,22 @@ export class BufferTracker {
       const device = deviceCol[i];
       const owner = (guestCol[i] << 16) | device;
       if (op === Op.map) {
-        // Left to `row`: a further segment, a duplicate, a device's first map or one for another
-        // guest, and anything that needs an array or table to grow first.
-        if (openSlot >= 0 && loCol[i] === loCol[openRow] && hiCol[i] === hiCol[openRow] && device === deviceCol[openRow] && guestCol[i] === guestCol[openRow]) break;
+        if (openSlot >= 0 && loCol[i] === loCol[openRow] && hiCol[i] === hiCol[openRow] && device === deviceCol[openRow] && guestCol[i] === guestCol[openRow]) {
+          // addSegment; a segment of another direction is left to `row`.
+          if (dirCol[i] !== slotDir[openSlot]) break;
+          const len = lenCol[i];
+          this.appendSegment(openSlot, pageCol[i], offsetCol[i], len);
+          segsCol[openRow]++;
+          opCol[i] = Op.segment;
+          slotCol[i] = openSlot;
+          segments++;
+          pagesMapped += pagesSpanned(offsetCol[i], len);
+          bytesMapped += len;
+          lastTs = ts;
+          continue;
+        }
+        // Left to `row`: a duplicate, a device's first map or one for another guest, and
+        // anything that needs an array or table to grow first.
         if (device >= deviceGuest.length || deviceGuest[device] !== guestCol[i]) break;
         if (freeCount === 0 && nextSlot === slotCapacity) break;
         const hasUnit = b.hasUnit[i] === 1;
@@ -438,16 +457,7 @@ export class BufferTracker {
       this.reject(b, i, 'segment-dir', `segment of handle ${formatId(b.handleHi[i], b.handleLo[i])} is ${DIR_NAMES[b.dir[i]]}, but its DMA (line ${this.slotLine[slot]}) is ${DIR_NAMES[this.slotDir[slot]]}`);
       return;
     }
-    const e = this.allocSegment();
-    this.segPage[e] = b.page[i];
-    this.segOffset[e] = b.offset[i];
-    this.segLen[e] = b.len[i];
-    this.segNext[e] = -1;
-    if (this.slotExtraTail[slot] < 0) this.slotExtra[slot] = e;
-    else this.segNext[this.slotExtraTail[slot]] = e;
-    this.slotExtraTail[slot] = e;
-    this.slotSegs[slot]++;
-    this.slotTotalLen[slot] += b.len[i];
+    this.appendSegment(slot, b.page[i], b.offset[i], b.len[i]);
     b.segs[first]++;
     b.op[i] = Op.segment;
     b.slot[i] = slot;
@@ -455,6 +465,20 @@ export class BufferTracker {
     this.pagesMapped += pagesSpanned(b.offset[i], b.len[i]);
     this.bytesMapped += b.len[i];
     this.lastTs = b.ts[i];
+  }
+
+  /** One more segment for the DMA in `slot`, at the end of its chain in the arena. */
+  private appendSegment(slot: number, page: number, offset: number, len: number): void {
+    const e = this.allocSegment();
+    this.segPage[e] = page;
+    this.segOffset[e] = offset;
+    this.segLen[e] = len;
+    this.segNext[e] = -1;
+    if (this.slotExtraTail[slot] < 0) this.slotExtra[slot] = e;
+    else this.segNext[this.slotExtraTail[slot]] = e;
+    this.slotExtraTail[slot] = e;
+    this.slotSegs[slot]++;
+    this.slotTotalLen[slot] += len;
   }
 
   /** The segments of the DMA in `slot`, into `out` (valid until the batch after its unmap). */
