@@ -1,18 +1,23 @@
 #!/usr/bin/env node
 // The buffer tracker's cost alone: reads a trace once into unpaired batches, then times
 // BufferTracker.process() over a fresh copy of each (made just before, outside the timed span, as
-// process() writes into its batch; so the batch is in the cache, as a reader's would be), with its
-// flat loop and with the reference loop
-// (`reference: true`). Rounds are interleaved, every other one in reverse order, so a burst of
-// load on a shared machine hits both alike; each reports the minimum and the median over rounds,
-// wall and CPU time (user + system of the whole process, summed over the process() calls; the
-// clock readings add about 1.5 ms per 500 batches). A hash
-// of every column of every batch after pairing, the tracker's counters and its problems and
-// warnings must agree between the two loops and between rounds.
+// process() writes into its batch; so the batch is in the cache, as a reader's would be): its flat
+// loop, and on request the reference loop (`reference: true`) and another BufferTracker module
+// (`--before`, e.g. the previous commit's). The reference loop is for checking, not timing: run in
+// the same process it shares the flat loop's functions and their type feedback, and made the flat
+// loop about 15% slower here, so it is not timed by default. Rounds are interleaved, every other
+// one in reverse order, so a burst of load on a shared machine hits all alike; each reports the
+// minimum and the median over rounds, wall and CPU time (user + system of the whole process,
+// summed over the process() calls; the clock readings add about 1.5 ms per 500 batches). A hash
+// of every column of every batch after pairing, the tracker's counters, queues, problems and
+// warnings must agree between the loops and between rounds.
 //
 //   node scripts/bench-tracker.mjs [trace] [--rounds N] [--loops flat,reference,before] [--before module.js] [--json]
 //
-// trace defaults to the bench's Arrow trace (scripts/bench-traces.mjs makes it).
+// trace defaults to the bench's Arrow trace (scripts/bench-traces.mjs makes it). A previous
+// tracker for --before, built next to the current one so its imports resolve:
+//   git show <commit>:src/replay/buffer-tracker.ts > /tmp/bt.ts
+//   npx esbuild /tmp/bt.ts --format=esm --outfile=dist/replay/buffer-tracker-before.js
 import { openTrace } from '../dist/trace/open.js';
 import { Diagnostics } from '../dist/trace/diagnostics.js';
 import { BufferTracker } from '../dist/replay/buffer-tracker.js';
@@ -85,7 +90,7 @@ export async function benchTracker(options = {}) {
   const raw = await readRawBatches(path);
   const readMs = performance.now() - t0;
   const work = new EventBatch(raw.capacity);
-  const rows = (options.loops ?? ['flat', 'reference', ...(options.before ? ['before'] : [])]).map((loop) => ({ loop, all: [], cpuAll: [], hash: '' }));
+  const rows = (options.loops ?? ['flat', ...(options.before ? ['before'] : [])]).map((loop) => ({ loop, all: [], cpuAll: [], hash: '' }));
   const load = [loadavg()[0]];
   for (let r = 0; r < rounds; r++) {
     for (const row of r % 2 === 0 ? rows : [...rows].reverse()) {
