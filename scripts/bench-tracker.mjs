@@ -12,6 +12,11 @@
 // of every column of every batch after pairing, the tracker's counters, queues, problems and
 // warnings must agree between the loops and between rounds.
 //
+// The minimum is a warm figure. One pass inside a replay costs more: there the first few hundred
+// thousand rows run before the optimised code is in (on a loaded machine the compiler threads wait
+// for a core, and process CPU time counts their work too), and the reader evicts the tracker's
+// tables from the caches between batches. The first round shows the first.
+//
 //   node scripts/bench-tracker.mjs [trace] [--rounds N] [--loops flat,reference,before] [--before module.js] [--json]
 //
 // trace defaults to the bench's Arrow trace (scripts/bench-traces.mjs makes it). A previous
