@@ -98,7 +98,7 @@ export async function replayProfiles(
   const first = profiles[0].params;
   const reader = await openTrace(path, diagnostics, options.read);
   const queues = { txRing: first['nic.tx_ring'], rxRing: first['nic.rx_ring'], diskQueue: first['disk.queue_depth'] };
-  const tracker = new BufferTracker(path, diagnostics, reader.devices, queues);
+  const tracker = new BufferTracker(path, diagnostics, reader.devices, queues, options.reference);
   const defs = strategies.includes(native) ? strategies : [native, ...strategies];
   // Every (profile, strategy) run; with --threads, some on workers (strategy-threads.ts).
   const all = profiles.flatMap((_, point) => defs.map((def) => ({ point, def })));

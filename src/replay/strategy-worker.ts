@@ -27,7 +27,7 @@ let own = new EventBatch();
 port.on('message', (m: ToWorker) => {
   try {
     if (m.type === 'start') {
-      tracker = new BufferTracker(m.path, new Diagnostics(false, 0), devices, m.queues);
+      tracker = new BufferTracker(m.path, new Diagnostics(false, 0), devices, m.queues, m.reference);
       runs = m.runs.map(({ point, id }) => ({ point, id, run: getStrategy(id).create({ params: m.params[point], slots: tracker, reference: m.reference }) }));
     } else if (m.type === 'batch') {
       for (const [name, cls] of m.newDevices) devices.intern(name, cls);
