@@ -1,8 +1,9 @@
 /**
  * The message framing of an Arrow IPC stream, followed as its bytes go by, to tell a complete
- * stream from one cut short. apache-arrow's reader takes the end of the bytes as the end of the
- * stream, so a file whose writer was interrupted between two record batches reads as a valid,
- * shorter trace; only the end-of-stream marker (a message of length 0) says the writer finished.
+ * stream from one cut short. The message reader (arrow-messages.ts, as apache-arrow's before it)
+ * takes the end of the bytes as the end of the stream, so a file whose writer was interrupted
+ * between two record batches would read as a valid, shorter trace; only the end-of-stream marker
+ * (a message of length 0) says the writer finished.
  *
  * Format (Arrow columnar spec, "Encapsulated message format"): each message is a 0xFFFFFFFF
  * continuation word (absent before Arrow 0.15), an int32 metadata length, that many bytes of a
@@ -22,8 +23,9 @@ const FILE_MAGIC = Buffer.from('ARROW1');
 export class ArrowFraming {
   /** The end-of-stream marker was seen. */
   ended = false;
-  /** An Arrow IPC *file* (ARROW1 ... footer ... ARROW1): kept whole (apache-arrow's file reader
-   * does so too), complete when it ends with its footer and magic, checked then. */
+  /** An Arrow IPC *file* (ARROW1 ... footer ... ARROW1): kept whole (the reader reads a file
+   * whole too, arrow-file-messages.ts), complete when it ends with its footer and magic, checked
+   * then. */
   fileFormat = false;
   private file: Buffer[] = [];
   private fileChecked = false;

@@ -1,11 +1,11 @@
 /**
- * A structural check of one Arrow IPC message's metadata (a flatbuffer `Message`) before
- * apache-arrow decodes it. apache-arrow trusts every length it reads: in a damaged file a vector
- * length of 2^31 makes it loop for minutes (a corrupted schema hung `replay` for good), and a
- * child field pointing back at its parent recurses forever. Here every table, vector and string
- * it will visit must lie inside the metadata, fields nest at most MAX_DEPTH deep, and a record
- * batch declares no more rows than its body has bits: then every loop apache-arrow runs is
- * bounded by the bytes of the file.
+ * A structural check of one Arrow IPC message's metadata (a flatbuffer `Message`) before the
+ * reader decodes it (arrow-reader.ts; apache-arrow decoded for it until issue 17). A decoder
+ * that trusts every length it reads loops for minutes on a vector length of 2^31 in a damaged
+ * file (a corrupted schema hung `replay` for good), and recurses forever on a child field
+ * pointing back at its parent. Here every table, vector and string the decoder will visit must
+ * lie inside the metadata, fields nest at most MAX_DEPTH deep, and a record batch declares no
+ * more rows than its body has bits: then every loop it runs is bounded by the bytes of the file.
  *
  * Layout (Arrow format/Message.fbs, Schema.fbs; field numbers as in those files):
  *   Message { version, header_type, header, bodyLength, custom_metadata: [KeyValue] }
@@ -45,7 +45,7 @@ export function metadataProblem(meta: Buffer, bodyLength: number): string | null
 /**
  * Why a whole Arrow IPC *file* (ARROW1 ... footer, int32 footer length, ARROW1) cannot be decoded
  * safely, or null: its footer (a schema and the blocks locating each message) and every message
- * a block points to, as apache-arrow's file reader will decode them.
+ * a block points to, as the reader will decode them (arrow-file-messages.ts).
  */
 export function fileProblem(file: Buffer): string | null {
   const end = file.length - 10;
@@ -72,7 +72,7 @@ export function fileProblem(file: Buffer): string | null {
 
 class MessageCheck {
   /** Fields visited: a shared child listed many times, at many levels, would be visited
-   * exponentially often (by apache-arrow too), so no more than the metadata can hold distinct. */
+   * exponentially often (by a decoder too), so no more than the metadata can hold distinct. */
   private fields = 0;
 
   constructor(

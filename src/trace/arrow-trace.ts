@@ -1,109 +1,167 @@
 /**
- * Canonical traces as Arrow IPC streams: the binary input path. Columns are the EventBatch's own
- * (typed, no text to parse), written and read one record batch at a time, so memory follows the
- * batch size. The device column is dictionary-encoded (each batch carries the names seen so far,
- * so its indices are stable device ids).
+ * Writing canonical traces as Arrow IPC streams (read by arrow-reader.ts; messages encoded by
+ * arrow-encode.ts). Columns are the EventBatch's own (typed, no text to parse), written and read
+ * one record batch at a time, so memory follows the batch size. The device column is
+ * dictionary-encoded (each batch carries the names seen so far, so its indices are stable device
+ * ids).
  *
  * Columns: ts_ns f64, guest i32, device dict<utf8,i32>, class u8 (net 0, disk 1), op u8 (map 0,
  * unmap 1, access 2), dir u8, page f64, offset i32, len f64, has_handle u8, handle_hi u32,
  * handle_lo u32, has_unit u8, unit_hi u32, unit_lo u32, cpu i32 (files written before the `cpu`
  * column read as CPU 0).
  */
-import {
-  DataType,
-  Dictionary,
-  Field,
-  Float64,
-  Int32,
-  makeData,
-  RecordBatch,
-  RecordBatchReader,
-  RecordBatchStreamWriter,
-  Schema,
-  Struct,
-  Uint8,
-  Uint32,
-  Utf8,
-  util,
-  vectorFromArray,
-  type Data,
-} from 'apache-arrow';
-import { CLASS_NAMES, DeviceClass, Dir, EventBatch, Op, OP_NAMES, PAGE_SIZE, type DeviceTable } from '../types/event.js';
-import { ArrowFraming } from './arrow-framing.js';
-import { ADDRESS_PAGES, isCpu, isGuest, isLength, isTimestamp, why, wrapsAround } from './row-checks.js';
-import { formatHexAddress } from './fields.js';
-import { openReadStream, readError } from './input-file.js';
-import type { Diagnostics } from './diagnostics.js';
-import { InputError } from '../util/errors.js';
+import type { DeviceTable, EventBatch } from '../types/event.js';
+import { NO_HANDLE } from './arrow-row-checks.js';
+import { END_OF_STREAM, flatbuffer, message, type Flat, type Table } from './arrow-encode.js';
 import { AtomicFile, type AtomicOptions } from '../util/atomic-file.js';
 
-const DEVICE_TYPE = new Dictionary(new Utf8(), new Int32(), 0, false);
+/** Arrow type ids (Schema.fbs) and the metadata version written (V5). */
+const INT = 2;
+const FLOAT = 3;
+const UTF8 = 5;
+const V5 = 4;
+const SCHEMA_MESSAGE = 1;
+const DICTIONARY_MESSAGE = 2;
+const RECORD_BATCH_MESSAGE = 3;
 
-/** The columns of an Arrow trace, in order, with their types. */
-export const COLUMNS: [string, DataType][] = [
-  ['ts_ns', new Float64()],
-  ['guest', new Int32()],
-  ['device', DEVICE_TYPE],
-  ['class', new Uint8()],
-  ['op', new Uint8()],
-  ['dir', new Uint8()],
-  ['page', new Float64()],
-  ['offset', new Int32()],
-  ['len', new Float64()],
-  ['has_handle', new Uint8()],
-  ['handle_hi', new Uint32()],
-  ['handle_lo', new Uint32()],
-  ['has_unit', new Uint8()],
-  ['unit_hi', new Uint32()],
-  ['unit_lo', new Uint32()],
-  ['cpu', new Int32()],
+type Column = [name: string, type: 'f64' | 'i32' | 'u8' | 'u32' | 'device'];
+/** The columns of an Arrow trace, in order. */
+const COLUMNS: Column[] = [
+  ['ts_ns', 'f64'],
+  ['guest', 'i32'],
+  ['device', 'device'],
+  ['class', 'u8'],
+  ['op', 'u8'],
+  ['dir', 'u8'],
+  ['page', 'f64'],
+  ['offset', 'i32'],
+  ['len', 'f64'],
+  ['has_handle', 'u8'],
+  ['handle_hi', 'u32'],
+  ['handle_lo', 'u32'],
+  ['has_unit', 'u8'],
+  ['unit_hi', 'u32'],
+  ['unit_lo', 'u32'],
+  ['cpu', 'i32'],
 ];
-const SCHEMA = new Schema(COLUMNS.map(([name, type]) => new Field(name, type, false)));
 
-const NO_HANDLE = 0xffffffff;
+const u8 = (v: number): Flat => ({ k: 'u8', v });
+const i16 = (v: number): Flat => ({ k: 'i16', v });
+const i32 = (v: number): Flat => ({ k: 'i32', v });
+const i64 = (v: number): Flat => ({ k: 'i64', v });
+const table = (v: Table): Flat => ({ k: 'table', v });
+const intType = (bits: number, signed: boolean): Table => [i32(bits), u8(signed ? 1 : 0)];
 
-/**
- * Writes batches of canonical events (as read by any reader) to an Arrow IPC stream. The bytes go
- * to `out` as they are made, waiting while it is full; a write error stops the writer and is
- * thrown by the next write() or by close(), never left unhandled.
- */
-export class ArrowTraceWriter {
-  private readonly writer = new RecordBatchStreamWriter();
-  private readonly pumped: Promise<void>;
-  private failure: Error | null = null;
+/** Schema.fbs `Field`: name, nullable (false: no column has nulls), type, dictionary, children
+ * (empty, but present: some readers require the vector). */
+function field([name, type]: Column): Table {
+  const children: Flat = { k: 'tables', v: [] };
+  const named: Flat = { k: 'string', v: name };
+  if (type === 'device') return [named, u8(0), u8(UTF8), table([]), table([i64(0), table(intType(32, true)), u8(0)]), children];
+  if (type === 'f64') return [named, u8(0), u8(FLOAT), table([i16(2)]), undefined, children];
+  return [named, u8(0), u8(INT), table(intType(type === 'u8' ? 8 : 32, type === 'i32')), undefined, children];
+}
 
-  constructor(out: NodeJS.WritableStream) {
-    this.pumped = this.pump(out).catch((e: Error) => {
-      this.failure = e;
-    });
+/** Message.fbs `Message`: version, header type, header, body length. */
+function messageOf(type: number, header: Table, bodyLength: number): Buffer {
+  return flatbuffer([i16(V5), u8(type), table(header), i64(bodyLength)]);
+}
+
+/** A record batch's body: its buffers, each padded to 8 bytes, and their (offset, length) and
+ * field nodes (length, no nulls) as Message.fbs lays them out (16 bytes each). */
+class Body {
+  readonly parts: Buffer[] = [];
+  private at = 0;
+  private readonly regions: number[] = [];
+  private readonly fields: number[] = [];
+
+  /** One field of `length` values: an empty validity buffer (no nulls), then `buffers`. */
+  field(length: number, ...buffers: ArrayBufferView[]): void {
+    this.fields.push(length, 0);
+    this.regions.push(this.at, 0);
+    for (const b of buffers) {
+      const bytes = Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+      this.regions.push(this.at, bytes.length);
+      this.parts.push(bytes);
+      const pad = (8 - (bytes.length % 8)) % 8;
+      if (pad > 0) this.parts.push(Buffer.alloc(pad));
+      this.at += bytes.length + pad;
+    }
   }
 
-  private async pump(out: NodeJS.WritableStream): Promise<void> {
-    const stream = out as NodeJS.WritableStream & { errored?: Error | null };
-    for await (const chunk of this.writer) {
-      if (stream.errored) throw stream.errored;
-      if (!out.write(chunk)) await drainOrError(stream);
-    }
-    if (stream.errored) throw stream.errored;
+  get length(): number {
+    return this.at;
+  }
+
+  /** Message.fbs `RecordBatch` of `rows` rows. */
+  header(rows: number): Table {
+    const structs = (values: number[]): Flat => {
+      const b = Buffer.alloc(8 * values.length);
+      values.forEach((v, k) => b.writeBigInt64LE(BigInt(v), 8 * k));
+      return { k: 'structs', v: b, size: 16 };
+    };
+    return [i64(rows), structs(this.fields), structs(this.regions)];
+  }
+}
+
+/**
+ * Writes batches of canonical events (as read by any reader) to an Arrow IPC stream: the schema
+ * first, then for each batch the device names so far (a dictionary batch replacing the one
+ * before, so an index is a stable device id) and the record batch; the end-of-stream marker on
+ * close. Nothing at all when no row was written (as apache-arrow's writer, which wrote these
+ * files before, did). The bytes go to `out` as they are made, waiting while it is full; a write
+ * error stops the writer and is thrown by the next write() or by close(), never left unhandled.
+ */
+export class ArrowTraceWriter {
+  private pumped: Promise<void> = Promise.resolve();
+  private failure: Error | null = null;
+  private started = false;
+
+  constructor(private readonly out: NodeJS.WritableStream) {}
+
+  private send(chunks: Buffer[]): void {
+    const stream = this.out as NodeJS.WritableStream & { errored?: Error | null };
+    this.pumped = this.pumped
+      .then(async () => {
+        if (this.failure) return;
+        for (const chunk of chunks) {
+          if (stream.errored) throw stream.errored;
+          if (!this.out.write(chunk)) await drainOrError(stream);
+        }
+        if (stream.errored) throw stream.errored;
+      })
+      .catch((e: Error) => {
+        this.failure ??= e;
+      });
   }
 
   write(b: EventBatch, devices: DeviceTable): void {
     if (this.failure) throw this.failure;
     const n = b.length;
     if (n === 0) return;
-    const slice = <T extends { slice(a: number, e: number): T }>(a: T) => a.slice(0, n);
+    if (!this.started) {
+      this.started = true;
+      this.send(message(messageOf(SCHEMA_MESSAGE, [undefined, { k: 'tables', v: COLUMNS.map(field) }], 0), []));
+    }
+    // The device names so far, as utf8: offsets, then bytes.
+    const names = devices.names.map((name) => Buffer.from(name, 'utf8'));
+    const offsets = new Int32Array(names.length + 1);
+    names.forEach((name, k) => (offsets[k + 1] = offsets[k] + name.length));
+    const dictionary = new Body();
+    dictionary.field(names.length, offsets, Buffer.concat(names));
+    this.send(message(messageOf(DICTIONARY_MESSAGE, [i64(0), table(dictionary.header(names.length)), u8(0)], dictionary.length), dictionary.parts));
+    // The columns, copied (the batch is reused once this returns).
     const hasHandle = new Uint8Array(n);
     for (let i = 0; i < n; i++) hasHandle[i] = b.handleHi[i] === NO_HANDLE && b.handleLo[i] === NO_HANDLE ? 0 : 1;
-    const names = vectorFromArray(devices.names.slice(), new Utf8());
-    const device = makeData({ type: DEVICE_TYPE, length: n, nullCount: 0, data: Int32Array.from(b.device.subarray(0, n)), dictionary: names });
-    const arrays: ArrayLike<number>[] = [slice(b.ts), slice(b.guest), new Int32Array(0), slice(b.cls), slice(b.op), slice(b.dir), slice(b.page), slice(b.offset), slice(b.len), hasHandle, slice(b.handleHi), slice(b.handleLo), slice(b.hasUnit), slice(b.unitHi), slice(b.unitLo), slice(b.cpu)];
-    const children = COLUMNS.map(([, type], k) => (k === 2 ? device : makeData({ type: type as never, length: n, nullCount: 0, data: arrays[k] as never }))) as Data[];
-    this.writer.write(new RecordBatch(SCHEMA, makeData({ type: new Struct(SCHEMA.fields), length: n, nullCount: 0, children })));
+    const columns: ArrayBufferView[] = [b.ts, b.guest, b.device, b.cls, b.op, b.dir, b.page, b.offset, b.len, hasHandle, b.handleHi, b.handleLo, b.hasUnit, b.unitHi, b.unitLo, b.cpu].map((a) => a.slice(0, n));
+    const body = new Body();
+    for (const c of columns) body.field(n, c);
+    this.send(message(messageOf(RECORD_BATCH_MESSAGE, body.header(n), body.length), body.parts));
   }
 
   /** Ends the stream (its end-of-stream marker included) once every byte is handed to `out`. */
   async close(): Promise<void> {
-    this.writer.finish();
+    if (this.started) this.send([END_OF_STREAM]);
     await this.pumped;
     if (this.failure) throw this.failure;
   }
@@ -123,224 +181,6 @@ function drainOrError(out: NodeJS.WritableStream & { errored?: Error | null }): 
     out.on('error', done);
     out.on('close', done);
   });
-}
-
-/** The columns a record batch must have, by name, with the Arrow types written above. */
-const EXPECTED = new Map(COLUMNS.map(([name, type]) => [name, type]));
-
-/**
- * Reads an Arrow trace into EventBatches (one per record batch; a batch is valid until the
- * generator resumes). Every row goes through the checks a CSV row goes through (row-checks.ts);
- * a rejected row is reported as `file:row N: reason` and skipped. A file that is empty, not an
- * Arrow stream, of other columns, or cut short (no end-of-stream marker) is one InputError.
- */
-export async function* readArrowTrace(path: string, devices: DeviceTable, diagnostics: Diagnostics, counts: { rowsRead: number; rowsAccepted: number }): AsyncGenerator<EventBatch> {
-  diagnostics.countInRows(path);
-  const framing = new ArrowFraming();
-  // Large reads: the default 64 KiB chunks cost more in syscalls and re-joining than the decode.
-  const bytes = followed(path, openReadStream(path, 1 << 22), framing);
-  const broken = (e: unknown) => (e instanceof InputError ? e : new InputError(`${path}: not an Arrow IPC stream (${readError(path, e).message.replace(`${path}: `, '')})`));
-  let reader;
-  try {
-    reader = await RecordBatchReader.from(bytes);
-  } catch (e) {
-    throw broken(e);
-  }
-  const rows = new ArrowRowChecks(path, devices, diagnostics);
-  let batch = new EventBatch(1);
-  const it = reader[Symbol.asyncIterator]();
-  for (;;) {
-    let next;
-    try {
-      next = await it.next();
-    } catch (e) {
-      throw broken(e);
-    }
-    if (next.done) break;
-    const rb = next.value;
-    const n = rb.numRows;
-    const cols = columnsOf(path, rb, n);
-    if (batch.capacity < n) batch = new EventBatch(n);
-    let k = 0;
-    for (let i = 0; i < n; i++) {
-      counts.rowsRead++;
-      if (rows.check(cols, i, batch, k)) k++;
-    }
-    batch.length = k;
-    counts.rowsAccepted += k;
-    yield batch;
-  }
-  // Drain what the reader left (nothing, for a well-formed stream) so the framing sees every byte.
-  for await (const _ of bytes);
-  if (framing.bytes === 0) throw new InputError(`${path}: empty file (not an Arrow stream; an Arrow trace holds at least its schema)`);
-  if (framing.lost && !framing.complete) throw new InputError(`${path}: not an Arrow IPC stream (its messages do not follow one another)`);
-  if (!framing.complete) throw new InputError(`${path}: truncated Arrow stream (no end-of-stream marker: the writer did not finish)`);
-}
-
-/** The chunks of `source`, each shown to `framing` on the way; a chunk that completes a message
- * whose metadata is unsafe to decode is not handed on: the read ends there, with why. */
-async function* followed(path: string, source: AsyncIterable<Buffer>, framing: ArrowFraming): AsyncGenerator<Buffer> {
-  for await (const chunk of source) {
-    framing.feed(chunk);
-    if (framing.damaged !== null) throw new InputError(`${path}: damaged Arrow stream (${framing.damaged})`);
-    yield chunk;
-  }
-}
-
-/** A record batch's columns as typed arrays, each checked to be of its type and long enough. */
-interface ArrowColumns {
-  ts: Float64Array;
-  guest: Int32Array;
-  device: ArrayLike<number>;
-  dictionary: { length: number; get(i: number): unknown };
-  cls: Uint8Array;
-  op: Uint8Array;
-  dir: Uint8Array;
-  page: Float64Array;
-  offset: Int32Array;
-  len: Float64Array;
-  hasHandle: Uint8Array;
-  handleHi: Uint32Array;
-  handleLo: Uint32Array;
-  hasUnit: Uint8Array;
-  unitHi: Uint32Array;
-  unitLo: Uint32Array;
-  /** null for files written before the `cpu` column: every row's CPU is 0. */
-  cpu: Int32Array | null;
-}
-
-function columnsOf(path: string, rb: RecordBatch, n: number): ArrowColumns {
-  const col = (name: string) => {
-    const c = rb.getChild(name);
-    if (!c) throw new InputError(`${path}: no column '${name}' (not a dmareplay Arrow trace)`);
-    const field = rb.schema.fields.find((f) => f.name === name)!;
-    const expected = EXPECTED.get(name)!;
-    const sameType = name === 'device' ? DataType.isDictionary(field.type) && DataType.isUtf8(field.type.dictionary) && DataType.isInt(field.type.indices) : util.compareTypes(field.type, expected);
-    if (!sameType) throw new InputError(`${path}: column '${name}' is ${field.type}, not ${expected} (not a dmareplay Arrow trace)`);
-    const data = c.data[0];
-    if (c.data.length !== 1 || data.nullCount > 0 || (data.values?.length ?? 0) < n) throw new InputError(`${path}: column '${name}' has missing values (not a dmareplay Arrow trace)`);
-    return data;
-  };
-  const device = col('device');
-  if (!device.dictionary) throw new InputError(`${path}: column 'device' has no dictionary (not a dmareplay Arrow trace)`);
-  return {
-    ts: col('ts_ns').values as Float64Array,
-    guest: col('guest').values as Int32Array,
-    device: device.values as ArrayLike<number>,
-    dictionary: device.dictionary,
-    cls: col('class').values as Uint8Array,
-    op: col('op').values as Uint8Array,
-    dir: col('dir').values as Uint8Array,
-    page: col('page').values as Float64Array,
-    offset: col('offset').values as Int32Array,
-    len: col('len').values as Float64Array,
-    hasHandle: col('has_handle').values as Uint8Array,
-    handleHi: col('handle_hi').values as Uint32Array,
-    handleLo: col('handle_lo').values as Uint32Array,
-    hasUnit: col('has_unit').values as Uint8Array,
-    unitHi: col('unit_hi').values as Uint32Array,
-    unitLo: col('unit_lo').values as Uint32Array,
-    cpu: rb.getChild('cpu') ? (col('cpu').values as Int32Array) : null,
-  };
-}
-
-/**
- * The checks of a CSV row (csv-row.ts), on an Arrow row's typed values: the same limits and
- * reasons (row-checks.ts), reported as `file:row N`.
- */
-class ArrowRowChecks {
-  private row = 0;
-  /** Device id of each dictionary index, for the dictionary it was read from (each batch may
-   * carry a new one). */
-  private idOf: number[] = [];
-  private dictionary: unknown = null;
-
-  constructor(
-    private readonly path: string,
-    private readonly devices: DeviceTable,
-    private readonly diagnostics: Diagnostics,
-  ) {}
-
-  /** Row i of `c` into row k of `b`; false (reported) when rejected. */
-  check(c: ArrowColumns, i: number, b: EventBatch, k: number): boolean {
-    const row = ++this.row;
-    const reject = (kind: string, message: string) => {
-      this.diagnostics.report(this.path, row, kind, message);
-      return false;
-    };
-    const ts = c.ts[i];
-    if (!isTimestamp(ts)) return reject('bad-timestamp', why.timestamp(String(ts)));
-    const guest = c.guest[i];
-    if (!isGuest(guest)) return reject('bad-guest', why.guest(String(guest)));
-    const op = c.op[i];
-    if (op > Op.access) return reject('bad-op', why.op(`code ${op}`));
-    const cls = c.cls[i];
-    if (cls > DeviceClass.disk) return reject('bad-class', why.cls(`code ${cls}`));
-    const isUnmap = op === Op.unmap;
-    const dir = c.dir[i];
-    if (dir > Dir.bidirectional) return reject('bad-dir', why.dir(`code ${dir}`));
-    const page = c.page[i];
-    const offset = c.offset[i];
-    const len = c.len[i];
-    // An unmap may carry no geometry (all zero): its map's is used, as with empty CSV fields.
-    const geometry = !(isUnmap && page === 0 && offset === 0 && len === 0);
-    if (geometry) {
-      if (!(Number.isInteger(page) && page >= 0 && page < ADDRESS_PAGES) || !(offset >= 0 && offset < PAGE_SIZE)) return reject('bad-address', `address page ${page} offset ${offset} is not a 64-bit address (page a whole number below 2^52, offset 0..${PAGE_SIZE - 1})`);
-      if (!isLength(len)) return reject('bad-length', why.length(String(len)));
-      if (wrapsAround(page, offset, len)) return reject('bad-address', why.wraps(formatHexAddress(page, offset), len));
-    }
-    const hasHandle = c.hasHandle[i] !== 0;
-    if (!hasHandle && op !== Op.access) return reject('bad-handle', why.emptyHandle(OP_NAMES[op]));
-    const device = this.deviceOf(c, i, cls, reject);
-    if (device < 0) return false;
-    const cpu = c.cpu === null ? 0 : c.cpu[i];
-    if (!isCpu(cpu)) return reject('bad-cpu', why.cpu(String(cpu)));
-    b.line[k] = row;
-    b.ts[k] = ts;
-    b.guest[k] = guest;
-    b.device[k] = device;
-    b.cls[k] = cls;
-    b.op[k] = op;
-    b.dir[k] = dir;
-    b.page[k] = geometry ? page : 0;
-    b.offset[k] = geometry ? offset : 0;
-    b.len[k] = geometry ? len : 0;
-    b.handleHi[k] = hasHandle ? c.handleHi[i] : NO_HANDLE;
-    b.handleLo[k] = hasHandle ? c.handleLo[i] : NO_HANDLE;
-    b.hasUnit[k] = c.hasUnit[i] !== 0 ? 1 : 0;
-    b.unitHi[k] = b.hasUnit[k] ? c.unitHi[i] : 0;
-    b.unitLo[k] = b.hasUnit[k] ? c.unitLo[i] : 0;
-    b.commitRow(k, cpu);
-    return true;
-  }
-
-  /** The device id of row i (interned by name), or -1 after reporting why there is none. */
-  private deviceOf(c: ArrowColumns, i: number, cls: number, reject: (kind: string, message: string) => boolean): number {
-    if (c.dictionary !== this.dictionary) {
-      this.dictionary = c.dictionary;
-      this.idOf = [];
-    }
-    const d = c.device[i];
-    let id = this.idOf[d];
-    if (id === undefined) {
-      if (!(Number.isInteger(d) && d >= 0 && d < c.dictionary.length)) {
-        reject('bad-device', `device index ${d} is not in the batch's dictionary of ${c.dictionary.length} names`);
-        return -1;
-      }
-      const name = c.dictionary.get(d);
-      if (typeof name !== 'string' || name === '') {
-        reject('bad-device', why.emptyDevice());
-        return -1;
-      }
-      id = this.devices.intern(name, cls);
-      this.idOf[d] = id;
-    }
-    if (this.devices.classes[id] !== cls) {
-      reject('class-mismatch', why.classMismatch(this.devices.names[id], CLASS_NAMES[cls], CLASS_NAMES[this.devices.classes[id]]));
-      return -1;
-    }
-    return id;
-  }
 }
 
 /**

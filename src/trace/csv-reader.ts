@@ -63,8 +63,8 @@ export class CanonicalCsvReader {
     if (!this.options.source) await checkReadable(path);
     // The binary path: Arrow IPC traces come in typed record batches, nothing to parse.
     if (!this.options.source && path.endsWith('.arrow')) {
-      // apache-arrow is loaded only for Arrow traces: CSV readers start without it.
-      const { readArrowTrace } = await import('./arrow-trace.js');
+      // The Arrow reader is loaded only for Arrow traces: CSV readers start without it.
+      const { readArrowTrace } = await import('./arrow-reader.js');
       yield* readArrowTrace(path, this.devices, this.diagnostics, this);
       return;
     }

@@ -3,8 +3,29 @@
  * (NaN, Infinity, out-of-range codes and dictionary indexes included), written with the schema
  * `ingest -o x.arrow` writes.
  */
-import { Field, makeData, RecordBatch, RecordBatchStreamWriter, Schema, Struct, Utf8, vectorFromArray, type Data } from 'apache-arrow';
-import { COLUMNS } from '../../src/trace/arrow-trace.js';
+import { Dictionary, Field, Float64, Int32, makeData, RecordBatch, RecordBatchStreamWriter, Schema, Struct, Uint8, Uint32, Utf8, vectorFromArray, type Data, type DataType } from 'apache-arrow';
+
+/** The columns `ingest -o x.arrow` writes (src/trace/arrow-trace.ts), as apache-arrow types:
+ * this helper writes with apache-arrow, an independent writer, so the reader is tested on files
+ * its own writer did not make (and the hostile corpus's files stay byte for byte as they were). */
+export const COLUMNS: [string, DataType][] = [
+  ['ts_ns', new Float64()],
+  ['guest', new Int32()],
+  ['device', new Dictionary(new Utf8(), new Int32(), 0, false)],
+  ['class', new Uint8()],
+  ['op', new Uint8()],
+  ['dir', new Uint8()],
+  ['page', new Float64()],
+  ['offset', new Int32()],
+  ['len', new Float64()],
+  ['has_handle', new Uint8()],
+  ['handle_hi', new Uint32()],
+  ['handle_lo', new Uint32()],
+  ['has_unit', new Uint8()],
+  ['unit_hi', new Uint32()],
+  ['unit_lo', new Uint32()],
+  ['cpu', new Int32()],
+];
 
 export interface ArrowRow {
   ts_ns: number;
