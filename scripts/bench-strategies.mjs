@@ -11,6 +11,7 @@
 //
 // trace defaults to the bench's Arrow trace (scripts/bench.mjs makes it). scripts/bench.mjs can
 // call benchStrategies() directly.
+import { BENCH_DIR } from './bench-traces.mjs';
 import { openTrace } from '../dist/trace/open.js';
 import { Diagnostics } from '../dist/trace/diagnostics.js';
 import { BufferTracker } from '../dist/replay/buffer-tracker.js';
@@ -19,7 +20,6 @@ import { resolveProfileByName } from '../dist/cost/profile.js';
 import { EventBatch } from '../dist/types/event.js';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { tmpdir } from 'node:os';
 import { loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
 
@@ -50,7 +50,7 @@ export async function readBatches(path, params) {
  * @returns {Promise<{ events: number, readMs: number, load: number[], rows: { id: string, mode: string, ms: number, all: number[], cpuMs: number, cpuAll: number[], hash: string }[] }>}
  */
 export async function benchStrategies(options = {}) {
-  const path = options.path ?? join(tmpdir(), 'dmareplay-bench-v2', 'mixed-2000000.arrow');
+  const path = options.path ?? join(BENCH_DIR, 'mixed-2000000.arrow');
   const params = resolveProfileByName(options.profile, options.set ?? []).params;
   const rounds = options.rounds ?? 5;
   const modes = options.mode === 'both' ? ['flat', 'reference'] : [options.mode ?? 'flat'];

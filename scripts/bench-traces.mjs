@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 
 const DIST = new URL('../dist/', import.meta.url);
+/** Where the bench's traces live (made by benchTraces; the other bench scripts default to them). */
+export const BENCH_DIR = join(tmpdir(), 'dmareplay-bench-v3');
 
 /** SHA-256 and line count of a file, read once. */
 export async function hashFile(path) {
@@ -61,7 +63,7 @@ const MIXED_ROWS_PER_DMA = 2.066;
 
 /** The 2 M-event (or `events`) mixed trace as CSV and Arrow, and raw ftrace text for ingest. */
 export async function benchTraces(events) {
-  const dir = join(tmpdir(), 'dmareplay-bench-v3');
+  const dir = BENCH_DIR;
   mkdirSync(dir, { recursive: true });
   const { writeSynth, synthesize } = await import(new URL('synth/index.js', DIST));
   const csv = join(dir, `mixed-${events}.csv`);

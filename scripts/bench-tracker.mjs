@@ -23,6 +23,7 @@
 // tracker for --before, built next to the current one so its imports resolve:
 //   git show <commit>:src/replay/buffer-tracker.ts > /tmp/bt.ts
 //   npx esbuild /tmp/bt.ts --format=esm --outfile=dist/replay/buffer-tracker-before.js
+import { BENCH_DIR } from './bench-traces.mjs';
 import { openTrace } from '../dist/trace/open.js';
 import { Diagnostics } from '../dist/trace/diagnostics.js';
 import { BufferTracker } from '../dist/replay/buffer-tracker.js';
@@ -30,7 +31,7 @@ import { resolveProfileByName } from '../dist/cost/profile.js';
 import { EventBatch } from '../dist/types/event.js';
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
-import { tmpdir, loadavg } from 'node:os';
+import { loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
 
 /** Every counter the tracker keeps (the outputs besides the batches and the problems). */
@@ -86,7 +87,7 @@ function runOnce(raw, path, params, Tracker, reference, work, hashAll) {
  * @returns {Promise<{ events: number, readMs: number, load: number[], rows: { loop: string, ms: number, medianMs: number, all: number[], cpuMs: number, cpuMedianMs: number, cpuAll: number[], hash: string }[] }>}
  */
 export async function benchTracker(options = {}) {
-  const path = options.path ?? join(tmpdir(), 'dmareplay-bench-v3', 'mixed-2000000.arrow');
+  const path = options.path ?? join(BENCH_DIR, 'mixed-2000000.arrow');
   const params = resolveProfileByName(options.profile, []).params;
   const rounds = options.rounds ?? 5;
   const log = options.log ?? (() => {});
