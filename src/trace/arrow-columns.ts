@@ -81,7 +81,9 @@ export class TraceSchema {
       throw new InputError(`${this.path}: no column '${name}' (not a dmareplay Arrow trace)`);
     }
     const t = this.fields[k].type;
-    const ok = name === 'device' ? t.dictionary !== null && t.id === TypeId.Utf8 : sameType(t, expected);
+    // Device indices of up to 32 bits: 64-bit ones would arrive as BigInts the row checks cannot
+    // use (no trace has 2^32 devices).
+    const ok = name === 'device' ? t.dictionary !== null && t.id === TypeId.Utf8 && t.dictionary.indices.bitWidth <= 32 : sameType(t, expected);
     if (!ok) throw new InputError(`${this.path}: column '${name}' is ${typeName(t)}, not ${name === 'device' ? DEVICE_TYPE_NAME : typeName(expected)} (not a dmareplay Arrow trace)`);
     return k;
   }

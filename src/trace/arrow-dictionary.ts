@@ -18,9 +18,23 @@ interface Piece {
   bytes: Uint8Array;
 }
 
+/**
+ * A dictionary's pieces and where each starts, shared by a dictionary and the deltas that extend
+ * it: a delta appends in place, so n deltas cost n appends (not n copies of a growing list), and a
+ * lookup is a binary search over the starts (not a walk over the pieces). A dictionary made
+ * before a delta keeps its own `length`, so it never sees the pieces appended after it.
+ */
+interface Pieces {
+  list: Piece[];
+  /** Index of each piece's first string. */
+  starts: number[];
+}
+
 export class DeviceDictionary {
   private constructor(
-    private readonly pieces: Piece[],
+    private readonly pieces: Pieces,
+    /** How many of the shared pieces are this dictionary's (the first ones). */
+    private readonly count: number,
     readonly length: number,
   ) {}
 
@@ -42,19 +56,31 @@ export class DeviceDictionary {
       offsets,
       bytes: bufferView(Uint8Array, Uint8Array, body, buffers[2] ?? none, 1).slice(),
     };
-    const pieces = before ? [...before.pieces, piece] : [piece];
-    return new DeviceDictionary(pieces, (before?.length ?? 0) + node.length);
+    // A delta extends the pieces of the dictionary it follows in place when that dictionary owns
+    // them all (the usual case: the reader keeps only the latest of an id), else a copy of its own.
+    const start = before?.length ?? 0;
+    let pieces: Pieces = { list: [], starts: [] };
+    if (before) pieces = before.count === before.pieces.list.length ? before.pieces : { list: before.pieces.list.slice(0, before.count), starts: before.pieces.starts.slice(0, before.count) };
+    pieces.list.push(piece);
+    pieces.starts.push(start);
+    return new DeviceDictionary(pieces, pieces.list.length, start + node.length);
   }
 
   get(i: number): string | null {
-    for (const p of this.pieces) {
-      if (i < p.length) {
-        if (p.validity && (p.validity[i >> 3] & (1 << (i & 7))) === 0) return null;
-        if (i + 1 >= p.offsets.length) return null; // no end offset: no value
-        return utf8.decode(p.bytes.subarray(p.offsets[i], p.offsets[i + 1]));
-      }
-      i -= p.length;
+    if (i < 0 || i >= this.length) return null;
+    // The last piece starting at or before i.
+    const starts = this.pieces.starts;
+    let lo = 0;
+    let hi = this.count - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= i) lo = mid;
+      else hi = mid - 1;
     }
-    return null;
+    const p = this.pieces.list[lo];
+    const k = i - starts[lo];
+    if (p.validity && (p.validity[k >> 3] & (1 << (k & 7))) === 0) return null;
+    if (k + 1 >= p.offsets.length) return null; // no end offset: no value
+    return utf8.decode(p.bytes.subarray(p.offsets[k], p.offsets[k + 1]));
   }
 }

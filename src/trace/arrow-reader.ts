@@ -17,7 +17,7 @@ import { ArrowFileMessages } from './arrow-file-messages.js';
 import { decodeRecordBatch } from './arrow-batch.js';
 import { BatchLoadError, TraceSchema } from './arrow-columns.js';
 import { DeviceDictionary } from './arrow-dictionary.js';
-import { decodeSchema } from './arrow-schema.js';
+import { decodeSchema, isBigEndian } from './arrow-schema.js';
 import { FlatError, safeNumber } from './arrow-flat.js';
 import { ArrowRowChecks } from './arrow-row-checks.js';
 import { openReadStream, readError } from './input-file.js';
@@ -63,12 +63,14 @@ export async function* readArrowTrace(path: string, devices: DeviceTable, diagno
         // The first message must be the schema (apache-arrow's words, kept).
         if (m.type !== MessageType.Schema) throw new StreamError('Expected Schema Message in stream, but was null or length 0.');
         if (m.header === 0) break; // no schema: read as no batches
-        schema = new TraceSchema(path, decodeSchema(m.flat, m.header));
+        schema = traceSchema(path, m);
+        if (m.bodyLength > 0) await messages.body(m.bodyLength); // a schema has no body; one declared is skipped, as the framing does
         continue;
       }
       if (m.type === MessageType.Schema) {
         // A new schema starts over, its dictionaries too.
-        if (m.header !== 0) schema = new TraceSchema(path, decodeSchema(m.flat, m.header));
+        if (m.header !== 0) schema = traceSchema(path, m);
+        if (m.bodyLength > 0) await messages.body(m.bodyLength);
         dictionaries = new Map();
       } else if (m.type === MessageType.DictionaryBatch) dictionaries = await dictionary(path, m, messages, schema, dictionaries);
       else if (m.type === MessageType.RecordBatch) {
@@ -99,6 +101,13 @@ export async function* readArrowTrace(path: string, devices: DeviceTable, diagno
   if (framing.bytes === 0) throw new InputError(`${path}: empty file (not an Arrow stream; an Arrow trace holds at least its schema)`);
   if (framing.lost && !framing.complete) throw new InputError(`${path}: not an Arrow IPC stream (its messages do not follow one another)`);
   if (!framing.complete) throw new InputError(`${path}: truncated Arrow stream (no end-of-stream marker: the writer did not finish)`);
+}
+
+/** The trace schema of Schema message `m`; a big-endian one is refused (its values would be read
+ * byte-swapped: this reader takes the little-endian layout x86 and ARM write). */
+function traceSchema(path: string, m: ArrowMessage): TraceSchema {
+  if (isBigEndian(m.flat, m.header)) throw new InputError(`${path}: a big-endian Arrow stream (dmareplay reads little-endian Arrow, as written on x86 and ARM machines)`);
+  return new TraceSchema(path, decodeSchema(m.flat, m.header));
 }
 
 /** The dictionaries after dictionary batch `m`: its strings replace (or, for a delta, extend)

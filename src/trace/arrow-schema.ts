@@ -42,6 +42,12 @@ export interface ArrowField {
 
 const MAX_DEPTH = 64;
 
+/** Whether a Schema table `t` of `flat` says its buffers are big-endian (field 0, endianness:
+ * 0 little, 1 big). */
+export function isBigEndian(flat: Flat, t: number): boolean {
+  return flat.i16Field(t, 0) === 1;
+}
+
 /** The fields of a Schema table `t` of `flat`. */
 export function decodeSchema(flat: Flat, t: number): ArrowField[] {
   return flat.tables(t, 1).map((f) => decodeField(flat, f, 0));
