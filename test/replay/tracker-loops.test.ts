@@ -28,6 +28,8 @@ interface Row {
   offset: number;
   len: number;
   unit: number;
+  /** The unit's high word (units are 64-bit). */
+  unitHi: number;
 }
 
 /** Devices 0-1 are NICs, 2-3 disks (queueOf and the disk-request rule differ by class). */
@@ -39,7 +41,7 @@ const rowArb = (handles: number, kinds = [0, 0, 0, 1, 1, 1, 2, 3, 4, 4], dts = [
     // previous row's handle (a further segment) drawn as kind 4.
     kind: fc.constantFrom(...kinds),
     dt: fc.constantFrom(...dts),
-    guest: fc.constantFrom(0, 0, 0, 1),
+    guest: fc.constantFrom(0, 0, 0, 1, 5),
     device: fc.integer({ min: 0, max: 3 }),
     handle: fc.oneof(fc.integer({ min: 0, max: handles }), fc.constant(-1)),
     hiHandle: fc.boolean(),
@@ -47,7 +49,8 @@ const rowArb = (handles: number, kinds = [0, 0, 0, 1, 1, 1, 2, 3, 4, 4], dts = [
     page: fc.oneof(fc.integer({ min: 0, max: 1000 }), fc.constant(2 ** 40 - 1)),
     offset: fc.integer({ min: 0, max: 4095 }),
     len: fc.oneof(fc.integer({ min: 1, max: 3 * 4096 }), fc.constant(2 ** 33)),
-    unit: fc.oneof(fc.constant(-1), fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 100000 })),
+    unit: fc.oneof(fc.constant(-1), fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 100000 }), fc.constantFrom(2 ** 31, 2 ** 32 - 1)),
+    unitHi: fc.constantFrom(0, 0, 0, 1, 0xffffffff),
   });
 
 /** Rows into batches of the given sizes (the last takes the rest). */
@@ -75,9 +78,9 @@ function toBatches(rows: Row[], sizes: number[]): EventBatch[] {
       b.len[j] = r.len;
       // -1: an access naming no handle; hi parts as a 64-bit IOVA has them.
       b.handleHi[j] = r.handle < 0 ? 0xffffffff : r.hiHandle ? 0xfff0 : 0;
-      b.handleLo[j] = r.handle < 0 ? 0xffffffff : r.handle * 4096;
+      b.handleLo[j] = r.handle < 0 ? 0xffffffff : (r.handle * 4096 + (r.handle % 3 === 0 ? 0x80000000 : 0)) >>> 0; // a third of handles above 2^31 (the same for a map and its unmap)
       b.hasUnit[j] = r.unit >= 0 ? 1 : 0;
-      b.unitHi[j] = 0;
+      b.unitHi[j] = r.unit >= 0 ? r.unitHi : 0;
       b.unitLo[j] = r.unit >= 0 ? r.unit : 0;
       b.commitRow(j, 0);
       prev = r;
