@@ -3,7 +3,7 @@
  * growable per-slot arrays. Plain functions, so each strategy's own loop stays monomorphic.
  */
 import { C } from '../metrics/counters.js';
-import { MAX_GUESTS } from '../types/event.js';
+import { GUEST_SPACE_PAGES, MAX_GUESTS, type EventBatch } from '../types/event.js';
 import type { ResolvedParams } from '../cost/schema.js';
 import type { Iommu } from '../model/iommu/iommu.js';
 import type { AttackProbe, StrategyContext } from '../types/strategy.js';
@@ -92,4 +92,14 @@ export function iovaOfAccess(slots: StrategyContext['slots'], slot: number, sg: 
   slots.segmentsOf(slot, sg);
   const k = sg.indexOf(gpn);
   return firstIova + (k >= 0 ? k : gpn - sg.page[0]);
+}
+
+/**
+ * Whether the map at row i of `b`, spanning `pages` pages, is the flat loops' common case: one
+ * segment, of pages the guest owns. Anything else (a scatter-gather list, or a page outside the
+ * guest's space, which the VMM refuses) goes to a strategy's reference methods.
+ */
+export function isPlainMap(b: EventBatch, i: number, pages: number): boolean {
+  const gpn = b.page[i];
+  return !(b.segs[i] > 1 || b.guest[i] < 0 || gpn < 0 || gpn + pages > GUEST_SPACE_PAGES);
 }

@@ -33,7 +33,7 @@ import { growInt32 } from '../util/grow.js';
 import { PAGES_PER_LEAF } from '../model/iommu/page-table.js';
 import { LinuxDmaApi } from './linux-dma.js';
 import { DescriptorRanges } from './fands-ranges.js';
-import { chargeMap, chargeUnmap, useReferenceLoop } from './common.js';
+import { chargeMap, chargeUnmap, useReferenceLoop, isPlainMap } from './common.js';
 import { DmaCosts } from '../metrics/dma-costs.js';
 
 class FandsRun implements StrategyRun {
@@ -120,7 +120,7 @@ class FandsRun implements StrategyRun {
         const len = b.len[i];
         const pages = pagesSpanned(b.offset[i], len);
         // Unusual: a scatter-gather list, or a page the guest does not own (refused).
-        if (b.segs[i] > 1 || guest < 0 || gpn < 0 || gpn + pages > GUEST_SPACE_PAGES) {
+        if (!isPlainMap(b, i, pages)) {
           this.map(b, i);
           continue;
         }

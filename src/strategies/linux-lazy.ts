@@ -25,7 +25,7 @@ import { GUEST_SPACE_PAGES, Op, PAGE_SIZE, pagesSpanned, permForDir, type EventB
 import { dmaThroughIommu } from '../model/device/dma-engine.js';
 import type { AttackProbe, StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
 import { LinuxDmaApi } from './linux-dma.js';
-import { chargeMap, chargeUnmap, useReferenceLoop } from './common.js';
+import { chargeMap, chargeUnmap, useReferenceLoop, isPlainMap } from './common.js';
 import { DmaCosts } from '../metrics/dma-costs.js';
 
 class LinuxLazyRun implements StrategyRun {
@@ -98,7 +98,7 @@ class LinuxLazyRun implements StrategyRun {
         const len = b.len[i];
         const pages = pagesSpanned(b.offset[i], len);
         // Unusual: a scatter-gather list, or a page the guest does not own (refused).
-        if (b.segs[i] > 1 || guest < 0 || gpn < 0 || gpn + pages > GUEST_SPACE_PAGES) {
+        if (!isPlainMap(b, i, pages)) {
           api.map(b, i);
           continue;
         }

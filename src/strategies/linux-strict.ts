@@ -17,7 +17,7 @@ import { TimeWeighted } from '../metrics/time-weighted.js';
 import { GUEST_SPACE_PAGES, Op, pagesSpanned, permForDir, type EventBatch } from '../types/event.js';
 import type { AttackProbe, StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
 import { LinuxDmaApi } from './linux-dma.js';
-import { chargeMap, chargeUnmap, useReferenceLoop } from './common.js';
+import { chargeMap, chargeUnmap, useReferenceLoop, isPlainMap } from './common.js';
 import { DmaCosts } from '../metrics/dma-costs.js';
 
 class LinuxStrictRun implements StrategyRun {
@@ -67,7 +67,7 @@ class LinuxStrictRun implements StrategyRun {
         const len = b.len[i];
         const pages = pagesSpanned(b.offset[i], len);
         // Unusual: a scatter-gather list, or a page the guest does not own (refused).
-        if (b.segs[i] > 1 || guest < 0 || gpn < 0 || gpn + pages > GUEST_SPACE_PAGES) {
+        if (!isPlainMap(b, i, pages)) {
           api.map(b, i);
           continue;
         }

@@ -26,9 +26,9 @@ import { RingTraffic, ringReservePages } from './ring-traffic.js';
 import { Iommu } from '../model/iommu/iommu.js';
 import { ShadowPool } from '../model/iommu/shadow-pool.js';
 import { Vmm } from '../model/vmm/vmm.js';
-import { Dir, GUEST_SPACE_PAGES, Op, PAGE_SIZE, Perm, pagesSpanned, permForDir, type EventBatch } from '../types/event.js';
+import { Dir, Op, PAGE_SIZE, Perm, pagesSpanned, permForDir, type EventBatch } from '../types/event.js';
 import type { AttackProbe, StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
-import { chargeMap, chargeUnmap, refuseMap, driverCosts, fixedProbe, growFloat64, useReferenceLoop, type DriverCosts } from './common.js';
+import { chargeMap, chargeUnmap, refuseMap, driverCosts, fixedProbe, growFloat64, useReferenceLoop, type DriverCosts, isPlainMap } from './common.js';
 import { DmaCosts } from '../metrics/dma-costs.js';
 
 class ShadowRun implements StrategyRun {
@@ -88,7 +88,7 @@ class ShadowRun implements StrategyRun {
         const guest = b.guest[i];
         const gpn = b.page[i];
         const len = b.len[i];
-        if (b.segs[i] > 1 || guest < 0 || gpn < 0 || gpn + pagesSpanned(b.offset[i], len) > GUEST_SPACE_PAGES) {
+        if (!isPlainMap(b, i, pagesSpanned(b.offset[i], len))) {
           this.map(b, i);
           continue;
         }

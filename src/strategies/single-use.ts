@@ -27,7 +27,7 @@ import type { AttackProbe, StrategyContext, StrategyDefinition, StrategyRun } fr
 import { ReachablePages } from './reachable-pages.js';
 import { HypercallBatch } from './hypercall-batch.js';
 import { RingTraffic } from './ring-traffic.js';
-import { chargeMap, chargeUnmap, refuseMap, driverCosts, fixedProbe, growFloat64, iovaOfAccess, useReferenceLoop, type DriverCosts } from './common.js';
+import { chargeMap, chargeUnmap, refuseMap, driverCosts, fixedProbe, growFloat64, iovaOfAccess, useReferenceLoop, type DriverCosts, isPlainMap } from './common.js';
 import { DmaCosts } from '../metrics/dma-costs.js';
 
 class SingleUseRun implements StrategyRun {
@@ -97,7 +97,7 @@ class SingleUseRun implements StrategyRun {
         const len = b.len[i];
         const pages = pagesSpanned(b.offset[i], len);
         // Unusual: a scatter-gather list, or a page the guest does not own (the map is refused).
-        if (b.segs[i] > 1 || guest < 0 || gpn < 0 || gpn + pages > GUEST_SPACE_PAGES) {
+        if (!isPlainMap(b, i, pages)) {
           this.map(b, i);
           continue;
         }

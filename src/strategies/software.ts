@@ -22,9 +22,9 @@ import { TimeWeighted } from '../metrics/time-weighted.js';
 import { dmaPhysical, dmaRefused, sgPhysical, sgRefused } from '../model/device/dma-engine.js';
 import { SgList } from '../model/device/sg-list.js';
 import { Vmm } from '../model/vmm/vmm.js';
-import { GUEST_SPACE_PAGES, Op, Origin, pagesSpanned, type EventBatch } from '../types/event.js';
+import { Op, Origin, pagesSpanned, type EventBatch } from '../types/event.js';
 import type { AttackProbe, StrategyContext, StrategyDefinition, StrategyRun } from '../types/strategy.js';
-import { chargeMap, chargeUnmap, refuseMap, driverCosts, fixedProbe, guestPageOfSlot, growUint8, useReferenceLoop, type DriverCosts } from './common.js';
+import { chargeMap, chargeUnmap, refuseMap, driverCosts, fixedProbe, guestPageOfSlot, growUint8, useReferenceLoop, type DriverCosts, isPlainMap } from './common.js';
 import { HypercallBatch } from './hypercall-batch.js';
 import { RingTraffic } from './ring-traffic.js';
 import { DmaCosts } from '../metrics/dma-costs.js';
@@ -87,7 +87,7 @@ class SoftwareRun implements StrategyRun {
         const gpn = b.page[i];
         const len = b.len[i];
         const n = pagesSpanned(b.offset[i], len);
-        if (b.segs[i] > 1 || guest < 0 || gpn < 0 || gpn + n > GUEST_SPACE_PAGES) {
+        if (!isPlainMap(b, i, n)) {
           this.map(b, i);
           continue;
         }
